@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import pg from "pg";
+import { inject } from "vitest";
+import type { CloudEndpoints } from "../services/types";
+import "./provided.d.ts";
+
+/** The endpoints of the run's local cloud (see the global setup). */
+export function cloud(): CloudEndpoints {
+  return inject("cloud");
+}
+
+/** Local services accept any credentials; these are fixed so nothing real is ever picked up. */
+export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+export function localS3Client(endpoints: CloudEndpoints = cloud()): S3Client {
+  return new S3Client({
+    endpoint: endpoints.s3Endpoint,
+    region: endpoints.region,
+    forcePathStyle: true,
+    credentials: localCredentials,
+  });
+}
+
+export function localDynamoClient(endpoints: CloudEndpoints = cloud()): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: endpoints.dynamodbEndpoint,
+    region: endpoints.region,
+    credentials: localCredentials,
+  });
+}
+
+/** Creates a bucket with a unique name, so tests never see each other's objects. */
+export async function freshBucket(s3: S3Client, prefix = "test"): Promise<string> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
+}
+
+/** Creates an empty database on the run's PostgreSQL and returns its URL. */
+export async function freshDatabase(prefix = "test", endpoints: CloudEndpoints = cloud()): Promise<string> {
+  const name = `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 10)}`;
+  const admin = new pg.Client({ connectionString: endpoints.databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(endpoints.databaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,35 @@
+/**
+ * Vitest global setup: gives the test run its own local cloud (PostgreSQL, S3, DynamoDB on free
+ * loopback ports, data in a temporary folder) and stops it when the run ends. When
+ * DATABASE_URL, WAREHOUSE_URL, S3_ENDPOINT and DYNAMODB_ENDPOINT are all set, those services are
+ * used instead and nothing is started.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startLocalCloud } from "../services/local-cloud";
+
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const env = process.env;
+  if (env.DATABASE_URL && env.WAREHOUSE_URL && env.S3_ENDPOINT && env.DYNAMODB_ENDPOINT) {
+    project.provide("cloud", {
+      databaseUrl: env.DATABASE_URL,
+      warehouseUrl: env.WAREHOUSE_URL,
+      s3Endpoint: env.S3_ENDPOINT,
+      dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
+      region: env.AWS_REGION ?? "eu-west-2",
+      eventsDir: "",
+      dataDir: "",
+    });
+    return async () => {};
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "etl-test-"));
+  const cloud = await startLocalCloud({ dataDir });
+  project.provide("cloud", cloud.endpoints);
+  return async () => {
+    await cloud.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

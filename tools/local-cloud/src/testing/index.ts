@@ -1,0 +1,8 @@
+export {
+  cloud,
+  freshBucket,
+  freshDatabase,
+  localCredentials,
+  localDynamoClient,
+  localS3Client,
+} from "./cloud";

@@ -1,0 +1,7 @@
+import type { CloudEndpoints } from "../services/types";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    cloud: CloudEndpoints;
+  }
+}

@@ -1,0 +1,3 @@
+import { etlVitestConfig } from "./vitest.preset.mjs";
+
+export default etlVitestConfig({ withCloud: true });
