@@ -12,7 +12,9 @@ export function etlVitestConfig(options = {}) {
   return defineConfig({
     test: {
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-      globalSetup: options.withCloud ? [fileURLToPath(new URL("./src/testing/global-setup.ts", import.meta.url))] : [],
+      globalSetup: options.withCloud
+        ? [fileURLToPath(new URL("./src/testing/global-setup.ts", import.meta.url))]
+        : [],
       // Each package writes a JSON report that the root `pnpm test` sums up (and turbo caches).
       reporters: ["default", ["json", { outputFile: ".vitest/results.json" }]],
       passWithNoTests: true,

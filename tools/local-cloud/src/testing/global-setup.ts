@@ -10,7 +10,6 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalCloud } from "../services/local-cloud";
 
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const env = process.env;
   if (env.DATABASE_URL && env.WAREHOUSE_URL && env.S3_ENDPOINT && env.DYNAMODB_ENDPOINT) {
