@@ -1,0 +1,21 @@
+import { arn, bucketName, CommonEnvSchema, envInt, tableName, url } from "@etl/schemas/env";
+import type { z } from "zod";
+
+/** The ingest function's environment. */
+export const IngestConfigSchema = CommonEnvSchema.extend({
+  INGEST_BUCKET: bucketName,
+  STATE_TABLE: tableName,
+  /** Secrets Manager secret with the totesys connection (AWS); DATABASE_URL locally. */
+  DB_SECRET_ARN: arn.optional(),
+  DATABASE_URL: url.optional(),
+  /** Rows committed up to this many seconds before the database clock are read. */
+  SAFETY_LAG_SECONDS: envInt(0, 3600).default(60),
+  /** A part file is closed once it holds this many uncompressed bytes. */
+  PART_MAX_BYTES: envInt(1024, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  CURSOR_BATCH_ROWS: envInt(100, 100_000).default(10_000),
+}).refine((c) => c.DB_SECRET_ARN !== undefined || c.DATABASE_URL !== undefined, {
+  message: "set DB_SECRET_ARN (AWS) or DATABASE_URL (local)",
+  path: ["DB_SECRET_ARN"],
+});
+
+export type IngestConfig = z.infer<typeof IngestConfigSchema>;

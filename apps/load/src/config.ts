@@ -1,0 +1,44 @@
+import { arn, bucketName, CommonEnvSchema, envInt, tableName, url } from "@etl/schemas/env";
+import { z } from "zod";
+
+/** The load functions' environment (run loader, landed-file loader, statement completion). */
+export const LoadConfigSchema = CommonEnvSchema.extend({
+  PROCESSED_BUCKET: bucketName,
+  LANDING_BUCKET: bucketName.optional(),
+  STATE_TABLE: tableName,
+  WAREHOUSE_TARGET: z.enum(["postgres", "redshift"]).default("postgres"),
+  /** PostgreSQL warehouse: a Secrets Manager secret (AWS) or a URL (local). */
+  WAREHOUSE_SECRET_ARN: arn.optional(),
+  WAREHOUSE_URL: url.optional(),
+  WAREHOUSE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default("warehouse"),
+  /** Redshift: serverless workgroup or provisioned cluster, database, COPY role. */
+  REDSHIFT_WORKGROUP: z.string().optional(),
+  REDSHIFT_CLUSTER_ID: z.string().optional(),
+  REDSHIFT_DATABASE: z.string().optional(),
+  REDSHIFT_SECRET_ARN: arn.optional(),
+  REDSHIFT_COPY_ROLE_ARN: arn.optional(),
+  /** How long to poll a Redshift statement before handing it to the completion handler. */
+  POLL_BUDGET_SECONDS: envInt(1, 900).default(600),
+  /** Where the file-load rules live (a PostgreSQL control schema); the warehouse URL by default. */
+  RULES_DATABASE_URL: url.optional(),
+  RULES_SECRET_ARN: arn.optional(),
+})
+  .refine((c) => c.WAREHOUSE_TARGET !== "postgres" || c.WAREHOUSE_SECRET_ARN || c.WAREHOUSE_URL, {
+    message: "the postgres target needs WAREHOUSE_SECRET_ARN (AWS) or WAREHOUSE_URL (local)",
+    path: ["WAREHOUSE_SECRET_ARN"],
+  })
+  .refine(
+    (c) =>
+      c.WAREHOUSE_TARGET !== "redshift" ||
+      ((c.REDSHIFT_WORKGROUP || c.REDSHIFT_CLUSTER_ID) && c.REDSHIFT_DATABASE && c.REDSHIFT_COPY_ROLE_ARN),
+    {
+      message:
+        "the redshift target needs REDSHIFT_WORKGROUP or REDSHIFT_CLUSTER_ID, REDSHIFT_DATABASE and REDSHIFT_COPY_ROLE_ARN",
+      path: ["WAREHOUSE_TARGET"],
+    },
+  );
+
+export type LoadConfig = z.infer<typeof LoadConfigSchema>;

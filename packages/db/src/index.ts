@@ -1,0 +1,1 @@
+export { qualified, quoteIdent } from "./sql";

@@ -1,0 +1,1 @@
+export type { Alert, Alerter, AuditItem, AuditLog, AuditStatus, FailureItem, Stage } from "./ports";

@@ -1,0 +1,2 @@
+export * from "./keys";
+export type { ObjectInfo, ObjectStore, PutOptions } from "./object-store";

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { SOURCE_TABLE_NAMES, STAR_TABLE_NAMES } from "./tables";
+
+/** A run id sorts by time: `YYYYMMDDTHHMMSSmmmZ-<sequence, 8 digits>` (UTC). */
+export const RunIdSchema = z
+  .string()
+  .regex(/^\d{8}T\d{9}Z-\d{8}$/, "run id must look like 20261123T141500123Z-00000042");
+export type RunId = z.infer<typeof RunIdSchema>;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "sha256 must be 64 lower-case hex digits");
+
+/** One data file of a run: where it is and what it holds. */
+export const ManifestFileSchema = z.strictObject({
+  key: z.string().min(1),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256,
+});
+export type ManifestFile = z.infer<typeof ManifestFileSchema>;
+
+/** A timestamp as totesys stores it, kept as text with its full fraction. */
+const sourceTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/);
+
+export const RawTableEntrySchema = z.strictObject({
+  table: z.enum(SOURCE_TABLE_NAMES),
+  files: z.array(ManifestFileSchema).min(1),
+  rows: z.number().int().positive(),
+  bytes: z.number().int().nonnegative(),
+  /** Rows with `from < last_updated <= to` were read; `from` is null on the first run. */
+  watermark: z.strictObject({ from: sourceTimestamp.nullable(), to: sourceTimestamp }),
+});
+export type RawTableEntry = z.infer<typeof RawTableEntrySchema>;
+
+/**
+ * `runs/<runId>.json` in the ingest bucket: written last, after every data file; transform reacts
+ * to it and never to single data files.
+ */
+export const RawRunManifestSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  kind: z.literal("raw"),
+  runId: RunIdSchema,
+  sequence: z.number().int().positive(),
+  createdAt: z.string().datetime(),
+  /** The database clock when the snapshot was taken, and the safety lag subtracted from it. */
+  snapshot: z.strictObject({
+    databaseTime: sourceTimestamp,
+    upperBound: sourceTimestamp,
+    safetyLagSeconds: z.number(),
+  }),
+  tables: z.array(RawTableEntrySchema).min(1),
+});
+export type RawRunManifest = z.infer<typeof RawRunManifestSchema>;
+
+export const ProcessedFileSchema = ManifestFileSchema.extend({ table: z.enum(STAR_TABLE_NAMES) });
+export type ProcessedFile = z.infer<typeof ProcessedFileSchema>;
+
+/**
+ * `runs/<runId>.json` in the processed bucket: written last; lists files in load order
+ * (dimensions before facts). `state` points at the compacted reference tables this run
+ * produced, so the next run builds on them without reading the OLTP database.
+ */
+export const ProcessedRunManifestSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  kind: z.literal("processed"),
+  runId: RunIdSchema,
+  sequence: z.number().int().positive(),
+  createdAt: z.string().datetime(),
+  source: z.strictObject({ bucket: z.string(), key: z.string() }),
+  files: z.array(ProcessedFileSchema),
+  state: z.record(z.string(), ManifestFileSchema),
+});
+export type ProcessedRunManifest = z.infer<typeof ProcessedRunManifestSchema>;
