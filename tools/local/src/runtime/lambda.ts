@@ -57,7 +57,13 @@ export function toSqsEvent(queue: FileQueue, messages: QueueMessage[], region: s
 export type SqsHandler = (
   event: ReturnType<typeof toSqsEvent>,
   context: LocalContext,
-) => Promise<{ batchItemFailures: { itemIdentifier: string }[] } | undefined | void>;
+) => Promise<unknown>;
+
+function failuresOf(response: unknown): string[] {
+  if (typeof response !== "object" || response === null || !("batchItemFailures" in response)) return [];
+  const failures = (response as { batchItemFailures: unknown }).batchItemFailures;
+  return Array.isArray(failures) ? failures.map((f: { itemIdentifier?: unknown }) => String(f.itemIdentifier)) : [];
+}
 
 export interface DrainResult {
   invocations: number;
@@ -87,7 +93,7 @@ export async function drainQueue(
         toSqsEvent(queue, messages, options.region),
         localContext(options.functionName),
       );
-      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      failed = new Set(failuresOf(response));
     } catch (error) {
       options.onError?.(error);
       failed = new Set(messages.map((m) => m.messageId));
