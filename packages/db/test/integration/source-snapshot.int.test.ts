@@ -1,0 +1,136 @@
+import { Writable } from "node:stream";
+import { freshDatabase } from "@etl/local-cloud/testing";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSourceSnapshot } from "../../src/source/snapshot";
+
+let url = "";
+const clients: pg.Client[] = [];
+async function connect(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+
+function collect(): { sink: Writable; lines: () => string[] } {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  return { sink, lines: () => Buffer.concat(chunks).toString("utf8").split("\n").filter(Boolean) };
+}
+
+beforeAll(async () => {
+  url = await freshDatabase("snapshot");
+  const setup = await connect();
+  await setup.query(`
+    create table "transaction" (transaction_id int primary key, transaction_type text not null,
+      sales_order_id int, purchase_order_id int, created_at timestamp not null, last_updated timestamp not null);
+    create table sales_order (sales_order_id int primary key, unit_price numeric(10,2) not null, note text,
+      created_at timestamp not null, last_updated timestamp not null);
+    insert into "transaction" values
+      (2, 'SALE', 1, null, '2024-01-01 10:00:00', '2024-01-01 10:00:00.123456'),
+      (1, 'PURCHASE', null, 7, '2024-01-01 10:00:00', '2024-01-01 10:00:00.123456'),
+      (3, 'SALE', 2, null, '2024-01-01 09:00:00', '2024-01-02 08:00:00'),
+      (4, 'SALE', 3, null, '2024-01-01 09:00:00', localtimestamp + interval '1 hour');
+    insert into sales_order values
+      (1, 3.5, e'line\\nbreak "quoted" \\\\ back', '2024-01-01 10:00:00', '2024-01-01 10:00:00.5'),
+      (2, 2.00, null, '2024-01-01 10:00:00', '2024-01-03 10:00:00');
+  `);
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.end();
+});
+
+describe("openSourceSnapshot", () => {
+  it("streams rows after the watermark, ordered by last_updated then id, as JSON Lines", async () => {
+    const snapshot = await openSourceSnapshot(await connect(), 0);
+    const out = collect();
+
+    await snapshot.streamTable("transaction", null, out.sink);
+    await snapshot.close();
+
+    expect(out.lines().map((l) => JSON.parse(l))).toEqual([
+      {
+        transaction_id: 1,
+        transaction_type: "PURCHASE",
+        sales_order_id: null,
+        purchase_order_id: 7,
+        created_at: "2024-01-01 10:00:00.000000",
+        last_updated: "2024-01-01 10:00:00.123456",
+      },
+      {
+        transaction_id: 2,
+        transaction_type: "SALE",
+        sales_order_id: 1,
+        purchase_order_id: null,
+        created_at: "2024-01-01 10:00:00.000000",
+        last_updated: "2024-01-01 10:00:00.123456",
+      },
+      {
+        transaction_id: 3,
+        transaction_type: "SALE",
+        sales_order_id: 2,
+        purchase_order_id: null,
+        created_at: "2024-01-01 09:00:00.000000",
+        last_updated: "2024-01-02 08:00:00.000000",
+      },
+    ]);
+  });
+
+  it("reads nothing at or before the watermark and keeps numerics and odd text exact", async () => {
+    const snapshot = await openSourceSnapshot(await connect(), 0);
+    const out = collect();
+
+    await snapshot.streamTable("sales_order", "2024-01-01 10:00:00.499999", out.sink);
+    const later = collect();
+    await snapshot.streamTable("sales_order", "2024-01-03 10:00:00", later.sink);
+    await snapshot.close();
+
+    expect(out.lines().map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        sales_order_id: 1,
+        unit_price: "3.50",
+        note: 'line\nbreak "quoted" \\ back',
+      }),
+      expect.objectContaining({ sales_order_id: 2, unit_price: "2.00", note: null }),
+    ]);
+    expect(later.lines()).toEqual([]);
+  });
+
+  it("takes its upper bound from the database clock minus the safety lag", async () => {
+    const client = await connect();
+    const snapshot = await openSourceSnapshot(client, 90);
+
+    const { rows } = await client.query<{ lag: number }>(
+      "select extract(epoch from ($1::timestamp - $2::timestamp))::int as lag",
+      [snapshot.databaseTime, snapshot.upperBound],
+    );
+    await snapshot.close();
+
+    expect(rows[0]?.lag).toBe(90);
+  });
+
+  it("sees one snapshot for the whole run", async () => {
+    const reader = await connect();
+    const writer = await connect();
+    const snapshot = await openSourceSnapshot(reader, 0);
+    const before = collect();
+    await snapshot.streamTable("sales_order", null, before.sink);
+
+    await writer.query(
+      "insert into sales_order values (9, 9.99, null, '2024-01-01 00:00:00', '2024-01-01 00:00:01')",
+    );
+    const after = collect();
+    await snapshot.streamTable("sales_order", null, after.sink);
+    await snapshot.close();
+    await writer.query("delete from sales_order where sales_order_id = 9");
+
+    expect(after.lines()).toEqual(before.lines());
+  });
+});
