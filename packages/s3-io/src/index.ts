@@ -1,2 +1,21 @@
+export {
+  ObjectExistsError,
+  ObjectNotFoundError,
+  type ObjectOperation,
+  ObjectStoreError,
+  objectUrl,
+} from "./errors";
+export {
+  createJsonLinesWriter,
+  type JsonLine,
+  JsonLinesError,
+  type JsonLinesPart,
+  type JsonLinesWriter,
+  type JsonLinesWriterOptions,
+  type ReadJsonLinesOptions,
+  readJsonLineBatches,
+  readJsonLines,
+  writeJsonLines,
+} from "./jsonl";
 export * from "./keys";
 export type { ObjectInfo, ObjectStore, PutOptions } from "./object-store";
