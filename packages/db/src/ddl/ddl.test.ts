@@ -1,0 +1,91 @@
+import { type ColumnSpec, SOURCE_TABLE_NAMES, STAR_TABLE_NAMES, sourceColumns } from "@etl/schemas";
+import { describe, expect, it } from "vitest";
+import { sqlType } from "./column-type";
+import { controlDdl, redshiftControlDdl } from "./control";
+import { OLTP_TABLES, oltpDdl, oltpIndexDdl, oltpTableDdl } from "./oltp";
+import { redshiftWarehouseDdl, warehouseDdl } from "./warehouse";
+
+describe("sqlType", () => {
+  it.each([
+    [{ name: "a", type: "int", nullable: false }, "integer", "integer"],
+    [{ name: "a", type: "bigint", nullable: false }, "bigint", "bigint"],
+    [{ name: "a", type: "text", nullable: true }, "text", "varchar(1024)"],
+    [{ name: "a", type: "date", nullable: false }, "date", "date"],
+    [{ name: "a", type: "time", nullable: false }, "time", "time"],
+    [{ name: "a", type: "boolean", nullable: false }, "boolean", "boolean"],
+    [
+      { name: "a", type: "decimal", precision: 10, scale: 2, nullable: false },
+      "numeric(10,2)",
+      "numeric(10,2)",
+    ],
+  ] as [ColumnSpec, string, string][])("%j is %s / %s", (spec, postgres, redshift) => {
+    expect([sqlType(spec, "postgres"), sqlType(spec, "redshift")]).toEqual([postgres, redshift]);
+  });
+
+  it("refuses a decimal without precision", () => {
+    expect(() => sqlType({ name: "x", type: "decimal", nullable: false }, "postgres")).toThrow(
+      "decimal column x needs a precision and a scale",
+    );
+  });
+});
+
+describe("warehouse DDL", () => {
+  it("creates the schema, then every star table in load order, idempotently", () => {
+    const statements = warehouseDdl();
+
+    expect(statements[0]).toBe('create schema if not exists "warehouse"');
+    expect(statements.slice(1).map((s) => /"warehouse"\."(\w+)"/.exec(s)?.[1])).toEqual([
+      ...STAR_TABLE_NAMES,
+    ]);
+    expect(statements.slice(1).every((s) => s.startsWith("create table if not exists "))).toBe(true);
+  });
+
+  it("builds identifiers only through quoteIdent, so a bad schema name is refused", () => {
+    expect(() => warehouseDdl('warehouse"; drop table x; --')).toThrow("refused SQL identifier");
+  });
+
+  it("matches the PostgreSQL snapshot", () => {
+    expect(warehouseDdl().join(";\n\n")).toMatchSnapshot();
+  });
+
+  it("matches the Redshift snapshot", () => {
+    expect(redshiftWarehouseDdl().join(";\n\n")).toMatchSnapshot();
+  });
+
+  it("declares no foreign keys in Redshift but keeps the natural key", () => {
+    const facts = redshiftWarehouseDdl("dw").filter((s) => s.includes('"fact_'));
+
+    expect(facts.some((s) => s.includes("foreign key"))).toBe(false);
+    expect(facts.every((s) => s.includes("identity(1,1)") && s.includes("_natural_key"))).toBe(true);
+  });
+});
+
+describe("control DDL", () => {
+  it("matches the PostgreSQL and Redshift snapshots", () => {
+    expect(controlDdl().join(";\n\n")).toMatchSnapshot();
+    expect(redshiftControlDdl().join(";\n\n")).toMatchSnapshot();
+  });
+});
+
+describe("OLTP DDL", () => {
+  it.each(SOURCE_TABLE_NAMES)("%s has the source schema's columns in the real order", (table) => {
+    expect(OLTP_TABLES[table].map((c) => c.name)).toEqual(sourceColumns(table));
+  });
+
+  it("quotes the table named transaction and creates _prisma_migrations", () => {
+    const statements = oltpTableDdl();
+
+    expect(statements.some((s) => s.startsWith('create table if not exists "public"."transaction" ('))).toBe(
+      true,
+    );
+    expect(statements.some((s) => s.includes('"public"."_prisma_migrations"'))).toBe(true);
+  });
+
+  it("is tables then foreign keys and indexes", () => {
+    expect(oltpDdl("totesys")).toEqual([...oltpTableDdl("totesys"), ...oltpIndexDdl("totesys")]);
+  });
+
+  it("matches the snapshot", () => {
+    expect(oltpDdl().join(";\n\n")).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,100 @@
+import {
+  FACT_TABLE_NAMES,
+  type FactTable,
+  STAR_COLUMNS,
+  STAR_KEYS,
+  STAR_REFERENCES,
+  STAR_TABLE_NAMES,
+  type StarTable,
+  SURROGATE_KEYS,
+} from "@etl/schemas";
+import { qualified, quoteIdent } from "../sql";
+import { type SqlDialect, sqlType } from "./column-type";
+
+const isFact = (table: StarTable): table is FactTable => (FACT_TABLE_NAMES as string[]).includes(table);
+const list = (names: readonly string[]) => names.map(quoteIdent).join(", ");
+
+function columnLines(table: StarTable, dialect: SqlDialect): string[] {
+  return STAR_COLUMNS[table].map(
+    (c) => `${quoteIdent(c.name)} ${sqlType(c, dialect)}${c.nullable ? "" : " not null"}`,
+  );
+}
+
+/**
+ * Redshift distribution and sort keys. Dimensions are small and joined by every fact: a copy on
+ * every node (`diststyle all`), sorted by their key for the merge. `dim_transaction` is the
+ * exception: it grows with the facts (one row per order), so it is distributed on its key.
+ * Facts are distributed on the natural id, so the merge from a staging table distributed the
+ * same way joins without moving rows, and sorted by `last_updated_date` then the id: new versions
+ * arrive in that order, so the table stays nearly sorted without a vacuum and date-bounded scans
+ * skip blocks.
+ */
+function redshiftTableOptions(table: StarTable): string {
+  const key = STAR_KEYS[table][0] ?? "";
+  if (table === "dim_transaction")
+    return `diststyle key distkey (${quoteIdent(key)}) sortkey (${quoteIdent(key)})`;
+  if (!isFact(table)) return `diststyle all sortkey (${quoteIdent(key)})`;
+  return `diststyle key distkey (${quoteIdent(key)}) compound sortkey (${list(["last_updated_date", key])})`;
+}
+
+function createTable(schema: string, table: StarTable, dialect: SqlDialect): string {
+  const lines: string[] = [];
+  if (isFact(table)) {
+    const surrogate = quoteIdent(SURROGATE_KEYS[table]);
+    lines.push(
+      dialect === "postgres"
+        ? `${surrogate} bigint generated always as identity`
+        : `${surrogate} bigint identity(1,1) not null`,
+    );
+  }
+  lines.push(...columnLines(table, dialect));
+  if (isFact(table)) {
+    lines.push(
+      `constraint ${quoteIdent(`${table}_pkey`)} primary key (${quoteIdent(SURROGATE_KEYS[table])})`,
+    );
+    lines.push(`constraint ${quoteIdent(`${table}_natural_key`)} unique (${list(STAR_KEYS[table])})`);
+    // Redshift accepts but never enforces foreign keys, and its planner trusts declared ones;
+    // they are declared in PostgreSQL only, where they are enforced.
+    if (dialect === "postgres") {
+      for (const ref of STAR_REFERENCES[table]) {
+        lines.push(
+          `constraint ${quoteIdent(`${table}_${ref.column}_fkey`)} foreign key (${quoteIdent(ref.column)}) ` +
+            `references ${qualified(schema, ref.table)} (${quoteIdent(ref.references)})`,
+        );
+      }
+    }
+  } else {
+    lines.push(`constraint ${quoteIdent(`${table}_pkey`)} primary key (${list(STAR_KEYS[table])})`);
+  }
+  const options = dialect === "redshift" ? ` ${redshiftTableOptions(table)}` : "";
+  return `create table if not exists ${qualified(schema, table)} (\n  ${lines.join(",\n  ")}\n)${options}`;
+}
+
+/**
+ * The PostgreSQL warehouse: the schema and the eleven star tables in load order, idempotent.
+ * Dimensions have their id as primary key; facts a `<x>_record_id` identity primary key the
+ * warehouse assigns, a UNIQUE natural version key (`<id>`, `last_updated_date`,
+ * `last_updated_time`) so a replay inserts nothing, and foreign keys to the dimensions (every
+ * date column to `dim_date`).
+ *
+ * @example
+ * for (const sql of warehouseDdl("warehouse")) await client.query(sql);
+ */
+export function warehouseDdl(schema = "warehouse"): string[] {
+  return [
+    `create schema if not exists ${quoteIdent(schema)}`,
+    ...STAR_TABLE_NAMES.map((t) => createTable(schema, t, "postgres")),
+  ];
+}
+
+/**
+ * The same tables in Redshift's dialect: `identity(1,1)` surrogate ids, primary and unique keys
+ * declared (informational: Redshift does not enforce them, the load's merge does), no foreign
+ * keys, distribution and sort keys chosen per table (see `redshiftTableOptions`).
+ */
+export function redshiftWarehouseDdl(schema = "warehouse"): string[] {
+  return [
+    `create schema if not exists ${quoteIdent(schema)}`,
+    ...STAR_TABLE_NAMES.map((t) => createTable(schema, t, "redshift")),
+  ];
+}
