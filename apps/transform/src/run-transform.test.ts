@@ -1,0 +1,279 @@
+import { readParquet } from "@etl/s3-io/parquet";
+import { createMemoryObjectStore, type MemoryObjectStore } from "@etl/s3-io/testing";
+import {
+  ProcessedRunManifestSchema,
+  TransientError,
+  toDimCounterparty,
+  toDimLocation,
+  toDimStaff,
+  toFactSalesOrder,
+} from "@etl/schemas";
+import { describe, expect, it } from "vitest";
+import { asRawTables, makeDataset } from "../test/support/dataset";
+import { createRecordingOps } from "../test/support/ops-fakes";
+import { writeRawRun } from "../test/support/raw-run";
+import { runTransform, type TransformDeps } from "./run-transform";
+
+const INGEST = "ingest";
+const PROCESSED = "processed";
+const RUN_1 = "20240101T000000000Z-00000001";
+const RUN_2 = "20240101T001500000Z-00000002";
+
+function setup(store: MemoryObjectStore = createMemoryObjectStore(), partRows = 1000) {
+  const ops = createRecordingOps();
+  const deps: TransformDeps = {
+    store,
+    ingestBucket: INGEST,
+    processedBucket: PROCESSED,
+    partRows,
+    audit: ops.audit,
+    alerter: ops.alerter,
+    clock: () => new Date("2024-01-01T00:30:00.000Z"),
+  };
+  return { store, deps, ...ops };
+}
+
+async function manifestOf(store: MemoryObjectStore, runId: string) {
+  const text = store.text(PROCESSED, `runs/${runId}.json`);
+  return text === undefined ? undefined : ProcessedRunManifestSchema.parse(JSON.parse(text));
+}
+
+async function rowsOf(store: MemoryObjectStore, runId: string, table: string) {
+  const manifest = await manifestOf(store, runId);
+  const rows = [];
+  for (const file of manifest?.files.filter((f) => f.table === table) ?? []) {
+    const object = store.objects(PROCESSED).find((o) => o.key === file.key);
+    if (object) rows.push(...(await readParquet(object.body)));
+  }
+  return rows;
+}
+
+describe("runTransform", () => {
+  it("turns a first run into every star table, files in load order, parts of partRows rows", async () => {
+    const { store, deps, audits } = setup(undefined, 15);
+    const data = makeDataset({ orders: 40 });
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data), partRows: 17 });
+
+    const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+    expect(outcome.status).toBe("done");
+    const manifest = await manifestOf(store, RUN_1);
+    const tables = [...new Set(manifest?.files.map((f) => f.table))];
+    expect(tables).toEqual([
+      "dim_date",
+      "dim_location",
+      "dim_currency",
+      "dim_design",
+      "dim_staff",
+      "dim_counterparty",
+      "dim_payment_type",
+      "dim_transaction",
+      "fact_sales_order",
+      "fact_purchase_order",
+      "fact_payment",
+    ]);
+    expect(manifest?.files.filter((f) => f.table === "fact_sales_order").map((f) => f.rows)).toEqual([
+      15, 15, 10,
+    ]);
+    expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(toFactSalesOrder(data.sales_order));
+    expect(Object.keys(manifest?.state ?? {}).sort()).toEqual([
+      "address",
+      "counterparty",
+      "currency",
+      "department",
+      "design",
+      "payment_type",
+      "staff",
+    ]);
+    expect(audits.filter((a) => a.key !== "-" && a.status === "FINISHED")).toHaveLength(
+      (manifest?.files.length ?? 0) + 7,
+    );
+    expect(audits.at(-1)).toMatchObject({ key: "-", status: "FINISHED", stage: "transform", runId: RUN_1 });
+  });
+
+  it("writes dim_date for every date the facts reference, agreed dates included", async () => {
+    const { store, deps } = setup();
+    const data = makeDataset({ orders: 5 });
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data) });
+
+    await runTransform({ runId: RUN_1 }, deps);
+
+    const dates = new Set((await rowsOf(store, RUN_1, "dim_date")).map((r) => r.date_id));
+    for (const order of data.sales_order) {
+      expect(dates).toContain(order.agreed_delivery_date);
+      expect(dates).toContain(order.agreed_payment_date);
+      expect(dates).toContain(order.created_at.slice(0, 10));
+    }
+    for (const payment of data.payment) expect(dates).toContain(payment.payment_date);
+  });
+
+  it("an incremental run writes exactly the dimension rows a changed address and department reach", async () => {
+    const { store, deps } = setup();
+    const data = makeDataset({ orders: 10 });
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data) });
+    await runTransform({ runId: RUN_1 }, deps);
+    const address = { ...data.address[2], city: "Leeds", last_updated: "2024-01-01 00:10:00.000000" };
+    const department = {
+      ...data.department[3],
+      location: "Leeds",
+      last_updated: "2024-01-01 00:10:00.000000",
+    };
+    await writeRawRun(store, INGEST, {
+      runId: RUN_2,
+      tables: { address: [address], department: [department] },
+    });
+
+    const outcome = await runTransform({ runId: RUN_2 }, deps);
+
+    expect(outcome.status).toBe("done");
+    const manifest = await manifestOf(store, RUN_2);
+    expect([...new Set(manifest?.files.map((f) => f.table))]).toEqual([
+      "dim_location",
+      "dim_staff",
+      "dim_counterparty",
+    ]);
+    expect(await rowsOf(store, RUN_2, "dim_location")).toEqual(toDimLocation([address as never]));
+    const dependants = data.counterparty.filter((c) => c.legal_address_id === 3);
+    expect(dependants.length).toBeGreaterThan(0);
+    expect(await rowsOf(store, RUN_2, "dim_counterparty")).toEqual(
+      toDimCounterparty(dependants, [...data.address.filter((a) => a.address_id !== 3), address as never]),
+    );
+    const members = data.staff.filter((s) => s.department_id === 4);
+    expect(await rowsOf(store, RUN_2, "dim_staff")).toEqual(
+      toDimStaff(members, [...data.department.filter((d) => d.department_id !== 4), department as never]),
+    );
+    const first = await manifestOf(store, RUN_1);
+    expect(manifest?.state.currency).toEqual(first?.state.currency);
+    expect(manifest?.state.address?.key).toBe(`state/address/${RUN_2}.jsonl.gz`);
+  });
+
+  it("a replay of a transformed run is skipped and changes nothing", async () => {
+    const { store, deps, audits } = setup();
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 3 })) });
+    await runTransform({ runId: RUN_1 }, deps);
+    const before = store.objects(PROCESSED).map((o) => [o.key, o.etag]);
+
+    const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+    expect(outcome.status).toBe("skipped");
+    expect(store.objects(PROCESSED).map((o) => [o.key, o.etag])).toEqual(before);
+    expect(audits.at(-1)).toMatchObject({ key: "-", status: "SKIPPED" });
+  });
+
+  it("a replay after a crash before the manifest reuses the equal files and finishes", async () => {
+    const { store, deps } = setup();
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 3 })) });
+    store.failNextPut(`runs/${RUN_1}.json`, new TransientError("S3 is down"));
+    await expect(runTransform({ runId: RUN_1 }, deps)).rejects.toThrow("S3 is down");
+    const written = store.objects(PROCESSED).map((o) => [o.key, o.etag]);
+
+    const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+    expect(outcome.status).toBe("done");
+    const after = store.objects(PROCESSED).filter((o) => o.key !== `runs/${RUN_1}.json`);
+    expect(after.map((o) => [o.key, o.etag])).toEqual(written);
+  });
+
+  it("refuses to overwrite an output an earlier attempt wrote with different bytes", async () => {
+    const { store, deps, alerts } = setup();
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 3 })) });
+    const key = "star/dim_currency/2024/01/01/20240101T000000000Z-00000001-0001.parquet";
+    await store.put(PROCESSED, key, "something else");
+
+    const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+    expect(outcome).toMatchObject({ status: "failed", code: "OUTPUT_CONFLICT", key });
+    expect(store.text(PROCESSED, key)).toBe("something else");
+    expect(alerts[0]?.subject).toContain("dim_currency");
+  });
+
+  it("waits (retryable) until the previous run is transformed", async () => {
+    const { store, deps } = setup();
+    const data = makeDataset({ orders: 3 });
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data) });
+    await writeRawRun(store, INGEST, { runId: RUN_2, tables: { address: [data.address[0] ?? {}] } });
+
+    const attempt = runTransform({ runId: RUN_2 }, deps);
+
+    await expect(attempt).rejects.toMatchObject({ retryable: true, code: "PREVIOUS_RUN_PENDING" });
+    await expect(attempt).rejects.toThrow(`run ${RUN_1} must be transformed first`);
+    expect(store.objects(PROCESSED)).toEqual([]);
+  });
+
+  it.each([
+    ["a line that is not JSON", { lines: ['{"sales_order_id": 1,'] }, 1, undefined, "invalid JSON"],
+    ["a value of the wrong type", "wrong-type", 2, "units_sold", "expected number"],
+    ["a missing column", "missing", 3, "unit_price", "missing column"],
+  ])(
+    "fails the run on %s, naming file, line and column, with no manifest",
+    async (_name, kind, line, column, problem) => {
+      const { store, deps, audits, failures, alerts } = setup(undefined, 2);
+      const data = makeDataset({ orders: 3 });
+      const orders: object[] = data.sales_order.map((o) => ({ ...o }));
+      if (kind === "wrong-type") orders[1] = { ...data.sales_order[1], units_sold: "many" };
+      if (kind === "missing") {
+        const { unit_price: _gone, ...rest } = data.sales_order[2] ?? {};
+        orders[2] = rest;
+      }
+      const salesOrder = typeof kind === "string" ? orders : kind;
+      await writeRawRun(store, INGEST, {
+        runId: RUN_1,
+        tables: { ...asRawTables(data), sales_order: salesOrder },
+      });
+
+      const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+      const key = "raw/sales_order/2024/01/01/20240101T000000000Z-00000001-0001.jsonl.gz";
+      expect(outcome).toMatchObject({ status: "failed", table: "sales_order", key });
+      const message = outcome.status === "failed" ? outcome.error : "";
+      expect(message).toContain(`s3://${INGEST}/${key} line ${line}`);
+      if (column) expect(message).toContain(`column ${column}`);
+      expect(message).toContain(problem);
+      expect(store.objects(PROCESSED)).toEqual([]);
+      expect(store.objects(INGEST).map((o) => o.key)).toContain(key);
+      expect(audits.at(-1)).toMatchObject({ key: "-", status: "FAILED", table: "sales_order" });
+      expect(failures).toEqual([
+        expect.objectContaining({ stage: "transform", runId: RUN_1, key, retryable: false }),
+      ]);
+      expect(alerts[0]?.subject).toBe(`transform failed: sales_order: ${key.split("/").at(-1)}`);
+    },
+  );
+
+  it("fails on a fact that refers to a currency no run has delivered", async () => {
+    const { store, deps } = setup();
+    const data = makeDataset({ orders: 2 });
+    const orders = [{ ...data.sales_order[0], currency_id: 9 }];
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: { ...asRawTables(data), sales_order: orders } });
+
+    const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+    expect(outcome).toMatchObject({ status: "failed", code: "MISSING_REFERENCE", table: "sales_order" });
+    expect(outcome.status === "failed" && outcome.error).toContain("refers to currency 9");
+  });
+
+  it("fails with the ids when a member of staff's department is missing", async () => {
+    const { store, deps } = setup();
+    const data = makeDataset({ orders: 1 });
+    const staff = [...data.staff, { ...data.staff[0], staff_id: 99, department_id: 42 }];
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: { ...asRawTables(data), staff } });
+
+    const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+    expect(outcome).toMatchObject({ status: "failed", code: "MISSING_REFERENCE" });
+    expect(outcome.status === "failed" && outcome.error).toContain("staff_id 99 (department_id 42)");
+  });
+
+  it("produces the same bytes for the same input", async () => {
+    const first = setup();
+    const second = setup();
+    for (const { store } of [first, second]) {
+      await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 20 })) });
+    }
+
+    await runTransform({ runId: RUN_1 }, first.deps);
+    await runTransform({ runId: RUN_1 }, second.deps);
+
+    const digest = (s: MemoryObjectStore) => s.objects(PROCESSED).map((o) => [o.key, o.etag]);
+    expect(digest(first.store)).toEqual(digest(second.store));
+  });
+});

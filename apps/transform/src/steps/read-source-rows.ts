@@ -1,0 +1,123 @@
+import { createHash } from "node:crypto";
+import { PassThrough } from "node:stream";
+import { JsonLinesError, type ObjectStore, readJsonLineBatches } from "@etl/s3-io";
+import { type ManifestFile, SOURCE_SCHEMAS, type SourceRow, type SourceTable } from "@etl/schemas";
+import type { z } from "zod";
+import { RawDataError } from "../errors";
+
+/** Parsed rows of consecutive lines of a raw file: `rows[i]` is line `firstLine + i`. */
+export interface SourceBatch<T extends SourceTable> {
+  rows: SourceRow<T>[];
+  firstLine: number;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** The column an issue is about and what is wrong with it, in words a person can act on. */
+function describeIssue(value: unknown, issue: Issue): { column?: string; problem: string } {
+  if (issue.code === "unrecognized_keys") {
+    return {
+      column: issue.keys.join(", "),
+      problem: `unknown column${issue.keys.length > 1 ? "s" : ""}`,
+    };
+  }
+  const [first] = issue.path;
+  if (typeof first !== "string") return { problem: issue.message };
+  const present = typeof value === "object" && value !== null && Object.hasOwn(value, first);
+  return { column: first, problem: present ? issue.message : "missing column" };
+}
+
+/**
+ * Streams one raw file of a run (gzip JSON Lines) as batches of rows parsed with the table's
+ * source schema. Every row is validated: a line that is not JSON, a value of the wrong type, a
+ * missing or unknown column throws a `RawDataError` naming the file, the line and the column.
+ * At the end the file's row count, size and SHA-256 must equal the manifest's.
+ */
+export async function* readSourceBatches<T extends SourceTable>(
+  store: ObjectStore,
+  bucket: string,
+  table: T,
+  file: ManifestFile,
+): AsyncGenerator<SourceBatch<T>> {
+  const schema = SOURCE_SCHEMAS[table];
+  const hash = createHash("sha256");
+  let bytes = 0;
+  // Hash the object's bytes as they stream past, so the checksum costs no second read.
+  const hashing: ObjectStore = {
+    ...store,
+    async getStream(b, k) {
+      const source = await store.getStream(b, k);
+      const tee = new PassThrough();
+      source.on("data", (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      });
+      source.once("error", (error) => tee.destroy(error));
+      return source.pipe(tee);
+    },
+  };
+  const where = { bucket, key: file.key, table };
+  let lines = 0;
+  try {
+    for await (const batch of readJsonLineBatches(hashing, bucket, file.key)) {
+      const first = batch[0];
+      if (first === undefined) continue;
+      const rows: SourceRow<T>[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const line = batch[i];
+        if (line === undefined) continue;
+        const result = schema.safeParse(line.value);
+        if (!result.success) {
+          const issue = result.error.issues[0];
+          const { column, problem } = issue
+            ? describeIssue(line.value, issue)
+            : { column: undefined, problem: "invalid row" };
+          throw new RawDataError(problem, { ...where, lineNumber: line.lineNumber, column });
+        }
+        rows[i] = result.data as SourceRow<T>;
+      }
+      lines = first.lineNumber + batch.length - 1;
+      yield { rows, firstLine: first.lineNumber };
+    }
+  } catch (error) {
+    if (error instanceof JsonLinesError) {
+      const lineNumber = error.lineNumber;
+      const problem = error.message.replace(/^.*?: /, "");
+      throw new RawDataError(
+        problem,
+        { ...where, ...(lineNumber === undefined ? {} : { lineNumber }) },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  if (lines !== file.rows) {
+    throw new RawDataError(`has ${lines} rows, the run manifest says ${file.rows}`, where, {
+      code: "RAW_MISMATCH",
+    });
+  }
+  const sha256 = hash.digest("hex");
+  if (bytes !== file.bytes || sha256 !== file.sha256) {
+    throw new RawDataError(
+      `has ${bytes} bytes with SHA-256 ${sha256}, the run manifest says ${file.bytes} bytes with ${file.sha256}`,
+      where,
+      { code: "RAW_MISMATCH" },
+    );
+  }
+}
+
+/** Every row of a table's raw files, validated, in file and line order (for the small tables). */
+export async function readSourceTable<T extends SourceTable>(
+  store: ObjectStore,
+  bucket: string,
+  table: T,
+  files: readonly ManifestFile[],
+): Promise<SourceRow<T>[]> {
+  const rows: SourceRow<T>[] = [];
+  for (const file of files) {
+    for await (const batch of readSourceBatches(store, bucket, table, file)) {
+      for (const row of batch.rows) rows.push(row);
+    }
+  }
+  return rows;
+}

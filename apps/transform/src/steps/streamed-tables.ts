@@ -1,0 +1,165 @@
+import type { ObjectStore } from "@etl/s3-io";
+import {
+  DataError,
+  datesOf,
+  type ManifestFile,
+  type RunId,
+  SOURCE_TABLES,
+  type SourceRow,
+  type SourceTable,
+  type StarRow,
+  type StarTable,
+  toDimTransaction,
+  toFactPayment,
+  toFactPurchaseOrder,
+  toFactSalesOrder,
+} from "@etl/schemas";
+import { RawDataError } from "../errors";
+import { readSourceBatches } from "./read-source-rows";
+import type { ReferenceState, StateTable } from "./reference-state";
+import { createStarPartWriter, type StarFile } from "./star-part-writer";
+
+/** A column of a source row that must name a row of a reference table. */
+interface Reference {
+  column: string;
+  table: StateTable;
+}
+
+interface StreamedSpec<S extends SourceTable, D extends StarTable> {
+  star: D;
+  format: (rows: readonly SourceRow<S>[]) => StarRow<D>[];
+  references: readonly Reference[];
+}
+
+/**
+ * The tables too large to hold in memory (facts grow without bound, and `transaction` with
+ * them): read, formatted and written batch by batch, a Parquet part at a time.
+ */
+export const STREAMED_TABLES = {
+  sales_order: {
+    star: "fact_sales_order",
+    format: toFactSalesOrder,
+    references: [
+      { column: "design_id", table: "design" },
+      { column: "staff_id", table: "staff" },
+      { column: "counterparty_id", table: "counterparty" },
+      { column: "currency_id", table: "currency" },
+      { column: "agreed_delivery_location_id", table: "address" },
+    ],
+  },
+  purchase_order: {
+    star: "fact_purchase_order",
+    format: toFactPurchaseOrder,
+    references: [
+      { column: "staff_id", table: "staff" },
+      { column: "counterparty_id", table: "counterparty" },
+      { column: "currency_id", table: "currency" },
+      { column: "agreed_delivery_location_id", table: "address" },
+    ],
+  },
+  payment: {
+    star: "fact_payment",
+    format: toFactPayment,
+    references: [
+      { column: "counterparty_id", table: "counterparty" },
+      { column: "currency_id", table: "currency" },
+      { column: "payment_type_id", table: "payment_type" },
+    ],
+  },
+  transaction: { star: "dim_transaction", format: toDimTransaction, references: [] },
+} as const satisfies {
+  sales_order: StreamedSpec<"sales_order", "fact_sales_order">;
+  purchase_order: StreamedSpec<"purchase_order", "fact_purchase_order">;
+  payment: StreamedSpec<"payment", "fact_payment">;
+  transaction: StreamedSpec<"transaction", "dim_transaction">;
+};
+
+export type StreamedTable = keyof typeof STREAMED_TABLES;
+
+export function isStreamedTable(table: string): table is StreamedTable {
+  return Object.hasOwn(STREAMED_TABLES, table);
+}
+
+export interface StreamedTableOptions {
+  store: ObjectStore;
+  ingestBucket: string;
+  processedBucket: string;
+  runId: RunId;
+  partRows: number;
+  /** The reference state after the run: every reference a row makes must be in it. */
+  state: ReferenceState;
+  /** Set false to skip the reference checks (the benchmark has no reference tables). */
+  checkReferences?: boolean;
+  /** Receives every date the written rows hold (for `dim_date`). */
+  dates: Set<string>;
+  onPart?: (file: StarFile) => void;
+}
+
+export interface StreamedTableResult {
+  table: StarTable;
+  rows: number;
+  files: StarFile[];
+}
+
+/**
+ * Transforms one large table of a run: each raw file is read in batches, every row validated,
+ * its references checked against the reference state, formatted and handed to a Parquet part
+ * writer. Memory is bounded by a part plus the set of ids seen (each id appears at most once in
+ * a run, since ingest reads every table from one snapshot).
+ */
+export async function transformStreamedTable(
+  table: StreamedTable,
+  files: readonly ManifestFile[],
+  options: StreamedTableOptions,
+): Promise<StreamedTableResult> {
+  const spec = STREAMED_TABLES[table] as StreamedSpec<SourceTable, StarTable>;
+  const key = SOURCE_TABLES[table];
+  const checks = options.checkReferences === false ? [] : spec.references;
+  const writer = createStarPartWriter({
+    store: options.store,
+    bucket: options.processedBucket,
+    runId: options.runId,
+    table: spec.star,
+    partRows: options.partRows,
+    ...(options.onPart ? { onPart: options.onPart } : {}),
+  });
+  const seen = new Set<number>();
+
+  for (const file of files) {
+    const where = { bucket: options.ingestBucket, key: file.key, table };
+    for await (const batch of readSourceBatches(options.store, options.ingestBucket, table, file)) {
+      for (let i = 0; i < batch.rows.length; i++) {
+        const row = batch.rows[i] as Record<string, unknown>;
+        const id = row[key] as number;
+        if (seen.has(id)) {
+          throw new RawDataError(`${key} ${id} appears more than once in the run`, {
+            ...where,
+            lineNumber: batch.firstLine + i,
+            column: key,
+          });
+        }
+        seen.add(id);
+        for (const reference of checks) {
+          const value = row[reference.column] as number;
+          if (!options.state[reference.table].has(value)) {
+            throw new RawDataError(
+              `${key} ${id} refers to ${reference.table} ${value}, which no transformed run has delivered`,
+              { ...where, lineNumber: batch.firstLine + i, column: reference.column },
+              { code: "MISSING_REFERENCE" },
+            );
+          }
+        }
+      }
+      let rows: StarRow<StarTable>[];
+      try {
+        rows = spec.format(batch.rows);
+      } catch (error) {
+        if (!(error instanceof DataError)) throw error;
+        throw new RawDataError(error.message, where, { code: error.code, cause: error });
+      }
+      for (const date of datesOf(spec.star, rows)) options.dates.add(date);
+      await writer.add(rows);
+    }
+  }
+  return { table: spec.star, rows: writer.rows, files: await writer.close() };
+}
