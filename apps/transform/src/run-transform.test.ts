@@ -1,3 +1,4 @@
+import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
 import { readParquet } from "@etl/s3-io/parquet";
 import { createMemoryObjectStore, type MemoryObjectStore } from "@etl/s3-io/testing";
 import {
@@ -10,7 +11,6 @@ import {
 } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
 import { asRawTables, makeDataset } from "../test/support/dataset";
-import { createRecordingOps } from "../test/support/ops-fakes";
 import { writeRawRun } from "../test/support/raw-run";
 import { runTransform, type TransformDeps } from "./run-transform";
 
@@ -20,17 +20,18 @@ const RUN_1 = "20240101T000000000Z-00000001";
 const RUN_2 = "20240101T001500000Z-00000002";
 
 function setup(store: MemoryObjectStore = createMemoryObjectStore(), partRows = 1000) {
-  const ops = createRecordingOps();
+  const audit = createMemoryAuditLog();
+  const alerter = createMemoryAlerter();
   const deps: TransformDeps = {
     store,
     ingestBucket: INGEST,
     processedBucket: PROCESSED,
     partRows,
-    audit: ops.audit,
-    alerter: ops.alerter,
+    audit,
+    alerter,
     clock: () => new Date("2024-01-01T00:30:00.000Z"),
   };
-  return { store, deps, ...ops };
+  return { store, deps, audit, alerter };
 }
 
 async function manifestOf(store: MemoryObjectStore, runId: string) {
@@ -50,7 +51,7 @@ async function rowsOf(store: MemoryObjectStore, runId: string, table: string) {
 
 describe("runTransform", () => {
   it("turns a first run into every star table, files in load order, parts of partRows rows", async () => {
-    const { store, deps, audits } = setup(undefined, 15);
+    const { store, deps, audit } = setup(undefined, 15);
     const data = makeDataset({ orders: 40 });
     await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data), partRows: 17 });
 
@@ -85,10 +86,12 @@ describe("runTransform", () => {
       "payment_type",
       "staff",
     ]);
-    expect(audits.filter((a) => a.key !== "-" && a.status === "FINISHED")).toHaveLength(
+    expect(audit.items.filter((a) => a.key !== "-" && a.status === "FINISHED")).toHaveLength(
       (manifest?.files.length ?? 0) + 7,
     );
-    expect(audits.at(-1)).toMatchObject({ key: "-", status: "FINISHED", stage: "transform", runId: RUN_1 });
+    expect(audit.items.filter((a) => a.key === "-")).toEqual([
+      expect.objectContaining({ status: "FINISHED", stage: "transform", runId: RUN_1 }),
+    ]);
   });
 
   it("writes dim_date for every date the facts reference, agreed dates included", async () => {
@@ -148,16 +151,16 @@ describe("runTransform", () => {
   });
 
   it("a replay of a transformed run is skipped and changes nothing", async () => {
-    const { store, deps, audits } = setup();
+    const { store, deps, audit } = setup();
     await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 3 })) });
-    await runTransform({ runId: RUN_1 }, deps);
+    await runTransform({ runId: RUN_1 }, { ...deps, clock: () => new Date("2024-01-01T00:20:00.000Z") });
     const before = store.objects(PROCESSED).map((o) => [o.key, o.etag]);
 
     const outcome = await runTransform({ runId: RUN_1 }, deps);
 
     expect(outcome.status).toBe("skipped");
     expect(store.objects(PROCESSED).map((o) => [o.key, o.etag])).toEqual(before);
-    expect(audits.at(-1)).toMatchObject({ key: "-", status: "SKIPPED" });
+    expect(audit.items.filter((a) => a.key === "-").map((a) => a.status)).toEqual(["FINISHED", "SKIPPED"]);
   });
 
   it("a replay after a crash before the manifest reuses the equal files and finishes", async () => {
@@ -175,7 +178,7 @@ describe("runTransform", () => {
   });
 
   it("refuses to overwrite an output an earlier attempt wrote with different bytes", async () => {
-    const { store, deps, alerts } = setup();
+    const { store, deps, alerter } = setup();
     await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 3 })) });
     const key = "star/dim_currency/2024/01/01/20240101T000000000Z-00000001-0001.parquet";
     await store.put(PROCESSED, key, "something else");
@@ -184,7 +187,7 @@ describe("runTransform", () => {
 
     expect(outcome).toMatchObject({ status: "failed", code: "OUTPUT_CONFLICT", key });
     expect(store.text(PROCESSED, key)).toBe("something else");
-    expect(alerts[0]?.subject).toContain("dim_currency");
+    expect(alerter.sent[0]?.subject).toContain("dim_currency");
   });
 
   it("waits (retryable) until the previous run is transformed", async () => {
@@ -207,7 +210,7 @@ describe("runTransform", () => {
   ])(
     "fails the run on %s, naming file, line and column, with no manifest",
     async (_name, kind, line, column, problem) => {
-      const { store, deps, audits, failures, alerts } = setup(undefined, 2);
+      const { store, deps, audit, alerter } = setup(undefined, 2);
       const data = makeDataset({ orders: 3 });
       const orders: object[] = data.sales_order.map((o) => ({ ...o }));
       if (kind === "wrong-type") orders[1] = { ...data.sales_order[1], units_sold: "many" };
@@ -231,11 +234,15 @@ describe("runTransform", () => {
       expect(message).toContain(problem);
       expect(store.objects(PROCESSED)).toEqual([]);
       expect(store.objects(INGEST).map((o) => o.key)).toContain(key);
-      expect(audits.at(-1)).toMatchObject({ key: "-", status: "FAILED", table: "sales_order" });
-      expect(failures).toEqual([
+      expect(audit.items.filter((a) => a.key === "-")).toEqual([
+        expect.objectContaining({ status: "FAILED", table: "sales_order" }),
+      ]);
+      expect(audit.failures).toEqual([
         expect.objectContaining({ stage: "transform", runId: RUN_1, key, retryable: false }),
       ]);
-      expect(alerts[0]?.subject).toBe(`transform failed: sales_order: ${key.split("/").at(-1)}`);
+      expect(alerter.sent.map((a) => a.subject)).toEqual([
+        `ETL transform sales_order ${key.split("/").at(-1)}: run failed (BAD_RAW_ROW)`,
+      ]);
     },
   );
 

@@ -1,4 +1,3 @@
-import { basename } from "node:path";
 import type { Alerter, AuditItem, AuditLog } from "@etl/ops";
 import { ObjectExistsError, type ObjectStore, ObjectStoreError, runManifestKey } from "@etl/s3-io";
 import {
@@ -86,13 +85,6 @@ function placeOf(error: unknown, current: Place): Place {
   if (error instanceof ObjectStoreError && error.key !== undefined)
     return { ...current, key: error.key, bucket: error.bucket };
   return current;
-}
-
-/** Subject of the alert: stage, table and file, within SNS's 100 characters. */
-export function alertSubject(runId: string, place: Place): string {
-  const parts = [`${STAGE} failed`, place.table, place.key ? basename(place.key) : `run ${runId}`];
-  const subject = parts.filter((p) => p !== undefined).join(": ");
-  return subject.length > 100 ? `${subject.slice(0, 97)}...` : subject;
 }
 
 /**
@@ -378,7 +370,7 @@ async function failed(error: unknown, context: FailureContext): Promise<Transfor
     runId,
     ...(place.table ? { table: place.table } : {}),
     ...(place.key ? { key: place.key } : {}),
-    subject: alertSubject(runId, place),
+    subject: `run failed (${code})`,
     detail: { runId, error: message, code, ...place },
   });
   return {
