@@ -1,1 +1,28 @@
-export type { Alert, Alerter, AuditItem, AuditLog, AuditStatus, FailureItem, Stage } from "./ports";
+export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from "./alert-format";
+export { OpsStoreError, type WatermarkConflict, WatermarkConflictError } from "./errors";
+export { createLogger, createMetrics, type LoggerOptions, logLevelFrom, redactingReplacer } from "./logging";
+export type {
+  Alert,
+  Alerter,
+  AuditItem,
+  AuditLog,
+  AuditStatus,
+  FailureItem,
+  PutRecordOptions,
+  Stage,
+  StateStore,
+  StoredRecord,
+  WatermarkUpdate,
+} from "./ports";
+export {
+  type AuditRecord,
+  DEFAULT_AUDIT_TTL_DAYS,
+  type FailureRecord,
+  MAX_ERROR_CHARS,
+  MAX_SQL_CHARS,
+  runPartitionKey,
+  toAuditRecord,
+  toFailureRecord,
+  truncate,
+} from "./records";
+export { isSecretKey, REDACTED, redactSecrets, redactValue } from "./redact";

@@ -53,3 +53,56 @@ export interface AuditLog {
 export interface Alerter {
   alert(alert: Alert): Promise<void>;
 }
+
+/** Moves one watermark from the value a run read (`from`, null when none) to where it read up to. */
+export interface WatermarkUpdate {
+  name: string;
+  from: string | null;
+  to: string;
+}
+
+/** A small JSON record kept in the state table (a Redshift statement handed off, say). */
+export interface StoredRecord {
+  namespace: string;
+  id: string;
+  data: Record<string, unknown>;
+  /** When the record was last written (ISO). */
+  updatedAt: string;
+  /** Epoch seconds after which the table's TTL may delete it. */
+  expiresAt?: number;
+}
+
+export interface PutRecordOptions {
+  /** Write only when no record has this id; resolves false when one exists. */
+  ifAbsent?: boolean;
+  /** Let the table's TTL delete the record this long after the write. */
+  ttlSeconds?: number;
+}
+
+/**
+ * Durable run state (DynamoDB in AWS): run sequence numbers, watermarks and small records.
+ * Watermarks only ever move with a compare-and-set, so two overlapping runs cannot both advance.
+ */
+export interface StateStore {
+  /** Atomically adds one to the named counter and returns the new value (1 the first time). */
+  nextSequence(name: string): Promise<number>;
+  /** The current watermark of each name; null for a name never advanced. */
+  getWatermarks(names: readonly string[]): Promise<Record<string, string | null>>;
+  /**
+   * Advances every watermark in one atomic write, only if each still holds its `from` value;
+   * otherwise nothing changes and a `WatermarkConflictError` is thrown.
+   */
+  advanceWatermarks(updates: readonly WatermarkUpdate[], runId: string): Promise<void>;
+  /** Resolves false only when `ifAbsent` is set and the record exists. */
+  putRecord(
+    namespace: string,
+    id: string,
+    data: Record<string, unknown>,
+    options?: PutRecordOptions,
+  ): Promise<boolean>;
+  getRecord(namespace: string, id: string): Promise<StoredRecord | undefined>;
+  /** Resolves true when a record was deleted: of two concurrent deletes, exactly one gets true. */
+  deleteRecord(namespace: string, id: string): Promise<boolean>;
+  /** Every record of the namespace whose id starts with `prefix`, in id order. */
+  listRecords(namespace: string, prefix?: string): Promise<StoredRecord[]>;
+}

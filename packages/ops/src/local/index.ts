@@ -1,0 +1,1 @@
+export { createFileAlerter, type FileAlerterOptions } from "./file-alerter";
