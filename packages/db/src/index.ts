@@ -5,3 +5,23 @@ export { OLTP_TABLE_NAMES, OLTP_TABLES, oltpDdl, oltpIndexDdl, oltpTableDdl } fr
 export { redshiftWarehouseDdl, warehouseDdl } from "./ddl/warehouse";
 export { openSourceSnapshot, type SourceSnapshot } from "./source/snapshot";
 export { qualified, quoteIdent } from "./sql";
+export { CopyTextWriter, unscaledToDecimalText } from "./warehouse/copy-text";
+export {
+  LoadDataError,
+  type LoadErrorContext,
+  LoadTransientError,
+  loadErrorContext,
+  toLoadError,
+} from "./warehouse/errors";
+export {
+  type FileLoadResult,
+  loadParquetIntoPostgres,
+  loadRunIntoPostgres,
+  type ParquetFileSource,
+  type ParquetTableLoad,
+  type PostgresRunLoad,
+  type RunLoadResult,
+  type TableFiles,
+  type TableLoadResult,
+} from "./warehouse/load-run";
+export { mergeSql, type TablePlan, tablePlan } from "./warehouse/statements";

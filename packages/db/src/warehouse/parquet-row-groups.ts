@@ -1,0 +1,114 @@
+import { DataError, messageOf } from "@etl/schemas";
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadata,
+  parquetRead,
+  type SchemaElement,
+} from "hyparquet";
+
+/** One decoded row group: a vector per requested column, in the requested order. */
+export interface RowGroupVectors {
+  rows: number;
+  vectors: ArrayLike<unknown>[];
+}
+
+function metadataOf(bytes: Uint8Array, file: string): FileMetaData {
+  try {
+    return parquetMetadata(bytes);
+  } catch (error) {
+    throw new DataError(`${file}: not a readable Parquet file: ${messageOf(error)}`, {
+      code: "BAD_PARQUET",
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The footer with DECIMAL and DATE annotations removed, so hyparquet hands back the stored
+ * integers: decimals are then formatted exactly (it would otherwise return floats) and dates
+ * become text through a per-day cache instead of a `Date` per value.
+ */
+function rawMetadata(metadata: FileMetaData): FileMetaData {
+  const schema = metadata.schema.map((element: SchemaElement, i) => {
+    if (i === 0) return element;
+    const annotation = element.logical_type?.type ?? element.converted_type;
+    if (annotation !== "DECIMAL" && annotation !== "DATE") return element;
+    const { converted_type: _converted, logical_type: _logical, ...plain } = element;
+    return plain;
+  });
+  return { ...metadata, schema };
+}
+
+function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
+  const { buffer, byteOffset, byteLength } = bytes;
+  return {
+    byteLength,
+    slice: (start: number, end?: number) =>
+      (buffer as ArrayBuffer).slice(byteOffset + start, byteOffset + (end ?? byteLength)),
+  };
+}
+
+/** The rows a group's chunks hold for one column, as one indexable vector. */
+function joinChunks(chunks: { data: ArrayLike<unknown>; start: number }[], groupStart: number, rows: number) {
+  const only = chunks[0];
+  if (chunks.length === 1 && only && only.start === groupStart && only.data.length === rows) return only.data;
+  const vector = new Array<unknown>(rows);
+  for (const { data, start } of chunks) {
+    const from = Math.max(start, groupStart);
+    const to = Math.min(start + data.length, groupStart + rows);
+    for (let r = from; r < to; r++) vector[r - groupStart] = data[r - start];
+  }
+  return vector;
+}
+
+/**
+ * Decodes a Parquet file one row group at a time, only the named columns, each as a vector of
+ * raw values (see `rawMetadata`). A missing column is a `DataError` naming the file and column.
+ * Yielding per row group lets the caller stream one group into COPY before decoding the next.
+ */
+export async function* readRowGroups(
+  bytes: Uint8Array,
+  columns: readonly string[],
+  file: string,
+): AsyncGenerator<RowGroupVectors> {
+  const metadata = rawMetadata(metadataOf(bytes, file));
+  const present = new Set(metadata.schema.slice(1).map((e) => e.name));
+  for (const name of columns) {
+    if (!present.has(name)) {
+      throw new DataError(`${file}: column ${name} is missing from the Parquet file`, {
+        code: "BAD_PARQUET",
+      });
+    }
+  }
+  const source = asyncBuffer(bytes);
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const rows = Number(group.num_rows);
+    const chunks = new Map<string, { data: ArrayLike<unknown>; start: number }[]>();
+    try {
+      await parquetRead({
+        file: source,
+        metadata,
+        columns: [...columns],
+        rowStart: groupStart,
+        rowEnd: groupStart + rows,
+        onChunk: (chunk) => {
+          const list = chunks.get(chunk.columnName) ?? [];
+          list.push({ data: chunk.columnData, start: chunk.rowStart });
+          chunks.set(chunk.columnName, list);
+        },
+      });
+    } catch (error) {
+      throw new DataError(`${file}: cannot decode row group at row ${groupStart}: ${messageOf(error)}`, {
+        code: "BAD_PARQUET",
+        cause: error,
+      });
+    }
+    yield {
+      rows,
+      vectors: columns.map((name) => joinChunks(chunks.get(name) ?? [], groupStart, rows)),
+    };
+    groupStart += rows;
+  }
+}

@@ -1,0 +1,72 @@
+import { STAR_TABLE_NAMES } from "@etl/schemas";
+import { describe, expect, it } from "vitest";
+import {
+  copyIntoStagingSql,
+  createStagingSql,
+  insertLoadedFilesSql,
+  mergeSql,
+  tablePlan,
+  upsertLoadRunSql,
+} from "./statements";
+
+describe("PostgreSQL load statements", () => {
+  it.each(["dim_date", "dim_location", "dim_counterparty", "fact_sales_order", "fact_payment"] as const)(
+    "match the snapshot for %s",
+    (table) => {
+      const plan = tablePlan(table);
+
+      const sql = [createStagingSql(plan), copyIntoStagingSql(plan), mergeSql(plan)].join(";\n");
+
+      expect(sql).toMatchSnapshot();
+    },
+  );
+
+  it("classifies every star table", () => {
+    const kinds = STAR_TABLE_NAMES.map((t) => [t, tablePlan(t).kind]);
+
+    expect(Object.fromEntries(kinds)).toEqual({
+      dim_date: "date",
+      dim_location: "dimension",
+      dim_currency: "dimension",
+      dim_design: "dimension",
+      dim_staff: "dimension",
+      dim_counterparty: "dimension",
+      dim_payment_type: "dimension",
+      dim_transaction: "dimension",
+      fact_sales_order: "fact",
+      fact_purchase_order: "fact",
+      fact_payment: "fact",
+    });
+  });
+
+  it("updates a dimension only where a non-key column changed", () => {
+    const sql = mergeSql(tablePlan("dim_currency"));
+
+    expect(sql).toContain(
+      'on conflict ("currency_id") do update set "currency_code" = excluded."currency_code"',
+    );
+    expect(sql).toContain(
+      'where (t."currency_code", t."currency_name") is distinct from (excluded."currency_code", excluded."currency_name")',
+    );
+  });
+
+  it("never updates a fact: a known natural version key is skipped", () => {
+    const sql = mergeSql(tablePlan("fact_sales_order"));
+
+    expect(sql).toContain(
+      'on conflict ("sales_order_id", "last_updated_date", "last_updated_time") do nothing',
+    );
+    expect(sql).not.toMatch(/do update/);
+  });
+
+  it("quotes the schema names it is given, and refuses bad ones", () => {
+    expect(mergeSql(tablePlan("dim_date", "dw"))).toContain('"dw"."dim_date"');
+    expect(() => mergeSql(tablePlan("dim_date", 'dw"; drop table x; --'))).toThrow("refused SQL identifier");
+    expect(() => insertLoadedFilesSql("etl;")).toThrow("refused SQL identifier");
+  });
+
+  it("keeps the ledger statements value-free: every value is a parameter", () => {
+    expect(insertLoadedFilesSql("etl")).toMatchSnapshot();
+    expect(upsertLoadRunSql("etl")).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,130 @@
+import { type ColumnSpec, isFactTable, STAR_COLUMNS, STAR_KEYS, type StarTable } from "@etl/schemas";
+import { sqlType } from "../ddl/column-type";
+import { qualified, quoteIdent } from "../sql";
+
+/**
+ * The SQL of the PostgreSQL load, built from the allow-listed star columns: identifiers only
+ * through `quoteIdent`, values only as bind parameters. Covered by snapshot tests.
+ */
+
+export type TableKind = "dimension" | "date" | "fact";
+
+export interface TablePlan {
+  schema: string;
+  table: StarTable;
+  kind: TableKind;
+  /** The file columns in warehouse order (no surrogate ids). */
+  columns: readonly ColumnSpec[];
+  /** The dimension id or the fact's natural version key. */
+  keys: readonly string[];
+}
+
+export function tablePlan(table: StarTable, schema = "warehouse"): TablePlan {
+  const kind: TableKind = table === "dim_date" ? "date" : isFactTable(table) ? "fact" : "dimension";
+  return { schema, table, kind, columns: STAR_COLUMNS[table], keys: STAR_KEYS[table] };
+}
+
+const list = (names: readonly string[], prefix = "") =>
+  names.map((n) => `${prefix}${quoteIdent(n)}`).join(", ");
+const names = (plan: TablePlan) => plan.columns.map((c) => c.name);
+
+/** The session-private staging table of a star table. */
+export function stagingTable(plan: TablePlan): string {
+  return quoteIdent(`stg_${plan.table}`);
+}
+
+/**
+ * A temporary staging table with the target's column types, dropped at commit. No constraints,
+ * so COPY only parses and appends. Dimensions get a `_seq` in arrival order, so of two versions
+ * of a key in one run the later file's wins.
+ */
+export function createStagingSql(plan: TablePlan): string {
+  const columns = plan.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c, "postgres")}`);
+  if (plan.kind === "dimension") columns.push(`"_seq" bigint generated always as identity`);
+  return `create temp table ${stagingTable(plan)} (${columns.join(", ")}) on commit drop`;
+}
+
+export function copyIntoStagingSql(plan: TablePlan): string {
+  return `copy ${stagingTable(plan)} (${list(names(plan))}) from stdin with (format text)`;
+}
+
+export function dropStagingSql(plan: TablePlan): string {
+  return `drop table if exists ${stagingTable(plan)}`;
+}
+
+/**
+ * Moves staging into the target. Dimensions return one row `{ inserted, updated }`; for
+ * `dim_date` and facts every affected row is an insert, so the command's row count says it all.
+ *
+ * - dimensions (SCD type 1): the newest row per key, inserted, or updated only where a column
+ *   changed (an unchanged replay writes nothing);
+ * - `dim_date`: missing dates inserted, existing ones left alone (a date never changes);
+ * - facts: new versions inserted; a natural version key already present is skipped, so a replay
+ *   inserts nothing and history is never overwritten.
+ */
+export function mergeSql(plan: TablePlan): string {
+  const target = qualified(plan.schema, plan.table);
+  const all = names(plan);
+  const keys = list(plan.keys);
+  const counted = (insert: string) =>
+    `with merged as (${insert} returning (xmax = 0) as inserted) ` +
+    `select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from merged`;
+
+  if (plan.kind === "fact") {
+    return (
+      `insert into ${target} (${list(all)}) select ${list(all)} from ${stagingTable(plan)} ` +
+      `on conflict (${keys}) do nothing`
+    );
+  }
+  const newest =
+    plan.kind === "dimension"
+      ? `select distinct on (${keys}) ${list(all)} from ${stagingTable(plan)} order by ${keys}, "_seq" desc`
+      : `select distinct on (${keys}) ${list(all)} from ${stagingTable(plan)} order by ${keys}`;
+  const values = all.filter((n) => !plan.keys.includes(n));
+  if (plan.kind === "date" || values.length === 0) {
+    return `insert into ${target} (${list(all)}) ${newest} on conflict (${keys}) do nothing`;
+  }
+  const set = values.map((n) => `${quoteIdent(n)} = excluded.${quoteIdent(n)}`).join(", ");
+  return counted(
+    `insert into ${target} as t (${list(all)}) ${newest} ` +
+      `on conflict (${keys}) do update set ${set} ` +
+      `where (${list(values, "t.")}) is distinct from (${list(values, "excluded.")})`,
+  );
+}
+
+/** Serialises loads into one warehouse: the lock is released when the transaction ends. */
+export const ADVISORY_LOCK_SQL = "select pg_advisory_xact_lock(hashtextextended($1, 0))";
+
+/** The lock name of a warehouse schema. */
+export function lockName(schema: string): string {
+  return `etl.load:${schema}`;
+}
+
+export function runStatusSql(controlSchema: string): string {
+  return `select status from ${qualified(controlSchema, "load_runs")} where run_id = $1`;
+}
+
+export function loadedKeysSql(controlSchema: string): string {
+  return `select key from ${qualified(controlSchema, "loaded_files")} where key = any($1::text[])`;
+}
+
+/** Parameters: keys, run ids, table names, checksums, row counts (arrays), loaded at. */
+export function insertLoadedFilesSql(controlSchema: string): string {
+  return (
+    `insert into ${qualified(controlSchema, "loaded_files")} ("key", "run_id", "table_name", "sha256", "rows", "loaded_at") ` +
+    `select f.key, f.run_id, f.table_name, f.sha256, f.rows, $6 ` +
+    `from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) as f(key, run_id, table_name, sha256, rows) ` +
+    `on conflict ("key") do nothing`
+  );
+}
+
+/** Parameters: run id, target, status, started at, finished at, files, rows. */
+export function upsertLoadRunSql(controlSchema: string): string {
+  return (
+    `insert into ${qualified(controlSchema, "load_runs")} ("run_id", "target", "status", "started_at", "finished_at", "files", "rows") ` +
+    `values ($1, $2, $3, $4, $5, $6, $7) ` +
+    `on conflict ("run_id") do update set "target" = excluded."target", "status" = excluded."status", ` +
+    `"started_at" = excluded."started_at", "finished_at" = excluded."finished_at", ` +
+    `"files" = excluded."files", "rows" = excluded."rows"`
+  );
+}
