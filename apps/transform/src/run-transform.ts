@@ -1,4 +1,4 @@
-import type { Alerter, AuditItem, AuditLog } from "@etl/ops";
+import type { Alerter, AuditItem, AuditLog, createLogger } from "@etl/ops";
 import { ObjectExistsError, type ObjectStore, ObjectStoreError, runManifestKey } from "@etl/s3-io";
 import {
   DataError,
@@ -33,12 +33,8 @@ import { findPreviousRunId, readProcessedManifest, readRawManifest } from "./ste
 import { createStarPartWriter, type StarFile } from "./steps/star-part-writer";
 import { isStreamedTable, STREAMED_TABLES, transformStreamedTable } from "./steps/streamed-tables";
 
-/** The logging the use case needs; `createLogger` from `@etl/ops` fits it. */
-export interface TransformLogger {
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
-  error(message: string, attributes?: Record<string, unknown>): void;
-}
+/** The logging the use case needs: the `@etl/ops` logger (Powertools). */
+export type TransformLogger = Pick<ReturnType<typeof createLogger>, "info" | "warn" | "error">;
 
 /** What one star table of a run came to. */
 export interface TableProgress {
