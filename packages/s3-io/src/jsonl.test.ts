@@ -122,6 +122,19 @@ describe("writeJsonLines / readJsonLines", () => {
     expect(parts).toEqual([expect.objectContaining({ partNumber: 1, rows: 1002 })]);
   });
 
+  it("refuses a write while a part is being closed", async () => {
+    const store = createMemoryObjectStore();
+    const writer = createJsonLinesWriter({ store, bucket: "b", keyForPart, maxPartBytes: 20 });
+    writer.write({ a: "0123456789" });
+
+    const closing = writer.write({ a: "0123456789" });
+
+    expect(closing).toBeInstanceOf(Promise);
+    expect(() => writer.write({ a: 1 })).toThrow("await the promise write() returned");
+    await closing;
+    expect(await writer.close()).toHaveLength(2);
+  });
+
   it("refuses a value JSON cannot hold", () => {
     const writer = createJsonLinesWriter({
       store: createMemoryObjectStore(),

@@ -110,10 +110,13 @@ export function createJsonLinesWriter(options: JsonLinesWriterOptions): JsonLine
   let uploading: Promise<void> | undefined;
   let failure: unknown;
   let closed = false;
+  let closingPart = false;
 
   const check = () => {
     if (failure !== undefined) throw failure;
     if (closed) throw new Error("JSON Lines writer is closed");
+    if (closingPart)
+      throw new Error("JSON Lines writer: await the promise write() returned before writing again");
   };
 
   /** Hands the buffered lines to zlib; a promise only when zlib is too far behind. */
@@ -150,7 +153,7 @@ export function createJsonLinesWriter(options: JsonLinesWriterOptions): JsonLine
     partBytes = 0;
     // One upload in flight at a time: memory stays bounded while the next part compresses.
     if (uploading) await uploading;
-    check();
+    if (failure !== undefined) throw failure;
     uploading = store.put(bucket, done.key, body, putOptions).then(
       () => {
         parts.push(done);
@@ -177,7 +180,12 @@ export function createJsonLinesWriter(options: JsonLinesWriterOptions): JsonLine
     if (line === undefined) throw new DataError(`row ${totalRows + 1} is not JSON (${typeof row})`);
     const size = Buffer.byteLength(line, "utf8") + 1;
     if (partRows > 0 && partBytes + size > maxPartBytes) {
-      return finishPart().then(() => append(line, size));
+      closingPart = true;
+      return finishPart()
+        .finally(() => {
+          closingPart = false;
+        })
+        .then(() => append(line, size));
     }
     return append(line, size);
   };
@@ -274,7 +282,7 @@ export async function* readJsonLineBatches(
   const compression = options.compression ?? "auto";
   const gzip = compression === "gzip" || (compression === "auto" && key.endsWith(".gz"));
   const raw = await store.getStream(bucket, key);
-  const source: Readable = gzip ? pipeline(raw, createGunzip(), () => {}) : raw;
+  const source: Readable = gzip ? pipeline(raw, createGunzip({ chunkSize: 64 * 1024 }), () => {}) : raw;
   const decoder = new StringDecoder("utf8");
   const where = objectUrl(bucket, key);
   let rest = "";
