@@ -1,5 +1,7 @@
 import type { Command } from "../command";
+import { ingest } from "./ingest";
+import { seed } from "./seed";
 import { check, down, up } from "./services";
 
 /** Every `etl` sub-command, in the order `etl help` lists them. */
-export const commands: Command[] = [up, down, check];
+export const commands: Command[] = [up, down, check, ingest, seed];

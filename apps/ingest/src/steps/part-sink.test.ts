@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { gunzipSync } from "node:zlib";
+import { createMemoryObjectStore } from "@etl/s3-io/testing";
+import { TransientError } from "@etl/schemas";
+import { describe, expect, it } from "vitest";
+import { PartSink } from "./part-sink";
+
+function lines(count: number): string {
+  return Array.from(
+    { length: count },
+    (_, i) => `${JSON.stringify({ id: i, text: "x".repeat(i % 37) })}\n`,
+  ).join("");
+}
+
+/** Feeds the text in uneven chunks, so line ends fall anywhere inside a chunk. */
+function chunked(text: string): Readable {
+  const buffer = Buffer.from(text);
+  const chunks: Buffer[] = [];
+  for (let at = 0, size = 7; at < buffer.length; at += size, size = ((size * 13) % 997) + 1) {
+    chunks.push(buffer.subarray(at, at + size));
+  }
+  return Readable.from(chunks);
+}
+
+describe("PartSink", () => {
+  it("cuts parts at line ends near the size limit and keeps every byte", async () => {
+    const store = createMemoryObjectStore();
+    const text = lines(5000);
+    const sink = new PartSink({
+      store,
+      bucket: "b",
+      keyForPart: (n) => `raw/t/part-${String(n).padStart(4, "0")}.jsonl.gz`,
+      maxPartBytes: 20_000,
+    });
+
+    await pipeline(chunked(text), sink);
+    const objects = store.objects("b");
+    const parts = objects.map((o) => gunzipSync(o.body).toString("utf8"));
+
+    expect(sink.files.map((f) => f.key)).toEqual(objects.map((o) => o.key));
+    expect(sink.files.length).toBeGreaterThan(5);
+    expect(parts.join("")).toBe(text);
+    for (const part of parts) {
+      expect(part.endsWith("\n")).toBe(true);
+      expect(Buffer.byteLength(part)).toBeLessThan(20_000 + 200);
+    }
+    expect(sink.files.map((f) => f.rows)).toEqual(parts.map((p) => p.split("\n").length - 1));
+    expect(sink.files.reduce((n, f) => n + f.rows, 0)).toBe(5000);
+    expect(sink.files.map((f) => f.sha256)).toEqual(
+      objects.map((o) => createHash("sha256").update(o.body).digest("hex")),
+    );
+    expect(sink.files.map((f) => f.bytes)).toEqual(objects.map((o) => o.body.length));
+  });
+
+  it("writes nothing for an empty table", async () => {
+    const store = createMemoryObjectStore();
+    const sink = new PartSink({ store, bucket: "b", keyForPart: (n) => `p-${n}`, maxPartBytes: 1000 });
+
+    await pipeline(Readable.from([]), sink);
+
+    expect(sink.files).toEqual([]);
+    expect(store.objects("b")).toEqual([]);
+  });
+
+  it("fails the stream when an upload fails", async () => {
+    const store = createMemoryObjectStore();
+    store.failNextPut(/part-2/, new TransientError("S3 is down"));
+    const sink = new PartSink({ store, bucket: "b", keyForPart: (n) => `part-${n}`, maxPartBytes: 2000 });
+
+    const result = pipeline(chunked(lines(2000)), sink);
+
+    await expect(result).rejects.toThrow("S3 is down");
+  });
+});
