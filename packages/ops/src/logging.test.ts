@@ -52,4 +52,24 @@ describe("createLogger", () => {
     });
     expect(lines.join("")).not.toContain("hunter2");
   });
+
+  it("redacts the message and stack of a logged error", () => {
+    const lines: string[] = [];
+    const error = vi.spyOn(console, "error").mockImplementation((line: unknown) => {
+      lines.push(String(line));
+    });
+    const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const logger = createLogger("load", { env: {} });
+
+    logger.error("load failed", new Error("connect postgres://etl:hunter2@db/wh refused"));
+    error.mockRestore();
+    write.mockRestore();
+
+    const entry = JSON.parse(lines.join("").trim());
+    expect(entry.error.message).toBe("connect postgres://etl:***@db/wh refused");
+    expect(lines.join("")).not.toContain("hunter2");
+  });
 });
