@@ -54,15 +54,14 @@ export function toSqsEvent(queue: FileQueue, messages: QueueMessage[], region: s
   };
 }
 
-export type SqsHandler = (
-  event: ReturnType<typeof toSqsEvent>,
-  context: LocalContext,
-) => Promise<unknown>;
+export type SqsHandler = (event: ReturnType<typeof toSqsEvent>, context: LocalContext) => Promise<unknown>;
 
 function failuresOf(response: unknown): string[] {
   if (typeof response !== "object" || response === null || !("batchItemFailures" in response)) return [];
   const failures = (response as { batchItemFailures: unknown }).batchItemFailures;
-  return Array.isArray(failures) ? failures.map((f: { itemIdentifier?: unknown }) => String(f.itemIdentifier)) : [];
+  return Array.isArray(failures)
+    ? failures.map((f: { itemIdentifier?: unknown }) => String(f.itemIdentifier))
+    : [];
 }
 
 export interface DrainResult {
