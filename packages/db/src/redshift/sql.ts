@@ -1,0 +1,293 @@
+import {
+  type ColumnSpec,
+  DataError,
+  isFactTable,
+  STAR_COLUMNS,
+  STAR_KEYS,
+  type StarTable,
+} from "@etl/schemas";
+import { sqlType } from "../ddl/column-type";
+import { qualified, quoteIdent } from "../sql";
+
+/**
+ * The SQL of the Redshift load. `BatchExecuteStatement` takes no parameters, so the few values a
+ * batch needs (S3 URIs, the COPY role, run id, keys, checksums, times) are written as literals,
+ * and only after they pass `sqlLiteral`'s allow-list; identifiers only through `quoteIdent`.
+ * Everything but the COPY also runs on PostgreSQL (15+ has MERGE), which the tests exploit.
+ */
+
+const LITERAL = /^[A-Za-z0-9 _./:=+@,-]*$/;
+
+/**
+ * A value as a SQL string literal, refused unless it holds only letters, digits, space and
+ * `_ . / : = + @ , -`: no quote, no backslash (an escape character in Redshift literals), no
+ * semicolon, no control character. Object keys, ARNs, run ids and checksums all fit.
+ */
+export function sqlLiteral(value: string, what = "value"): string {
+  if (!LITERAL.test(value) || value.length > 1024) {
+    throw new DataError(
+      `refused ${what} in SQL: ${JSON.stringify(value.slice(0, 80))} has characters outside the allow-list`,
+      {
+        code: "BAD_LITERAL",
+      },
+    );
+  }
+  return `'${value}'`;
+}
+
+const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
+
+/** The COPY role, checked to be an IAM role ARN. */
+export function iamRoleLiteral(arn: string): string {
+  if (!IAM_ROLE.test(arn)) throw new DataError("the COPY role is not an IAM role ARN", { code: "BAD_ROLE" });
+  return sqlLiteral(arn, "IAM role");
+}
+
+/** `s3://bucket/key`, for a COPY or a COPY manifest entry. */
+export function s3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+/** A timestamp literal PostgreSQL and Redshift both read: `'2026-11-23 14:00:00.123+00'`. */
+export function timestampLiteral(at: Date): string {
+  return `cast(${sqlLiteral(at.toISOString().replace("T", " ").replace("Z", "+00"))} as timestamptz)`;
+}
+
+const list = (names: readonly string[]) => names.map(quoteIdent).join(", ");
+
+export function redshiftStagingName(table: StarTable): string {
+  return `stg_${table}`;
+}
+
+/** The session's deduplicated, typed copy of staging that the merge reads. */
+export function redshiftSourceName(table: StarTable): string {
+  return `src_${table}`;
+}
+
+/** Staging types: the target's, except `time`, which Parquet carries as text (cast in the merge). */
+function stagingType(column: ColumnSpec): string {
+  return column.type === "time" ? "varchar(32)" : sqlType(column, "redshift");
+}
+
+/**
+ * The permanent staging table of a star table, created by the migration and emptied with DELETE
+ * inside every load batch, so it is empty outside a running batch. Facts are distributed like
+ * their target, so the merge joins without moving rows.
+ */
+export function redshiftStagingDdl(
+  schema: string,
+  table: StarTable,
+  dialect: "redshift" | "postgres" = "redshift",
+): string {
+  const columns = STAR_COLUMNS[table].map((c) => `${quoteIdent(c.name)} ${stagingType(c)}`);
+  const key = STAR_KEYS[table][0] ?? "";
+  const options =
+    dialect === "postgres"
+      ? ""
+      : isFactTable(table)
+        ? ` diststyle key distkey (${quoteIdent(key)})`
+        : " diststyle even";
+  return `create table if not exists ${qualified(schema, redshiftStagingName(table))} (${columns.join(", ")})${options}`;
+}
+
+/** Staging tables for every star table. Idempotent. */
+export function redshiftStagingTablesDdl(schema = "warehouse"): string[] {
+  return (Object.keys(STAR_COLUMNS) as StarTable[]).map((t) => redshiftStagingDdl(schema, t));
+}
+
+export interface CopySource {
+  /** `s3://bucket/key` of the file, or of the COPY manifest when `manifest`. */
+  uri: string;
+  manifest: boolean;
+}
+
+export interface LedgerFile {
+  key: string;
+  sha256: string;
+  rows: number;
+}
+
+export interface TableBatchInput {
+  schema: string;
+  controlSchema: string;
+  table: StarTable;
+  runId: string;
+  source: CopySource;
+  iamRoleArn: string;
+  files: readonly LedgerFile[];
+  loadedAt: Date;
+}
+
+function columnRef(table: string, column: string): string {
+  return `${table}.${quoteIdent(column)}`;
+}
+
+/** `COPY staging (columns) FROM '...' IAM_ROLE '...' FORMAT AS PARQUET [MANIFEST]`: no MAXERROR, no REGION. */
+export function copySql(input: TableBatchInput): string {
+  const staging = qualified(input.schema, redshiftStagingName(input.table));
+  const columns = list(STAR_COLUMNS[input.table].map((c) => c.name));
+  return (
+    `copy ${staging} (${columns}) from ${sqlLiteral(input.source.uri, "S3 URI")} ` +
+    `iam_role ${iamRoleLiteral(input.iamRoleArn)} format as parquet${input.source.manifest ? " manifest" : ""}`
+  );
+}
+
+/**
+ * One row per key from staging into a session temporary table, times cast to TIME: `MERGE`
+ * needs a table source with one row per key (Redshift takes no subquery there). Exact duplicates
+ * (a file listed twice) collapse; of two different rows with one key, one is kept
+ * deterministically (the transform writes one row per key per run, so this does not happen).
+ */
+export function dedupeSql(input: TableBatchInput): string {
+  const columns = STAR_COLUMNS[input.table];
+  const staging = qualified(input.schema, redshiftStagingName(input.table));
+  const typed = columns
+    .map((c) =>
+      c.type === "time" ? `cast(${quoteIdent(c.name)} as time) as ${quoteIdent(c.name)}` : quoteIdent(c.name),
+    )
+    .join(", ");
+  const keys = list(STAR_KEYS[input.table]);
+  const order = list(columns.map((c) => c.name));
+  return (
+    `create temp table ${quoteIdent(redshiftSourceName(input.table))} as ` +
+    `select ${list(columns.map((c) => c.name))} from (select ${typed}, ` +
+    `row_number() over (partition by ${keys} order by ${order}) as "_n" from ${staging}) as "_s" where "_n" = 1`
+  );
+}
+
+/** Null-safe equality both dialects read (Redshift has no IS NOT DISTINCT FROM). */
+function same(left: string, right: string): string {
+  return `(${left} = ${right} or (${left} is null and ${right} is null))`;
+}
+
+/**
+ * Drops from the source what the target already has: for a dimension the rows that are unchanged
+ * (so an unchanged replay writes nothing), for `dim_date` and facts every key already present
+ * (a date never changes; a fact version is never overwritten).
+ */
+export function dropKnownSql(input: TableBatchInput): string {
+  const target = qualified(input.schema, input.table);
+  const source = quoteIdent(redshiftSourceName(input.table));
+  const keys = STAR_KEYS[input.table];
+  const compared =
+    input.table === "dim_date" || isFactTable(input.table)
+      ? keys
+      : STAR_COLUMNS[input.table].map((c) => c.name);
+  const conditions = compared.map((c) =>
+    keys.includes(c)
+      ? `${columnRef(source, c)} = ${columnRef(target, c)}`
+      : same(columnRef(source, c), columnRef(target, c)),
+  );
+  return `delete from ${source} using ${target} where ${conditions.join(" and ")}`;
+}
+
+/**
+ * Dimensions: `MERGE` (update the changed rows, insert the new ones). `dim_date` and facts:
+ * a plain insert of what is left, since only new keys remain. Redshift's MERGE needs both a
+ * MATCHED and a NOT MATCHED clause, and a fact must never be updated, hence the insert.
+ */
+export function mergeIntoTargetSql(input: TableBatchInput): string {
+  const target = qualified(input.schema, input.table);
+  const source = quoteIdent(redshiftSourceName(input.table));
+  const columns = STAR_COLUMNS[input.table].map((c) => c.name);
+  const keys = STAR_KEYS[input.table];
+  if (input.table === "dim_date" || isFactTable(input.table)) {
+    return `insert into ${target} (${list(columns)}) select ${list(columns)} from ${source}`;
+  }
+  const values = columns.filter((c) => !keys.includes(c));
+  const on = keys.map((k) => `${columnRef(target, k)} = ${columnRef(source, k)}`).join(" and ");
+  const set = values.map((c) => `${quoteIdent(c)} = ${columnRef(source, c)}`).join(", ");
+  return (
+    `merge into ${target} using ${source} on ${on} ` +
+    `when matched then update set ${set} ` +
+    `when not matched then insert (${list(columns)}) values (${columns.map((c) => columnRef(source, c)).join(", ")})`
+  );
+}
+
+/** The table's files in `etl.loaded_files`, replacing any earlier row of the same key. */
+export function ledgerSql(input: TableBatchInput): string[] {
+  const ledger = qualified(input.controlSchema, "loaded_files");
+  const keys = input.files.map((f) => sqlLiteral(f.key, "object key"));
+  const rows = input.files
+    .map(
+      (f) =>
+        `select ${sqlLiteral(f.key, "object key")}, ${sqlLiteral(input.runId, "run id")}, ` +
+        `${sqlLiteral(input.table, "table")}, ${sqlLiteral(f.sha256, "sha256")}, ${Math.trunc(f.rows)}, ` +
+        `${timestampLiteral(input.loadedAt)}`,
+    )
+    .join(" union all ");
+  return [
+    `delete from ${ledger} where "key" in (${keys.join(", ")})`,
+    `insert into ${ledger} ("key", "run_id", "table_name", "sha256", "rows", "loaded_at") ${rows}`,
+  ];
+}
+
+/**
+ * The statements of one table's load, run by ONE `BatchExecuteStatement` as one transaction:
+ * empty staging (DELETE: TRUNCATE would commit), COPY, deduplicate into a temporary source,
+ * drop what the target already has, merge, write the ledger, empty staging, drop the source.
+ */
+export function tableBatchSql(input: TableBatchInput): string[] {
+  if (input.files.length === 0) throw new DataError(`no files to load into ${input.table}`);
+  const staging = qualified(input.schema, redshiftStagingName(input.table));
+  return [
+    `delete from ${staging}`,
+    copySql(input),
+    dedupeSql(input),
+    dropKnownSql(input),
+    mergeIntoTargetSql(input),
+    ...ledgerSql(input),
+    `delete from ${staging}`,
+    `drop table ${quoteIdent(redshiftSourceName(input.table))}`,
+  ];
+}
+
+export interface RunRowInput {
+  controlSchema: string;
+  runId: string;
+  target: string;
+  startedAt: Date;
+  finishedAt: Date;
+  files: number;
+  rows: number;
+}
+
+/** The run's row in `etl.load_runs` as FINISHED, replacing an earlier one. */
+export function finishRunSql(input: RunRowInput): string[] {
+  const runs = qualified(input.controlSchema, "load_runs");
+  const runId = sqlLiteral(input.runId, "run id");
+  return [
+    `delete from ${runs} where "run_id" = ${runId}`,
+    `insert into ${runs} ("run_id", "target", "status", "started_at", "finished_at", "files", "rows") ` +
+      `values (${runId}, ${sqlLiteral(input.target, "target")}, 'FINISHED', ${timestampLiteral(input.startedAt)}, ` +
+      `${timestampLiteral(input.finishedAt)}, ${Math.trunc(input.files)}, ${Math.trunc(input.rows)})`,
+  ];
+}
+
+/** Parameter `run_id`: the keys of a run already in the ledger (ExecuteStatement, values as parameters). */
+export function loadedKeysOfRunSql(controlSchema = "etl"): string {
+  return `select "key" from ${qualified(controlSchema, "loaded_files")} where "run_id" = :run_id`;
+}
+
+/** Parameter `run_id`: the run's status in the ledger. */
+export function runStatusOfSql(controlSchema = "etl"): string {
+  return `select "status" from ${qualified(controlSchema, "load_runs")} where "run_id" = :run_id`;
+}
+
+/**
+ * Parameter `query_id`: why a COPY failed, row by row (`SYS_LOAD_ERROR_DETAIL`), for the failure
+ * record.
+ */
+export const LOAD_ERROR_DETAIL_SQL =
+  "select file_name, line_number, column_name, column_type, error_code, error_message, raw_field_value " +
+  "from sys_load_error_detail where query_id = :query_id order by line_number limit 100";
+
+/**
+ * A COPY manifest for several Parquet files: Redshift needs each file's exact `content_length`
+ * for columnar formats.
+ */
+export function copyManifest(entries: readonly { uri: string; bytes: number }[]): string {
+  return JSON.stringify({
+    entries: entries.map((e) => ({ url: e.uri, mandatory: true, meta: { content_length: e.bytes } })),
+  });
+}
