@@ -68,6 +68,14 @@ describe("readSourceTable", () => {
     expect(error.message).toContain(problem);
   });
 
+  it("names the alternatives of a numeric given as neither a string nor a number", async () => {
+    const { store, file } = await rawFile([JSON.stringify({ ...makeSalesOrder(), unit_price: true })]);
+
+    const error = await failureOf(readSourceTable(store, "ingest", "sales_order", [file]));
+
+    expect(error.message).toContain("line 1 column unit_price: expected string or number (got true)");
+  });
+
   it("fails when the row count differs from the manifest's", async () => {
     const { store, file } = await rawFile([JSON.stringify(makeAddress())], { rows: 2 });
 

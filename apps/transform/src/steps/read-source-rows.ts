@@ -24,7 +24,14 @@ function describeIssue(value: unknown, issue: Issue): { column?: string; problem
   const [first] = issue.path;
   if (typeof first !== "string") return { problem: issue.message };
   const present = typeof value === "object" && value !== null && Object.hasOwn(value, first);
-  return { column: first, problem: present ? issue.message : "missing column" };
+  if (!present) return { column: first, problem: "missing column" };
+  const got = JSON.stringify((value as Record<string, unknown>)[first]) ?? "undefined";
+  // A union (a numeric is a string or a number) only says "Invalid input": name the alternatives.
+  const message =
+    issue.code === "invalid_union"
+      ? `expected ${issue.errors.map((e) => e[0]?.message.replace(/^Invalid input: expected (\w+).*$/, "$1")).join(" or ")}`
+      : issue.message;
+  return { column: first, problem: `${message} (got ${got.length > 40 ? `${got.slice(0, 37)}...` : got})` };
 }
 
 /**
