@@ -1,7 +1,17 @@
 export { type ConnectionSource, createConnectionResolver } from "./credentials";
 export { type SqlDialect, sqlType } from "./ddl/column-type";
 export { controlDdl, redshiftControlDdl } from "./ddl/control";
-export { OLTP_TABLE_NAMES, OLTP_TABLES, oltpDdl, oltpIndexDdl, oltpTableDdl } from "./ddl/oltp";
+export {
+  OLTP_TABLE_NAMES,
+  OLTP_TABLES,
+  oltpDdl,
+  oltpForeignKeys,
+  oltpIndexDdl,
+  oltpLastUpdatedIndex,
+  oltpPrimaryKey,
+  oltpTableDdl,
+  oltpValidateForeignKeys,
+} from "./ddl/oltp";
 export { redshiftWarehouseDdl, warehouseDdl } from "./ddl/warehouse";
 export { openSourceSnapshot, type SourceSnapshot } from "./source/snapshot";
 export { qualified, quoteIdent } from "./sql";

@@ -2,7 +2,15 @@ import { type ColumnSpec, SOURCE_TABLE_NAMES, STAR_TABLE_NAMES, sourceColumns } 
 import { describe, expect, it } from "vitest";
 import { sqlType } from "./column-type";
 import { controlDdl, redshiftControlDdl } from "./control";
-import { OLTP_TABLES, oltpDdl, oltpIndexDdl, oltpTableDdl } from "./oltp";
+import {
+  OLTP_TABLES,
+  oltpDdl,
+  oltpForeignKeys,
+  oltpIndexDdl,
+  oltpPrimaryKey,
+  oltpTableDdl,
+  oltpValidateForeignKeys,
+} from "./oltp";
 import { redshiftWarehouseDdl, warehouseDdl } from "./warehouse";
 
 describe("sqlType", () => {
@@ -87,5 +95,24 @@ describe("OLTP DDL", () => {
 
   it("matches the snapshot", () => {
     expect(oltpDdl().join(";\n\n")).toMatchSnapshot();
+  });
+
+  it("can leave the primary keys and the foreign key checks for after a bulk load", () => {
+    const bare = oltpTableDdl("public", { primaryKeys: false });
+
+    expect(
+      bare.filter((s) => s.includes("primary key")).map((s) => /"public"\."(\w+)"/.exec(s)?.[1]),
+    ).toEqual(["_prisma_migrations"]);
+    expect(oltpPrimaryKey("public", "transaction")).toBe(
+      'alter table "public"."transaction" add constraint "transaction_pkey" primary key ("transaction_id")',
+    );
+    expect(oltpForeignKeys("public", "staff", { validate: false })).toBe(
+      'alter table "public"."staff" drop constraint if exists "staff_department_id_fkey", add constraint "staff_department_id_fkey" foreign key ("department_id") references "public"."department" ("department_id") not valid',
+    );
+    expect(oltpValidateForeignKeys("public", "transaction")).toEqual([
+      'alter table "public"."transaction" validate constraint "transaction_sales_order_id_fkey"',
+      'alter table "public"."transaction" validate constraint "transaction_purchase_order_id_fkey"',
+    ]);
+    expect(oltpForeignKeys("public", "address")).toBeUndefined();
   });
 });

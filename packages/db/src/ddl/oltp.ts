@@ -124,13 +124,17 @@ export const OLTP_TABLES: Record<SourceTable, readonly OltpColumn[]> = {
 /** The OLTP tables in an order where every table comes after the tables it references. */
 export const OLTP_TABLE_NAMES = Object.keys(OLTP_TABLES) as SourceTable[];
 
-function createTable(schema: string, table: SourceTable): string {
+function primaryKey(table: SourceTable): string {
+  return `constraint ${quoteIdent(`${table}_pkey`)} primary key (${quoteIdent(SOURCE_TABLES[table])})`;
+}
+
+function createTable(schema: string, table: SourceTable, withPrimaryKey: boolean): string {
   const lines = OLTP_TABLES[table].map((col) => {
     const fallback =
       col.name === "created_at" || col.name === "last_updated" ? " default current_timestamp" : "";
     return `${quoteIdent(col.name)} ${col.type}${col.nullable ? "" : " not null"}${fallback}`;
   });
-  lines.push(`constraint ${quoteIdent(`${table}_pkey`)} primary key (${quoteIdent(SOURCE_TABLES[table])})`);
+  if (withPrimaryKey) lines.push(primaryKey(table));
   return `create table if not exists ${qualified(schema, table)} (\n  ${lines.join(",\n  ")}\n)`;
 }
 
@@ -151,44 +155,78 @@ function prismaMigrations(schema: string): string {
 
 /**
  * The totesys tables with their primary keys, and `_prisma_migrations`, without foreign keys or
- * secondary indexes: what a bulk load wants (`oltpIndexDdl` adds the rest after it). Idempotent.
+ * secondary indexes (`oltpIndexDdl` adds them). Idempotent. A bulk load passes
+ * `{ primaryKeys: false }` and adds them after the load with `oltpPrimaryKey`: building an
+ * index once by sorting is far cheaper than growing it row by row.
  */
-export function oltpTableDdl(schema = "public"): string[] {
+export function oltpTableDdl(schema = "public", options: { primaryKeys?: boolean } = {}): string[] {
+  const withPrimaryKeys = options.primaryKeys ?? true;
   // `public` always exists, and creating it, even "if not exists", needs a privilege an
   // application role may lack.
   return [
     ...(schema === "public" ? [] : [`create schema if not exists ${quoteIdent(schema)}`]),
-    ...OLTP_TABLE_NAMES.map((t) => createTable(schema, t)),
+    ...OLTP_TABLE_NAMES.map((t) => createTable(schema, t, withPrimaryKeys)),
     prismaMigrations(schema),
   ];
 }
 
-/**
- * The foreign keys of the real database, and an index on `(last_updated, <id>)` per table for
- * the incremental ingest, which reads `last_updated > watermark order by last_updated, <id>`.
- * Idempotent: each foreign key is dropped and added again in one statement (validated in one
- * pass over the table, far cheaper than checking row by row during a bulk load).
- */
-export function oltpIndexDdl(schema = "public"): string[] {
-  const statements: string[] = [];
-  for (const table of OLTP_TABLE_NAMES) {
-    const actions = OLTP_TABLES[table].flatMap((col) => {
-      if (!col.references) return [];
-      const name = quoteIdent(`${table}_${col.name}_fkey`);
-      return [
-        `drop constraint if exists ${name}`,
-        `add constraint ${name} foreign key (${quoteIdent(col.name)}) references ${qualified(schema, col.references)} (${quoteIdent(SOURCE_TABLES[col.references])})`,
-      ];
-    });
-    if (actions.length > 0) statements.push(`alter table ${qualified(schema, table)} ${actions.join(", ")}`);
-    statements.push(
-      `create index if not exists ${quoteIdent(`${table}_last_updated_idx`)} on ${qualified(schema, table)} (${quoteIdent("last_updated")}, ${quoteIdent(SOURCE_TABLES[table])})`,
-    );
-  }
-  return statements;
+/** Adds the primary key to a totesys table created without it (not idempotent). */
+export function oltpPrimaryKey(schema: string, table: SourceTable): string {
+  return `alter table ${qualified(schema, table)} add ${primaryKey(table)}`;
 }
 
-/** The whole local totesys: tables, then foreign keys and indexes. Idempotent. */
+/**
+ * An index on `(last_updated, <id>)` for the incremental ingest, which reads
+ * `last_updated > watermark order by last_updated, <id>`. Idempotent.
+ */
+export function oltpLastUpdatedIndex(schema: string, table: SourceTable): string {
+  return `create index if not exists ${quoteIdent(`${table}_last_updated_idx`)} on ${qualified(schema, table)} (${quoteIdent("last_updated")}, ${quoteIdent(SOURCE_TABLES[table])})`;
+}
+
+const foreignKeyName = (table: SourceTable, column: string) => quoteIdent(`${table}_${column}_fkey`);
+
+/**
+ * The foreign keys of a totesys table as the real database has them, or undefined for a table
+ * that references nothing. Idempotent: each key is dropped and added again in one statement,
+ * validated in one pass over the table (far cheaper than checking row by row during a bulk
+ * load). With `{ validate: false }` they are added `not valid` (instantly, enforced for new rows)
+ * and `oltpValidateForeignKeys` checks the existing rows later: validation locks the referenced
+ * tables only lightly, so several tables can be validated at once.
+ */
+export function oltpForeignKeys(
+  schema: string,
+  table: SourceTable,
+  options: { validate?: boolean } = {},
+): string | undefined {
+  const suffix = options.validate === false ? " not valid" : "";
+  const actions = OLTP_TABLES[table].flatMap((col) => {
+    if (!col.references) return [];
+    const name = foreignKeyName(table, col.name);
+    return [
+      `drop constraint if exists ${name}`,
+      `add constraint ${name} foreign key (${quoteIdent(col.name)}) references ${qualified(schema, col.references)} (${quoteIdent(SOURCE_TABLES[col.references])})${suffix}`,
+    ];
+  });
+  return actions.length > 0 ? `alter table ${qualified(schema, table)} ${actions.join(", ")}` : undefined;
+}
+
+/** Checks the existing rows against the foreign keys added `not valid`, one statement per key. */
+export function oltpValidateForeignKeys(schema: string, table: SourceTable): string[] {
+  return OLTP_TABLES[table].flatMap((col) =>
+    col.references
+      ? [`alter table ${qualified(schema, table)} validate constraint ${foreignKeyName(table, col.name)}`]
+      : [],
+  );
+}
+
+/** The `last_updated` indexes, then the foreign keys, of every totesys table. Idempotent. */
+export function oltpIndexDdl(schema = "public"): string[] {
+  const indexes = OLTP_TABLE_NAMES.map((t) => oltpLastUpdatedIndex(schema, t));
+  const keys = OLTP_TABLE_NAMES.flatMap((t) => oltpForeignKeys(schema, t) ?? []);
+  return [...indexes, ...keys];
+}
+
+/** The whole local totesys: tables, indexes, foreign keys. Idempotent. */
 export function oltpDdl(schema = "public"): string[] {
   return [...oltpTableDdl(schema), ...oltpIndexDdl(schema)];
 }
