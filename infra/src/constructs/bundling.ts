@@ -1,0 +1,47 @@
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { REPO_ROOT } from "../paths";
+
+/**
+ * The house esbuild settings, shared by the `EtlFunction` construct (through NodejsFunction)
+ * and by `measureBundles`, so the sizes reported are the sizes deployed.
+ *
+ * - ESM output for Node 22, minified, external source maps without sources content.
+ * - The banner gives the ESM bundle a `require` (CommonJS dependencies such as `pg` require
+ *   Node built-ins) and a directory name: esbuild leaves CommonJS `__dirname` references as
+ *   they are, and `define` points them at `__etl_dirname`, the bundle's own directory.
+ * - The AWS SDK is bundled, not taken from the runtime, so the version tested is the version run.
+ * - `pg-native` is an optional dependency of `pg` that is never installed.
+ */
+export const HOUSE_ESBUILD = {
+  target: "node22",
+  platform: "node",
+  format: "esm",
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ["module", "main"],
+  external: ["pg-native"],
+  banner: [
+    "import { createRequire as __etlCreateRequire } from 'node:module';",
+    "import { fileURLToPath as __etlFileURLToPath } from 'node:url';",
+    "import { dirname as __etlDirname } from 'node:path';",
+    "const require = __etlCreateRequire(import.meta.url);",
+    "const __etl_filename = __etlFileURLToPath(import.meta.url);",
+    "const __etl_dirname = __etlDirname(__etl_filename);",
+  ].join(""),
+  define: { __dirname: "__etl_dirname", __filename: "__etl_filename" },
+} as const;
+
+/** The file name the Parquet WASM glue code loads from the bundle's directory. */
+export const PARQUET_WASM_FILE = "parquet_wasm_bg.wasm";
+
+/**
+ * Where the Parquet WASM module lives. `parquet-wasm`'s Node build reads
+ * `${__dirname}/parquet_wasm_bg.wasm` at import; bundled, `__dirname` is the bundle's
+ * directory, so the module is copied there (an `afterBundling` command hook).
+ */
+export function parquetWasmSource(): string {
+  const fromS3Io = createRequire(join(REPO_ROOT, "packages", "s3-io", "package.json"));
+  return fromS3Io.resolve(`parquet-wasm/node/${PARQUET_WASM_FILE}`);
+}
