@@ -1,0 +1,141 @@
+import { oltpDdl } from "@etl/db";
+import { freshDatabase } from "@etl/local-cloud/testing";
+import { SOURCE_TABLE_NAMES } from "@etl/schemas";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyChanges, NotSeededError } from "../../src/seed/apply-changes";
+import { NotEmptyError, seedDatabase } from "../../src/seed/seed-database";
+
+const clients: pg.Client[] = [];
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+
+async function contentDigest(client: pg.Client): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  for (const table of [...SOURCE_TABLE_NAMES, "_prisma_migrations"]) {
+    const { rows } = await client.query<{ md5: string }>(
+      `select md5(string_agg(t::text, '|' order by t::text)) as md5 from "${table}" t`,
+    );
+    digests[table] = rows[0]?.md5 ?? "";
+  }
+  return digests;
+}
+
+let url = "";
+let db: pg.Client;
+
+beforeAll(async () => {
+  url = await freshDatabase("seed");
+  db = await connect(url);
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.end();
+});
+
+describe("seedDatabase", () => {
+  it("loads every table with COPY, then keys, validated foreign keys and sequences past the ids", async () => {
+    const progress: string[] = [];
+
+    const result = await seedDatabase({
+      databaseUrl: url,
+      seed: 4,
+      scale: 1000,
+      onProgress: (e) => progress.push(e.kind === "table" ? e.table : e.step),
+    });
+
+    const counts = await db.query<{
+      sales: number;
+      purchases: number;
+      transactions: number;
+      payments: number;
+    }>(
+      `select (select count(*)::int from sales_order) as sales, (select count(*)::int from purchase_order) as purchases,
+              (select count(*)::int from "transaction") as transactions, (select count(*)::int from payment) as payments`,
+    );
+    const constraints = await db.query<{ contype: string; convalidated: boolean; n: number }>(
+      `select contype, convalidated, count(*)::int as n from pg_constraint
+        where connamespace = 'public'::regnamespace and contype in ('f', 'p') group by 1, 2 order by 1, 2`,
+    );
+    const next = await db.query<{ id: number }>(
+      `select nextval(pg_get_serial_sequence('"public"."sales_order"', 'sales_order_id'))::int as id`,
+    );
+    expect(counts.rows[0]).toEqual({ sales: 1000, purchases: 420, transactions: 1420, payments: 1420 });
+    expect(result.tables).toMatchObject({ sales_order: 1000, payment: 1420, address: 30 });
+    expect(constraints.rows).toEqual([
+      { contype: "f", convalidated: true, n: 17 },
+      { contype: "p", convalidated: true, n: 12 },
+    ]);
+    expect(next.rows[0]?.id).toBe(1001);
+    expect(progress).toContain("transaction");
+    expect(progress).toContain("sequences and foreign keys");
+  });
+
+  it("refuses a database that holds totesys rows, naming the tables", async () => {
+    const attempt = seedDatabase({ databaseUrl: url, seed: 4, scale: 100 });
+
+    await expect(attempt).rejects.toBeInstanceOf(NotEmptyError);
+    await expect(attempt).rejects.toThrow(/sales_order.*--reset/);
+  });
+
+  it("replaces the tables with --reset and writes the same rows again for the same seed and scale", async () => {
+    const before = await contentDigest(db);
+
+    await seedDatabase({ databaseUrl: url, seed: 4, scale: 1000, reset: true });
+
+    expect(await contentDigest(db)).toEqual(before);
+  });
+});
+
+describe("applyChanges", () => {
+  it("stamps a day of new, updated and paid rows with the database clock, after every seeded row", async () => {
+    const before = await db.query<{ now: string; seeded: string }>(
+      `select localtimestamp::text as now, (select max(last_updated)::text from payment) as seeded`,
+    );
+    const since = before.rows[0]?.now ?? "";
+
+    const summary = await applyChanges({ databaseUrl: url, seed: 9 });
+
+    const changed: Record<string, number> = {};
+    for (const table of SOURCE_TABLE_NAMES) {
+      const { rows } = await db.query<{ n: number }>(
+        `select count(*)::int as n from "${table}" where last_updated >= $1::timestamp`,
+        [since],
+      );
+      changed[table] = rows[0]?.n ?? 0;
+    }
+    const unpaidNew = await db.query<{ n: number }>(
+      `select count(*)::int as n from payment where created_at >= $1::timestamp and not paid`,
+      [since],
+    );
+    expect(summary.inserted).toEqual({ sales_order: 5, purchase_order: 2, transaction: 7, payment: 7 });
+    expect(summary.updated).toMatchObject({ sales_order: 1, address: 1, department: 1 });
+    expect(summary.updated.payment).toBeGreaterThan(0);
+    expect(changed).toMatchObject({
+      sales_order: 5 + (summary.updated.sales_order ?? 0),
+      purchase_order: 2,
+      transaction: 7,
+      payment: 7 + (summary.updated.payment ?? 0),
+      address: 1,
+      department: 1,
+      staff: 0,
+      currency: 0,
+    });
+    expect(unpaidNew.rows[0]?.n).toBe(7);
+    expect(since > (before.rows[0]?.seeded ?? "")).toBe(true);
+  });
+
+  it("refuses a database with the totesys tables but no rows", async () => {
+    const empty = await freshDatabase("norows");
+    const client = await connect(empty);
+    for (const sql of oltpDdl()) await client.query(sql);
+
+    const attempt = applyChanges({ databaseUrl: empty, seed: 1 });
+
+    await expect(attempt).rejects.toBeInstanceOf(NotSeededError);
+  });
+});
