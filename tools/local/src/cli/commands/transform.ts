@@ -1,0 +1,59 @@
+import { runIdFromManifestKey } from "@etl/s3-io";
+import { createTransformDeps, runTransform } from "@etl/transform";
+import { applyEnvironment, openLocalEnvironment } from "../../environment";
+import { type Command, defaultDataDir, err, out } from "../command";
+import { ensureLocalResources } from "./ingest";
+
+const rate = (rows: number, ms: number) => (ms > 0 ? Math.round((rows * 1000) / ms) : rows);
+
+export const transform: Command = {
+  name: "transform",
+  summary:
+    "transform ingest runs into star-schema Parquet + processed manifest (all pending runs by default)",
+  usage: "etl transform [<runId> ...] [--data-dir DIR]",
+  options: { "data-dir": { type: "string" } },
+  async run({ values, positionals }) {
+    const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
+    try {
+      await ensureLocalResources(local);
+      applyEnvironment(local);
+      const deps = createTransformDeps(process.env);
+      const { store, ingestBucket, processedBucket } = deps.transform;
+      let runIds = positionals;
+      if (runIds.length === 0) {
+        // Every ingest run without a processed manifest, oldest first (runs build on each other).
+        for await (const object of store.list(ingestBucket, "runs/")) {
+          const runId = runIdFromManifestKey(object.key);
+          if (runId && (await store.head(processedBucket, object.key)) === undefined) runIds.push(runId);
+        }
+        runIds = runIds.sort();
+        if (runIds.length === 0) out("no ingest run waits to be transformed");
+      }
+      for (const runId of runIds) {
+        out(`run ${runId}:`);
+        const outcome = await runTransform(
+          { runId },
+          {
+            ...deps.transform,
+            onTable: (t) =>
+              out(
+                `  ${t.table.padEnd(20)} ${String(t.rows).padStart(10)} rows  ${String(t.files).padStart(3)} files  ${String(rate(t.rows, t.durationMs)).padStart(9)} rows/s`,
+              ),
+          },
+        );
+        if (outcome.status === "failed") {
+          err(`  failed: ${outcome.error}`);
+          return 1;
+        }
+        out(
+          outcome.status === "skipped"
+            ? `  already transformed: s3://${processedBucket}/${outcome.manifestKey}`
+            : `  ${outcome.rows} rows, manifest s3://${processedBucket}/${outcome.manifestKey}`,
+        );
+      }
+      return 0;
+    } finally {
+      await local.close();
+    }
+  },
+};
