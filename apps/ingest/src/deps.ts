@@ -35,6 +35,8 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
   const ingest: IngestDeps = {
     store: createS3ObjectStore(
       createS3Client({ region, ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}) }),
+      // The local server ignores If-None-Match: the store checks before writing instead.
+      { localServer: config.S3_ENDPOINT !== undefined },
     ),
     state: createDynamoStateStore({ client: dynamo, table: config.STATE_TABLE }),
     audit: createDynamoAuditLog({

@@ -30,7 +30,7 @@ export async function createHarness() {
   const suffix = randomUUID().slice(0, 8);
   const tables = { audit: `audit-${suffix}`, failure: `failure-${suffix}`, state: `state-${suffix}` };
   await ensureTables(dynamo, tables);
-  const store = createS3ObjectStore(s3);
+  const store = createS3ObjectStore(s3, { localServer: true });
   const alerter = createMemoryAlerter();
   const state = createDynamoStateStore({ client: dynamo, table: tables.state });
   const audit = createDynamoAuditLog({

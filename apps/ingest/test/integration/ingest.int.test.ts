@@ -177,3 +177,16 @@ describe("runIngest on the local services", () => {
     await expect(run).rejects.toThrow(/watermark/i);
   });
 });
+
+describe("immutable outputs", () => {
+  it("never overwrites an object that already exists", async () => {
+    const h2 = await createHarness();
+    await h2.store.put(h2.bucket, "runs/x.json", "first", { ifNoneMatch: true });
+
+    const second = h2.store.put(h2.bucket, "runs/x.json", "second", { ifNoneMatch: true });
+
+    await expect(second).rejects.toThrow();
+    expect(Buffer.from(await h2.store.get(h2.bucket, "runs/x.json")).toString()).toBe("first");
+    await h2.close();
+  });
+});
