@@ -78,6 +78,10 @@ describe("transform stack", () => {
     expect(text(reads)).toMatch(/ProcessedBucket.*\/state\/\*/);
     expect(writes.map(prefixesOf)).toEqual([["quarantine/", "runs/", "star/", "state/"]]);
     expect(text(writes)).not.toMatch(/IngestBucket/);
+    expect(granting(statements, "s3:DeleteObject").map(prefixesOf)).toEqual([["star/", "state/"]]);
+    expect(text(granting(statements, "s3:ListBucket").map((st) => st.Resource))).toMatch(
+      /IngestBucket.*ProcessedBucket|ProcessedBucket.*IngestBucket/,
+    );
     expect(
       actionsOf(statements).filter((a) => a.startsWith("secretsmanager") || a.startsWith("redshift")),
     ).toEqual([]);

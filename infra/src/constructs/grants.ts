@@ -7,7 +7,7 @@ import type { IConstruct } from "constructs";
 
 /** Object-level access to some key prefixes of a bucket (`raw/`, `runs/`). */
 export interface PrefixAccess {
-  /** GetObject on the prefix, and ListBucket limited to it. */
+  /** GetObject on the prefix, and ListBucket on the bucket. */
   read?: readonly string[];
   /** PutObject (and aborting its multipart uploads) on the prefix. */
   write?: readonly string[];
@@ -28,12 +28,11 @@ export function grantPrefixes(bucket: s3.IBucket, grantee: iam.IGrantable, acces
     principal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: objects(read) }),
     );
+    // S3 answers a HEAD or GET of a missing key with 404 only to a caller that may list the
+    // bucket, else with 403. A `s3:prefix` condition would not apply to those requests, so the
+    // listing right is on the bucket itself: existence checks (manifest written?) depend on it.
     principal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ["s3:ListBucket"],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { "s3:prefix": read.map((p) => `${p}*`) } },
-      }),
+      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [bucket.bucketArn] }),
     );
   }
   if ((access.write ?? []).length > 0) {

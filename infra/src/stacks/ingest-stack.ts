@@ -1,5 +1,5 @@
 import { IngestConfigSchema } from "@etl/ingest/config";
-import { Duration, Stack } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as events from "aws-cdk-lib/aws-events";
@@ -76,5 +76,7 @@ export class IngestStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     this.notRunAlarm.addAlarmAction(new actions.SnsAction(stateful.alertTopic));
+
+    new CfnOutput(this, "IngestFunctionName", { value: fn.functionName });
   }
 }

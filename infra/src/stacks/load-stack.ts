@@ -198,6 +198,14 @@ export class LoadStack extends Stack {
     }
 
     if (copyRole) new CfnOutput(this, "RedshiftCopyRoleArn", { value: copyRole.roleArn });
+    const outputs: Record<string, string> = {
+      RunsFunctionName: this.runs.function.functionName,
+      FilesFunctionName: this.files.function.functionName,
+      RunsDeadLetterQueueUrl: this.runQueue.deadLetterQueue.queueUrl,
+      FilesDeadLetterQueueUrl: this.fileQueue.deadLetterQueue.queueUrl,
+      ...(this.completion ? { CompletionFunctionName: this.completion.function.functionName } : {}),
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
     suppressBucketNotificationsHandler(this);
   }
 

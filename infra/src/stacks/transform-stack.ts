@@ -1,5 +1,5 @@
 import { TransformConfigSchema } from "@etl/transform/config";
-import { Duration, Stack } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3n from "aws-cdk-lib/aws-s3-notifications";
@@ -81,6 +81,8 @@ export class TransformStack extends Stack {
     grantPrefixes(stateful.processedBucket, fn, {
       read: ["state/", "runs/"],
       write: ["star/", "state/", "runs/", "quarantine/"],
+      // A failed attempt removes the outputs it created, so a retry starts clean.
+      delete: ["star/", "state/"],
     });
     stateful.auditTable.grantWriteData(fn);
     stateful.failureTable.grantWriteData(fn);
@@ -93,6 +95,9 @@ export class TransformStack extends Stack {
       columns: props.starColumns,
     });
 
+    new CfnOutput(this, "TransformFunctionName", { value: fn.functionName });
+    new CfnOutput(this, "TransformDeadLetterQueueUrl", { value: this.queue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, "GlueDatabaseName", { value: this.catalog.database.ref });
     suppressBucketNotificationsHandler(this);
   }
 }
