@@ -31,7 +31,7 @@ import {
 } from "./steps/reference-state";
 import { findPreviousRunId, readProcessedManifest, readRawManifest } from "./steps/run-manifests";
 import { createStarPartWriter, type StarFile } from "./steps/star-part-writer";
-import { isStreamedTable, STREAMED_TABLES, transformStreamedTable } from "./steps/streamed-tables";
+import { DateSet, isStreamedTable, STREAMED_TABLES, transformStreamedTable } from "./steps/streamed-tables";
 
 /** The logging the use case needs: the `@etl/ops` logger (Powertools). */
 export type TransformLogger = Pick<ReturnType<typeof createLogger>, "info" | "warn" | "error">;
@@ -183,7 +183,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       if (rows.length > 0) await writeTable(table, rows);
     }
 
-    const dates = new Set<string>();
+    const dates = new DateSet();
     for (const [table, files] of filesOf) {
       if (!isStreamedTable(table)) continue;
       const since = performance.now();
@@ -200,7 +200,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       });
       report(STREAMED_TABLES[table].star, result.rows, result.files, since);
     }
-    if (dates.size > 0) await writeTable("dim_date", toDimDate(dates));
+    if (dates.size > 0) await writeTable("dim_date", toDimDate(dates.values()));
 
     Object.assign(current, { table: undefined, key: undefined, bucket: processedBucket });
     const stateFiles: AuditItem[] = [];

@@ -1,7 +1,7 @@
 import type { ObjectStore } from "@etl/s3-io";
 import {
   DataError,
-  datesOf,
+  dateColumns,
   type ManifestFile,
   type RunId,
   SOURCE_TABLES,
@@ -18,6 +18,39 @@ import { RawDataError } from "../errors";
 import { readSourceBatches } from "./read-source-rows";
 import type { ReferenceState, StateTable } from "./reference-state";
 import { createStarPartWriter, type StarFile } from "./star-part-writer";
+
+/**
+ * The distinct `YYYY-MM-DD` dates of a run, kept as `yyyymmdd` numbers: a fact table holds
+ * several dates per row, and hashing a small integer costs far less than hashing a new string.
+ * Values are formatter output, already checked calendar dates.
+ */
+export class DateSet {
+  readonly #days = new Set<number>();
+
+  add(date: string): void {
+    const digit = (i: number) => date.charCodeAt(i) - 48;
+    this.#days.add(
+      (digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)) * 10_000 +
+        (digit(5) * 10 + digit(6)) * 100 +
+        digit(8) * 10 +
+        digit(9),
+    );
+  }
+
+  get size(): number {
+    return this.#days.size;
+  }
+
+  /** The dates as `YYYY-MM-DD`, in order. */
+  values(): string[] {
+    return [...this.#days]
+      .sort((a, b) => a - b)
+      .map((n) => {
+        const text = String(n).padStart(8, "0");
+        return `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`;
+      });
+  }
+}
 
 /** A column of a source row that must name a row of a reference table. */
 interface Reference {
@@ -91,7 +124,7 @@ export interface StreamedTableOptions {
   /** Set false to skip the reference checks (the benchmark has no reference tables). */
   checkReferences?: boolean;
   /** Receives every date the written rows hold (for `dim_date`). */
-  dates: Set<string>;
+  dates: DateSet;
   onPart?: (file: StarFile) => void;
 }
 
@@ -124,6 +157,7 @@ export async function transformStreamedTable(
     ...(options.onPart ? { onPart: options.onPart } : {}),
   });
   const seen = new Set<number>();
+  const dates = dateColumns(spec.star);
 
   for (const file of files) {
     const where = { bucket: options.ingestBucket, key: file.key, table };
@@ -157,7 +191,12 @@ export async function transformStreamedTable(
         if (!(error instanceof DataError)) throw error;
         throw new RawDataError(error.message, where, { code: error.code, cause: error });
       }
-      for (const date of datesOf(spec.star, rows)) options.dates.add(date);
+      for (const row of rows as readonly Record<string, unknown>[]) {
+        for (const column of dates) {
+          const value = row[column];
+          if (typeof value === "string") options.dates.add(value);
+        }
+      }
       await writer.add(rows);
     }
   }
