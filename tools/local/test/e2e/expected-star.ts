@@ -1,0 +1,88 @@
+import { quoteIdent } from "@etl/db";
+import { type ColumnSpec, STAR_COLUMNS, STAR_KEYS, type StarTable } from "@etl/schemas";
+
+/**
+ * The star schema computed straight from the OLTP database in SQL, independently of the
+ * pipeline's formatters: what the warehouse must hold. Facts keep every version the runs saw:
+ * `versions` names the schemas holding the OLTP tables as each run saw them.
+ */
+export function expectedStarSql(table: StarTable, versions: string[]): string {
+  const current = versions[versions.length - 1] ?? "public";
+  const t = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  const allVersions = (name: string) => versions.map((v) => `select * from ${t(v, name)}`).join(" union ");
+  const c = current;
+  const body: Record<StarTable, string> = {
+    dim_location: `select address_id, address_line_1, address_line_2, district, city, postal_code, country, phone from ${t(c, "address")}`,
+    dim_currency: `select currency_id, currency_code,
+        case currency_code when 'GBP' then 'Pound Sterling' when 'USD' then 'US Dollar' when 'EUR' then 'Euro' end
+      from ${t(c, "currency")}`,
+    dim_design: `select design_id, design_name, file_location, file_name from ${t(c, "design")}`,
+    dim_staff: `select s.staff_id, s.first_name, s.last_name, d.department_name, d.location, s.email_address
+      from ${t(c, "staff")} s join ${t(c, "department")} d using (department_id)`,
+    dim_counterparty: `select cp.counterparty_id, cp.counterparty_legal_name, a.address_line_1, a.address_line_2, a.district,
+        a.city, a.postal_code, a.country, a.phone
+      from ${t(c, "counterparty")} cp join ${t(c, "address")} a on a.address_id = cp.legal_address_id`,
+    dim_payment_type: `select payment_type_id, payment_type_name from ${t(c, "payment_type")}`,
+    dim_transaction: `select transaction_id, transaction_type, sales_order_id, purchase_order_id from ${t(c, "transaction")}`,
+    fact_sales_order: `select distinct sales_order_id, created_at::date, created_at::time, last_updated::date, last_updated::time,
+        staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id, agreed_payment_date::date,
+        agreed_delivery_date::date, agreed_delivery_location_id
+      from (${allVersions("sales_order")}) v`,
+    fact_purchase_order: `select distinct purchase_order_id, created_at::date, created_at::time, last_updated::date,
+        last_updated::time, staff_id, counterparty_id, item_code, item_quantity, item_unit_price, currency_id,
+        agreed_delivery_date::date, agreed_payment_date::date, agreed_delivery_location_id
+      from (${allVersions("purchase_order")}) v`,
+    fact_payment: `select distinct payment_id, created_at::date, created_at::time, last_updated::date, last_updated::time,
+        transaction_id, counterparty_id, payment_amount, currency_id, payment_type_id, paid, payment_date::date
+      from (${allVersions("payment")}) v`,
+    dim_date: `select d, extract(year from d), extract(month from d), extract(day from d), extract(isodow from d),
+        trim(to_char(d, 'Day')), trim(to_char(d, 'Month')), extract(quarter from d)
+      from (
+        select created_at::date as d from (${allVersions("sales_order")}) s
+        union select last_updated::date from (${allVersions("sales_order")}) s
+        union select agreed_payment_date::date from (${allVersions("sales_order")}) s
+        union select agreed_delivery_date::date from (${allVersions("sales_order")}) s
+        union select created_at::date from (${allVersions("purchase_order")}) p
+        union select last_updated::date from (${allVersions("purchase_order")}) p
+        union select agreed_payment_date::date from (${allVersions("purchase_order")}) p
+        union select agreed_delivery_date::date from (${allVersions("purchase_order")}) p
+        union select created_at::date from (${allVersions("payment")}) y
+        union select last_updated::date from (${allVersions("payment")}) y
+        union select payment_date::date from (${allVersions("payment")}) y
+      ) dates`,
+  };
+  return normalised(table, `(${body[table]})`);
+}
+
+/** The warehouse table's rows in the same normal form. */
+export function warehouseSql(table: StarTable, schema: string): string {
+  const columns = STAR_COLUMNS[table].map((c) => quoteIdent(c.name)).join(", ");
+  return normalised(table, `(select ${columns} from ${quoteIdent(schema)}.${quoteIdent(table)})`);
+}
+
+function pgType(c: ColumnSpec): string {
+  switch (c.type) {
+    case "decimal":
+      return `numeric(${c.precision ?? 38}, ${c.scale ?? 0})`;
+    case "boolean":
+      return "boolean";
+    case "bigint":
+      return "bigint";
+    default:
+      return c.type;
+  }
+}
+
+/** Casts every column to the warehouse type and then to text, ordered by the table's key. */
+function normalised(table: StarTable, source: string): string {
+  const columns = STAR_COLUMNS[table];
+  const aliases = columns.map((_, i) => `c${i}`);
+  const select = columns.map((c, i) => `(${aliases[i]})::${pgType(c)}::text`).join(", ");
+  const keys = STAR_KEYS[table].map(
+    (k) =>
+      `(${aliases[columns.findIndex((c) => c.name === k)]})::${pgType(
+        columns.find((c) => c.name === k) ?? { name: k, type: "text", nullable: false },
+      )}`,
+  );
+  return `select ${select} from ${source} as src(${aliases.join(", ")}) order by ${keys.join(", ")}`;
+}
