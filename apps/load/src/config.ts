@@ -22,6 +22,12 @@ export const LoadConfigSchema = CommonEnvSchema.extend({
   REDSHIFT_COPY_ROLE_ARN: arn.optional(),
   /** How long to poll a Redshift statement before handing it to the completion handler. */
   POLL_BUDGET_SECONDS: envInt(1, 900).default(600),
+  /** Time kept back from the Lambda's remaining time when polling: enough to record a hand-off. */
+  HANDOFF_MARGIN_SECONDS: envInt(1, 300).default(30),
+  /** Resubmissions of a table's batch after a serializable isolation violation (Redshift 1023). */
+  SERIALIZATION_RETRIES: envInt(0, 20).default(5),
+  /** The sweep alerts about a handed-off statement still running after this long. */
+  STUCK_STATEMENT_MINUTES: envInt(5, 1440).default(60),
   /** Where the file-load rules live (a PostgreSQL control schema); the warehouse URL by default. */
   RULES_DATABASE_URL: url.optional(),
   RULES_SECRET_ARN: arn.optional(),

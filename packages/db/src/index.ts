@@ -34,4 +34,5 @@ export {
   type TableFiles,
   type TableLoadResult,
 } from "./warehouse/load-run";
+export { migratePostgresWarehouse } from "./warehouse/migrate";
 export { mergeSql, type TablePlan, tablePlan } from "./warehouse/statements";

@@ -10,6 +10,7 @@ export {
   type StatementStatus,
   TERMINAL_STATES,
 } from "./data-api";
+export { migrateRedshift, redshiftMigrationSql } from "./migrate";
 export {
   type CopySource,
   copyManifest,
@@ -35,3 +36,4 @@ export {
   tableBatchSql,
   timestampLiteral,
 } from "./sql";
+export { queryRows, type WaitOptions, waitForStatement } from "./wait";

@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { createConnectionResolver } from "@etl/db";
+import { createRedshiftDataApi } from "@etl/db/redshift";
+import { type Alerter, createLogger, createMetrics } from "@etl/ops";
+import { createDynamoAuditLog, createDynamoStateStore, createSnsAlerter } from "@etl/ops/aws";
+import { createFileAlerter } from "@etl/ops/local";
+import { createS3Client, createS3ObjectStore, LOCAL_S3_CREDENTIALS } from "@etl/s3-io/aws";
+import { ConfigError, parseConfig } from "@etl/schemas";
+import pg from "pg";
+import type { CompletionDeps } from "./complete-statement";
+import { type LoadConfig, LoadConfigSchema } from "./config";
+import type { LoadDeps } from "./run-load";
+import { createPostgresWarehouse } from "./steps/postgres-warehouse";
+import { createRedshiftWarehouse } from "./steps/redshift-warehouse";
+import type { StatementTracker, Warehouse } from "./steps/warehouse";
+
+export interface LoadAppDeps {
+  config: LoadConfig;
+  load: LoadDeps;
+  /** Redshift only: what the completion handler needs. */
+  completion: CompletionDeps | undefined;
+  logger: ReturnType<typeof createLogger>;
+  metrics: ReturnType<typeof createMetrics>;
+}
+
+/**
+ * Everything the load handlers need, built once per cold start from the environment: a bad or
+ * missing variable fails here, listing every problem. With `S3_ENDPOINT` / `DYNAMODB_ENDPOINT`
+ * the clients point at local services; without `ALERT_TOPIC_ARN` alerts go to `ALERT_FILE`.
+ * Nothing is contacted until the first event.
+ */
+export function createLoadDeps(env: Record<string, string | undefined> = process.env): LoadAppDeps {
+  const config = parseConfig(LoadConfigSchema, env);
+  const region = config.AWS_REGION;
+  const logger = createLogger("load", { env });
+  const clock = () => new Date();
+  const dynamo = new DynamoDBClient({
+    region,
+    ...(config.DYNAMODB_ENDPOINT
+      ? { endpoint: config.DYNAMODB_ENDPOINT, credentials: { ...LOCAL_S3_CREDENTIALS } }
+      : {}),
+  });
+  const alerter: Alerter = config.ALERT_TOPIC_ARN
+    ? createSnsAlerter({ client: new SNSClient({ region }), topicArn: config.ALERT_TOPIC_ARN })
+    : createFileAlerter(config.ALERT_FILE ?? "alerts.jsonl");
+  const s3 = createS3Client({ region, ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}) });
+  const store = createS3ObjectStore(s3, { localServer: config.S3_ENDPOINT !== undefined });
+  const state = createDynamoStateStore({ client: dynamo, table: config.STATE_TABLE });
+
+  let warehouse: Warehouse;
+  let statements: StatementTracker | undefined;
+  if (config.WAREHOUSE_TARGET === "redshift") {
+    const iamRoleArn = config.REDSHIFT_COPY_ROLE_ARN;
+    if (!iamRoleArn) throw new ConfigError("invalid configuration", ["REDSHIFT_COPY_ROLE_ARN: required"]);
+    const redshift = createRedshiftWarehouse({
+      api: createRedshiftDataApi(new RedshiftDataClient({ region }), {
+        database: config.REDSHIFT_DATABASE ?? "dev",
+        ...(config.REDSHIFT_WORKGROUP ? { workgroupName: config.REDSHIFT_WORKGROUP } : {}),
+        ...(config.REDSHIFT_CLUSTER_ID ? { clusterIdentifier: config.REDSHIFT_CLUSTER_ID } : {}),
+        ...(config.REDSHIFT_SECRET_ARN ? { secretArn: config.REDSHIFT_SECRET_ARN } : {}),
+      }),
+      state,
+      store,
+      schema: config.WAREHOUSE_SCHEMA,
+      iamRoleArn,
+      target: "redshift",
+      clock,
+      pollBudgetMs: config.POLL_BUDGET_SECONDS * 1000,
+      marginMs: config.HANDOFF_MARGIN_SECONDS * 1000,
+      serializationRetries: config.SERIALIZATION_RETRIES,
+      correlationId: () => randomUUID().slice(0, 8),
+    });
+    warehouse = redshift;
+    statements = redshift;
+  } else {
+    const resolve = createConnectionResolver(
+      config.WAREHOUSE_SECRET_ARN ? new SecretsManagerClient({ region }) : undefined,
+    );
+    warehouse = createPostgresWarehouse({
+      schema: config.WAREHOUSE_SCHEMA,
+      target: "postgres",
+      clock,
+      async connect() {
+        const connection = await resolve({
+          secretArn: config.WAREHOUSE_SECRET_ARN,
+          url: config.WAREHOUSE_URL,
+        });
+        const client = new pg.Client({ ...connection, application_name: "etl-load" });
+        await client.connect();
+        return client;
+      },
+    });
+  }
+
+  const load: LoadDeps = {
+    store,
+    bucket: config.PROCESSED_BUCKET,
+    warehouse,
+    ...(statements ? { statements } : {}),
+    audit: createDynamoAuditLog({
+      client: dynamo,
+      auditTable: config.AUDIT_TABLE,
+      failureTable: config.FAILURE_TABLE,
+    }),
+    alerter,
+    clock,
+    logger,
+  };
+  const completion: CompletionDeps | undefined = statements
+    ? { ...load, statements, stuckAfterMs: config.STUCK_STATEMENT_MINUTES * 60_000 }
+    : undefined;
+  return { config, load, completion, logger, metrics: createMetrics("etl", "load") };
+}

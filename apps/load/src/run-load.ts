@@ -1,0 +1,178 @@
+import { type Alerter, type AuditLog, type createLogger, redactSecrets } from "@etl/ops";
+import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
+import { isRetryable, messageOf, type RunId, TransientError } from "@etl/schemas";
+import { WarehouseBusyError } from "./errors";
+import type { LoadPlan } from "./steps/plan-load";
+import { planLoad } from "./steps/plan-load";
+import { readVerifiedFile } from "./steps/read-file";
+import { readProcessedManifest } from "./steps/read-manifest";
+import { type AuditContext, fileItems, reportFailure, runItem } from "./steps/report";
+import type { FileOutcome, StatementTracker, Warehouse } from "./steps/warehouse";
+
+export type LoadLogger = Pick<ReturnType<typeof createLogger>, "info" | "warn" | "error">;
+
+export interface LoadDeps {
+  store: ObjectStore;
+  /** The processed bucket: manifests and star files. */
+  bucket: string;
+  warehouse: Warehouse;
+  /** Redshift: statements handed off and runs to continue. */
+  statements?: StatementTracker;
+  audit: AuditLog;
+  alerter: Alerter;
+  clock: () => Date;
+  logger?: LoadLogger;
+}
+
+export interface LoadInput {
+  runId: RunId;
+}
+
+/** How much time the invocation has left; a local run or a test has plenty. */
+export interface InvocationTime {
+  remainingMs(): number;
+}
+
+export interface LoadOutcome {
+  runId: string;
+  /** `failed`: bad data, audited and alerted; the message is acknowledged. */
+  status: "loaded" | "skipped" | "handed-off" | "failed";
+  files: number;
+  rows: number;
+  durationMs: number;
+  statementId?: string;
+  error?: string;
+  message: string;
+}
+
+const FIFTEEN_MINUTES = { remainingMs: () => 15 * 60_000 };
+
+async function headAll(store: ObjectStore, bucket: string, keys: readonly string[]) {
+  const objects = new Map<string, ObjectInfo | undefined>();
+  const queue = [...keys];
+  const worker = async () => {
+    for (let key = queue.shift(); key !== undefined; key = queue.shift())
+      objects.set(key, await store.head(bucket, key));
+  };
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+  return objects;
+}
+
+function summary(outcome: Omit<LoadOutcome, "message">): string {
+  switch (outcome.status) {
+    case "loaded":
+      return `run ${outcome.runId} loaded: ${outcome.files} files, ${outcome.rows} rows`;
+    case "skipped":
+      return `run ${outcome.runId} was already loaded: nothing changed`;
+    case "handed-off":
+      return `run ${outcome.runId} continues in statement ${outcome.statementId}`;
+    default:
+      return `run ${outcome.runId} failed: ${outcome.error}`;
+  }
+}
+
+/**
+ * Loads one processed run into the warehouse, exactly once: reads and validates the manifest,
+ * checks every file exists with its size, plans the tables in load order, and has the warehouse
+ * load them (each file's checksum and Parquet footer verified as it is read). Every file gets an
+ * audit item for this attempt, and so does the run.
+ *
+ * Failures are audited, recorded (with the SQL that failed, redacted) and alerted. Retryable ones
+ * are then thrown, for the queue to redeliver; bad data returns `failed`, so the message is
+ * acknowledged rather than retried forever. A run waiting for another run's statement is thrown
+ * without an alert: waiting is not a failure.
+ */
+export async function runLoad(
+  input: LoadInput,
+  deps: LoadDeps,
+  time: InvocationTime = FIFTEEN_MINUTES,
+): Promise<LoadOutcome> {
+  const startedAt = deps.clock();
+  const attempt = startedAt.toISOString();
+  const elapsed = () => deps.clock().getTime() - startedAt.getTime();
+  const context: AuditContext = { runId: input.runId, bucket: deps.bucket, attempt };
+  const committed: FileOutcome[] = [];
+  let plan: LoadPlan | undefined;
+  try {
+    const manifest = await readProcessedManifest(deps.store, deps.bucket, input.runId);
+    const objects = await headAll(
+      deps.store,
+      deps.bucket,
+      manifest.files.map((f) => f.key),
+    );
+    plan = planLoad(manifest, deps.bucket, objects);
+    context.plan = plan;
+    await deps.warehouse.prepare();
+    const result = await deps.warehouse.load(plan, {
+      attempt,
+      remainingMs: () => time.remainingMs(),
+      read: (file) => readVerifiedFile(deps.store, deps.bucket, file),
+      committed: (files) => committed.push(...files),
+    });
+    const durationMs = elapsed();
+    await deps.audit.record([
+      ...fileItems(context, result.files),
+      runItem(context, {
+        status:
+          result.status === "handed-off"
+            ? "HANDED_OFF"
+            : result.status === "skipped"
+              ? "SKIPPED"
+              : "FINISHED",
+        rows: result.rows,
+        durationMs,
+        ...(result.statementId ? { statementId: result.statementId } : {}),
+      }),
+    ]);
+    const outcome = {
+      runId: input.runId,
+      status: result.status,
+      files: result.files.filter((f) => f.status === "FINISHED").length,
+      rows: result.rows,
+      durationMs,
+      ...(result.statementId ? { statementId: result.statementId } : {}),
+    };
+    deps.logger?.info("load attempt finished", outcome);
+    if (result.status !== "handed-off") await deps.statements?.finishRun(input.runId);
+    return { ...outcome, message: summary(outcome) };
+  } catch (error) {
+    if (error instanceof WarehouseBusyError) {
+      deps.logger?.info("load waits for another run", { runId: input.runId, busyWith: error.busyWith });
+      throw error;
+    }
+    const durationMs = elapsed();
+    try {
+      await reportFailure(deps, context, error, committed, durationMs);
+    } catch (reporting) {
+      // A failure that cannot be recorded must not be acknowledged: the queue tries again.
+      deps.logger?.error("could not record a load failure", {
+        runId: input.runId,
+        error: messageOf(reporting),
+      });
+      throw new TransientError(
+        `run ${input.runId}: ${messageOf(error)} (and recording it failed: ${messageOf(reporting)})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const retryable = isRetryable(error);
+    deps.logger?.[retryable ? "warn" : "error"]("load attempt failed", {
+      runId: input.runId,
+      retryable,
+      error: messageOf(error),
+    });
+    if (retryable) throw error;
+    // Failed for good: nothing is left to continue until someone fixes the data and replays.
+    await deps.statements?.finishRun(input.runId);
+    const outcome = {
+      runId: input.runId,
+      status: "failed" as const,
+      files: 0,
+      rows: 0,
+      durationMs,
+      error: redactSecrets(messageOf(error)),
+    };
+    return { ...outcome, message: summary(outcome) };
+  }
+}

@@ -1,0 +1,75 @@
+import { loadRunIntoPostgres, migratePostgresWarehouse } from "@etl/db";
+import type pg from "pg";
+import type { LoadPlan } from "./plan-load";
+import type { LoadContext, Warehouse, WarehouseOutcome } from "./warehouse";
+
+export interface PostgresWarehouseOptions {
+  /** A new connected client; the warehouse ends it after each use. */
+  connect(): Promise<pg.Client>;
+  schema: string;
+  controlSchema?: string;
+  /** The warehouse's name in the ledger. */
+  target?: string;
+  clock: () => Date;
+}
+
+/**
+ * The PostgreSQL warehouse: a whole run in one transaction (`loadRunIntoPostgres`), files read
+ * one ahead of the COPY through the use case's verified reader.
+ */
+export function createPostgresWarehouse(options: PostgresWarehouseOptions): Warehouse {
+  let prepared: Promise<void> | undefined;
+  const withClient = async <T>(use: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = await options.connect();
+    // A connection dropped while idle must fail the load, not crash the process.
+    client.on("error", () => undefined);
+    try {
+      return await use(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  return {
+    target: "postgres",
+    prepare() {
+      prepared ??= withClient((client) =>
+        migratePostgresWarehouse(client, options.schema, options.controlSchema),
+      ).catch((error: unknown) => {
+        prepared = undefined;
+        throw error;
+      });
+      return prepared;
+    },
+    async load(plan: LoadPlan, context: LoadContext): Promise<WarehouseOutcome> {
+      const result = await withClient((client) =>
+        loadRunIntoPostgres(client, {
+          runId: plan.runId,
+          target: options.target ?? "postgres",
+          schema: options.schema,
+          ...(options.controlSchema ? { controlSchema: options.controlSchema } : {}),
+          now: options.clock,
+          tables: plan.tables.map(({ table, files }) => ({
+            table,
+            files: files.map((file) => ({
+              key: file.key,
+              sha256: file.sha256,
+              rows: file.rows,
+              read: () => context.read(file),
+            })),
+          })),
+        }),
+      );
+      return {
+        status: result.status,
+        rows: result.rows,
+        files: result.files.map((f) => ({
+          table: f.table,
+          key: f.key,
+          status: f.status === "loaded" ? "FINISHED" : "SKIPPED",
+          rows: f.rows,
+          durationMs: f.durationMs,
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,454 @@
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  type DescribeStatementCommandOutput,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+} from "@aws-sdk/client-redshift-data";
+import {
+  createRedshiftDataApi,
+  finishRunSql,
+  LOAD_ERROR_DETAIL_SQL,
+  loadedKeysOfRunSql,
+  redshiftMigrationSql,
+  runStatusOfSql,
+  tableBatchSql,
+} from "@etl/db/redshift";
+import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
+import { createMemoryObjectStore } from "@etl/s3-io/testing";
+import type { ProcessedRunManifest, StarTable } from "@etl/schemas";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { putProcessedRun, starRowsOf } from "../../test/support/processed-run";
+import { completeStatement, sweepStatements } from "../complete-statement";
+import { WarehouseBusyError } from "../errors";
+import { runLoad } from "../run-load";
+import { CONTINUE_NAMESPACE, createRedshiftWarehouse, HANDOFF_NAMESPACE } from "./redshift-warehouse";
+
+const redshift = mockClient(RedshiftDataClient);
+const BUCKET = "etl-processed";
+const RUN = "20261123T141500123Z-00000001";
+const ROLE = "arn:aws:iam::123456789012:role/etl-redshift-copy";
+const TABLES: StarTable[] = [
+  "dim_date",
+  "dim_location",
+  "dim_currency",
+  "dim_design",
+  "dim_staff",
+  "dim_counterparty",
+  "fact_sales_order",
+];
+
+type Describe = Partial<DescribeStatementCommandOutput>;
+
+/**
+ * A Redshift behind the mocked Data API: batches get ids `b-1`, `b-2`, ... and queries `q-1`,
+ * ...; `describe` says FINISHED unless a test scripts the statement; the ledger answers with
+ * `ledgerKeys`. Time is simulated: `sleep` advances the clock.
+ */
+function harness(options: { remainingMs?: number; retries?: number } = {}) {
+  let now = Date.parse("2026-11-23T15:00:00.000Z");
+  const clock = () => new Date(now);
+  const deadline = now + (options.remainingMs ?? 14 * 60_000);
+  const store = createMemoryObjectStore();
+  const audit = createMemoryAuditLog({ clock });
+  const alerter = createMemoryAlerter({ clock });
+  const state = createMemoryStateStore({ clock });
+  const scripts = new Map<string, Describe[]>();
+  const results = new Map<string, Record<string, string | number>[]>();
+  const ledgerKeys: string[] = [];
+  let runStatus: string | undefined;
+  let batches = 0;
+  let queries = 0;
+
+  redshift.reset();
+  redshift.on(BatchExecuteStatementCommand).callsFake(() => ({ Id: `b-${++batches}` }));
+  redshift.on(ExecuteStatementCommand).callsFake((input: { Sql: string }) => {
+    const id = `q-${++queries}`;
+    if (input.Sql === loadedKeysOfRunSql())
+      results.set(
+        id,
+        ledgerKeys.map((key) => ({ key })),
+      );
+    else if (input.Sql === runStatusOfSql()) results.set(id, runStatus ? [{ status: runStatus }] : []);
+    return { Id: id };
+  });
+  redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => {
+    const script = scripts.get(input.Id);
+    const next = script && script.length > 1 ? script.shift() : script?.[0];
+    return { Id: input.Id, Status: "FINISHED", ...next };
+  });
+  redshift.on(GetStatementResultCommand).callsFake((input: { Id: string }) => {
+    const rows = results.get(input.Id) ?? [];
+    const names = rows[0] ? Object.keys(rows[0]) : [];
+    return {
+      ColumnMetadata: names.map((name) => ({ name })),
+      Records: rows.map((r) =>
+        names.map((n) => (typeof r[n] === "number" ? { longValue: r[n] } : { stringValue: String(r[n]) })),
+      ),
+      TotalNumRows: rows.length,
+    };
+  });
+
+  const warehouse = createRedshiftWarehouse({
+    api: createRedshiftDataApi(new RedshiftDataClient({ region: "eu-west-2" }), {
+      workgroupName: "etl",
+      database: "dev",
+    }),
+    state,
+    store,
+    schema: "warehouse",
+    iamRoleArn: ROLE,
+    clock,
+    sleep: async (ms) => {
+      now += ms;
+    },
+    pollBudgetMs: 600_000,
+    marginMs: 30_000,
+    serializationRetries: options.retries ?? 2,
+    retryDelayMs: () => 2_000,
+    correlationId: () => "c0ffee00",
+  });
+  const deps = { store, bucket: BUCKET, warehouse, statements: warehouse, audit, alerter, clock };
+  const time = { remainingMs: () => deadline - now };
+  return {
+    deps,
+    completion: { ...deps, stuckAfterMs: 60 * 60_000 },
+    time,
+    store,
+    audit,
+    alerter,
+    state,
+    scripts,
+    results,
+    ledgerKeys,
+    setRunStatus: (status: string) => {
+      runStatus = status;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+    clock,
+  };
+}
+
+type Harness = ReturnType<typeof harness>;
+
+const batchSqls = () =>
+  redshift.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input.Sqls ?? []);
+/** Batch ids in submission order, after the migration's. */
+const migrationBatches = Math.ceil(redshiftMigrationSql().length / 40);
+const tableBatchId = (index: number) => `b-${migrationBatches + index + 1}`;
+
+async function run(h: Harness, parts: Partial<Record<StarTable, number>> = { fact_sales_order: 2 }) {
+  const manifest = await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), { parts });
+  return { manifest, outcome: await runLoad({ runId: RUN }, h.deps, h.time) };
+}
+
+function expectedBatch(
+  manifest: ProcessedRunManifest,
+  table: StarTable,
+  uri: string,
+  isManifest: boolean,
+  at: Date,
+) {
+  return tableBatchSql({
+    schema: "warehouse",
+    controlSchema: "etl",
+    table,
+    runId: RUN,
+    source: { uri, manifest: isManifest },
+    iamRoleArn: ROLE,
+    files: manifest.files
+      .filter((f) => f.table === table)
+      .map((f) => ({ key: f.key, sha256: f.sha256, rows: f.rows })),
+    loadedAt: at,
+  });
+}
+
+beforeEach(() => {
+  redshift.reset();
+});
+
+describe("Redshift load: FINISHED", () => {
+  it("sends the migration, one batch per table with the exact statements, then the run row", async () => {
+    const h = harness();
+
+    const { manifest, outcome } = await run(h);
+
+    expect(outcome).toMatchObject({ status: "loaded", files: 8, rows: 11 });
+    const copyManifests = h.store.objects(BUCKET).filter((o) => o.key.startsWith("copy-manifests/"));
+    expect(copyManifests.map((o) => o.key)).toEqual([
+      `copy-manifests/${RUN}/fact_sales_order-20261123150000000.manifest`,
+    ]);
+    const facts = manifest.files.filter((f) => f.table === "fact_sales_order");
+    expect(JSON.parse(h.store.text(BUCKET, copyManifests[0]?.key ?? "") ?? "")).toEqual({
+      entries: facts.map((f) => ({
+        url: `s3://${BUCKET}/${f.key}`,
+        mandatory: true,
+        meta: { content_length: f.bytes },
+      })),
+    });
+    const at = h.clock();
+    const single = (table: StarTable) => {
+      const key = manifest.files.find((f) => f.table === table)?.key ?? "";
+      return expectedBatch(manifest, table, `s3://${BUCKET}/${key}`, false, at);
+    };
+    expect(batchSqls()).toEqual([
+      ...Array.from({ length: migrationBatches }, (_, i) =>
+        redshiftMigrationSql().slice(i * 40, i * 40 + 40),
+      ),
+      ...TABLES.slice(0, 6).map(single),
+      expectedBatch(manifest, "fact_sales_order", `s3://${BUCKET}/${copyManifests[0]?.key}`, true, at),
+      finishRunSql({
+        controlSchema: "etl",
+        runId: RUN,
+        target: "redshift",
+        startedAt: at,
+        finishedAt: at,
+        files: 8,
+        rows: 11,
+      }),
+    ]);
+    const calls = redshift.commandCalls(BatchExecuteStatementCommand);
+    expect(
+      calls.every((c) => c.args[0].input.StatementName === "etl-load-c0ffee00" && c.args[0].input.WithEvent),
+    ).toBe(true);
+    expect(calls[0]?.args[0].input).toMatchObject({ WorkgroupName: "etl", Database: "dev" });
+    expect(redshift.commandCalls(ExecuteStatementCommand)[0]?.args[0].input).toMatchObject({
+      Sql: loadedKeysOfRunSql(),
+      Parameters: [{ name: "run_id", value: RUN }],
+    });
+  });
+
+  it("audits every file FINISHED with its statement, size and etag, and the run", async () => {
+    const h = harness();
+
+    const { manifest } = await run(h);
+
+    const files = h.audit.items.filter((i) => i.key !== "-");
+    expect(files).toHaveLength(manifest.files.length);
+    expect(
+      files.every((i) => i.status === "FINISHED" && i.statementId?.startsWith("b-") && i.etag && i.size),
+    ).toBe(true);
+    expect(h.audit.items.find((i) => i.key === "-")).toMatchObject({ status: "FINISHED", rows: 11 });
+    expect(h.alerter.sent).toEqual([]);
+  });
+
+  it("skips tables the ledger has and writes nothing when the run is FINISHED", async () => {
+    const h = harness();
+    const manifest = await putProcessedRun(h.store, BUCKET, RUN, starRowsOf());
+    h.ledgerKeys.push(...manifest.files.map((f) => f.key));
+    h.setRunStatus("FINISHED");
+
+    const outcome = await runLoad({ runId: RUN }, h.deps, h.time);
+
+    expect(outcome.status).toBe("skipped");
+    expect(batchSqls()).toHaveLength(migrationBatches);
+    expect(h.audit.items.filter((i) => i.key !== "-").every((i) => i.status === "SKIPPED")).toBe(true);
+  });
+});
+
+describe("Redshift load: FAILED", () => {
+  it("records a data error with the SYS_LOAD_ERROR_DETAIL rows, alerts, and acknowledges", async () => {
+    const h = harness();
+    const factBatch = tableBatchId(6);
+    h.scripts.set(factBatch, [
+      {
+        Status: "FAILED",
+        Error: "batch failed",
+        SubStatements: [
+          { Id: `${factBatch}:1`, Status: "FINISHED" },
+          {
+            Id: `${factBatch}:2`,
+            Status: "FAILED",
+            Error:
+              "ERROR: Load into table 'stg_fact_sales_order' failed. Check 'sys_load_error_detail' system table for details.",
+            QueryString: `copy "warehouse"."stg_fact_sales_order" (...) from 's3://x' iam_role '${ROLE}' format as parquet manifest`,
+            RedshiftQueryId: 77,
+          },
+        ],
+      },
+    ]);
+    redshift.on(ExecuteStatementCommand, { Sql: LOAD_ERROR_DETAIL_SQL }).callsFake(() => {
+      h.results.set("q-errors", [
+        {
+          file_name: "s3://etl-processed/star/fact_sales_order/p1.parquet",
+          line_number: 3,
+          column_name: "unit_price",
+          error_message: "Overflow",
+        },
+      ]);
+      return { Id: "q-errors" };
+    });
+
+    const { outcome } = await run(h);
+
+    expect(outcome).toMatchObject({ status: "failed" });
+    expect(
+      redshift.commandCalls(ExecuteStatementCommand, { Sql: LOAD_ERROR_DETAIL_SQL })[0]?.args[0].input
+        .Parameters,
+    ).toEqual([{ name: "query_id", value: "77" }]);
+    const [failure] = h.audit.failures;
+    expect(failure).toMatchObject({ stage: "load", runId: RUN, table: "fact_sales_order", retryable: false });
+    expect(failure?.sql).toContain('copy "warehouse"."stg_fact_sales_order"');
+    expect(failure?.details).toMatchObject({
+      statementId: factBatch,
+      loadErrors: [{ column_name: "unit_price", line_number: 3, error_message: "Overflow" }],
+    });
+    expect(h.audit.items.filter((i) => i.table === "fact_sales_order").map((i) => i.status)).toEqual([
+      "FAILED",
+      "FAILED",
+    ]);
+    expect(h.audit.items.filter((i) => i.table === "dim_date").map((i) => i.status)).toEqual(["FINISHED"]);
+    expect(h.alerter.sent[0]?.subject).toMatch(
+      /^ETL load fact_sales_order .+-0001\.parquet: REDSHIFT_LOAD_FAILED$/,
+    );
+  });
+
+  it("resubmits a batch after a serializable isolation violation (1023)", async () => {
+    const h = harness();
+    const first = tableBatchId(0);
+    h.scripts.set(first, [
+      { Status: "FAILED", Error: "ERROR: 1023 DETAIL: Serializable isolation violation on table - 101" },
+    ]);
+
+    const { outcome } = await run(h, {});
+
+    expect(outcome.status).toBe("loaded");
+    const sqls = batchSqls().slice(migrationBatches);
+    expect(sqls[0]).toEqual(sqls[1]);
+    expect(sqls[0]?.[0]).toBe('delete from "warehouse"."stg_dim_date"');
+    expect(h.alerter.sent).toEqual([]);
+  });
+
+  it("gives up after the last retry with a retryable error, alerted and thrown for the queue", async () => {
+    const h = harness({ retries: 1 });
+    const violation = {
+      Status: "FAILED" as const,
+      Error: "ERROR: 1023 DETAIL: Serializable isolation violation on table - 101",
+    };
+    h.scripts.set(tableBatchId(0), [violation]);
+    h.scripts.set(tableBatchId(1), [violation]);
+    await putProcessedRun(h.store, BUCKET, RUN, starRowsOf());
+
+    const failure = await runLoad({ runId: RUN }, h.deps, h.time).catch((e) => e);
+
+    expect(failure).toMatchObject({ retryable: true, code: "REDSHIFT_SERIALIZATION" });
+    expect(h.audit.failures[0]).toMatchObject({ retryable: true, table: "dim_date" });
+    expect(h.alerter.sent[0]?.subject).toContain("REDSHIFT_SERIALIZATION, retrying");
+  });
+
+  it("treats an ABORTED statement as final: audited ABORTED and alerted", async () => {
+    const h = harness();
+    h.scripts.set(tableBatchId(1), [{ Status: "ABORTED" }]);
+
+    const { outcome } = await run(h, {});
+
+    expect(outcome.status).toBe("failed");
+    expect(h.audit.items.find((i) => i.table === "dim_location")?.status).toBe("ABORTED");
+    expect(h.audit.items.find((i) => i.key === "-")?.status).toBe("ABORTED");
+    expect(h.alerter.sent[0]?.subject).toMatch(/: ABORTED$/);
+  });
+});
+
+describe("Redshift load: hand-off and completion", () => {
+  async function handOff() {
+    const h = harness({ remainingMs: 90_000 });
+    const factBatch = tableBatchId(6);
+    h.scripts.set(factBatch, [{ Status: "STARTED" }]);
+    const { manifest, outcome } = await run(h);
+    return { h, factBatch, manifest, outcome };
+  }
+
+  it("records a statement still running when time runs short, and returns", async () => {
+    const { h, factBatch, outcome } = await handOff();
+
+    expect(outcome).toMatchObject({ status: "handed-off", statementId: factBatch });
+    const record = await h.state.getRecord(HANDOFF_NAMESPACE, factBatch);
+    expect(record?.data).toMatchObject({
+      statementId: factBatch,
+      runId: RUN,
+      table: "fact_sales_order",
+      bucket: BUCKET,
+    });
+    expect(h.audit.items.filter((i) => i.table === "fact_sales_order").map((i) => i.status)).toEqual([
+      "HANDED_OFF",
+      "HANDED_OFF",
+    ]);
+    expect(h.time.remainingMs()).toBeGreaterThanOrEqual(30_000);
+    expect(batchSqls().at(-1)?.[0]).toBe('delete from "warehouse"."stg_fact_sales_order"');
+  });
+
+  it("finalises the statement from its FINISHED event, then finishes the run, exactly once", async () => {
+    const { h, factBatch, manifest } = await handOff();
+    h.scripts.set(factBatch, [{ Status: "FINISHED" }]);
+    h.ledgerKeys.push(...manifest.files.map((f) => f.key));
+
+    const first = await completeStatement(factBatch, h.completion, { remainingMs: () => 300_000 });
+    const again = await completeStatement(factBatch, h.completion, { remainingMs: () => 300_000 });
+
+    expect(first).toMatchObject({ status: "finished", run: { status: "loaded" } });
+    expect(again.status).toBe("ignored");
+    expect(await h.state.getRecord(HANDOFF_NAMESPACE, factBatch)).toBeUndefined();
+    expect(await h.state.listRecords(CONTINUE_NAMESPACE)).toEqual([]);
+    expect(batchSqls().at(-1)?.[1]).toContain(`insert into "etl"."load_runs"`);
+    const finished = h.audit.items.filter((i) => i.table === "fact_sales_order" && i.status === "FINISHED");
+    expect(finished.map((i) => i.statementId)).toEqual([factBatch, factBatch]);
+  });
+
+  it("reports a FAILED event with a data error and ends the run", async () => {
+    const { h, factBatch } = await handOff();
+    h.scripts.set(factBatch, [
+      { Status: "FAILED", Error: "ERROR: Spectrum Scan Error: incompatible Parquet schema" },
+    ]);
+
+    const outcome = await completeStatement(factBatch, h.completion, { remainingMs: () => 300_000 });
+
+    expect(outcome.status).toBe("failed");
+    expect(h.audit.failures[0]).toMatchObject({ table: "fact_sales_order", retryable: false });
+    expect(h.alerter.sent).toHaveLength(1);
+    expect(await h.state.listRecords(CONTINUE_NAMESPACE)).toEqual([]);
+  });
+
+  it("sweeps a statement whose event was missed, and alerts once about one that is stuck", async () => {
+    const { h, factBatch, manifest } = await handOff();
+    h.advance(2 * 60 * 60_000);
+
+    const stuck = await sweepStatements(h.completion, { remainingMs: () => 300_000 });
+    const stillStuck = await sweepStatements(h.completion, { remainingMs: () => 300_000 });
+    h.scripts.set(factBatch, [{ Status: "FINISHED" }]);
+    h.ledgerKeys.push(...manifest.files.map((f) => f.key));
+    const swept = await sweepStatements(h.completion, { remainingMs: () => 300_000 });
+
+    expect(stuck.stuck).toEqual([factBatch]);
+    expect(stillStuck.stuck).toEqual([]);
+    expect(h.alerter.sent.map((a) => a.subject)).toEqual([
+      expect.stringMatching(/^ETL load fact_sales_order .+: statement still running$/),
+    ]);
+    expect(swept.finalised.map((f) => [f.statementId, f.status])).toEqual([[factBatch, "finished"]]);
+    expect(await h.state.listRecords(HANDOFF_NAMESPACE)).toEqual([]);
+  });
+
+  it("makes another run wait while a statement is handed off", async () => {
+    const { h } = await handOff();
+    const next = "20261124T141500123Z-00000002";
+    await putProcessedRun(h.store, BUCKET, next, starRowsOf());
+
+    const waiting = await runLoad({ runId: next }, h.deps, h.time).catch((e) => e);
+
+    expect(waiting).toBeInstanceOf(WarehouseBusyError);
+    expect(h.alerter.sent).toEqual([]);
+  });
+
+  it("does not submit a run's table twice while its statement still runs", async () => {
+    const { h, factBatch } = await handOff();
+    const before = batchSqls().length;
+
+    const again = await runLoad({ runId: RUN }, h.deps, { remainingMs: () => 300_000 });
+
+    expect(again).toMatchObject({ status: "handed-off", statementId: factBatch });
+    expect(batchSqls()).toHaveLength(before);
+  });
+});

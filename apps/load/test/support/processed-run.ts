@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import { type ObjectStore, runManifestKey, runSequence, starDataKey } from "@etl/s3-io";
+import { writeParquet } from "@etl/s3-io/parquet";
+import {
+  type Address,
+  datesOf,
+  type ProcessedRunManifest,
+  ProcessedRunManifestSchema,
+  type RunId,
+  type SalesOrder,
+  STAR_COLUMNS,
+  STAR_TABLE_NAMES,
+  type StarTable,
+  toDimCounterparty,
+  toDimCurrency,
+  toDimDate,
+  toDimDesign,
+  toDimLocation,
+  toDimStaff,
+  toFactSalesOrder,
+} from "@etl/schemas";
+import {
+  makeAddress,
+  makeCounterparty,
+  makeCurrency,
+  makeDepartment,
+  makeDesign,
+  makeSalesOrder,
+  makeStaff,
+} from "@etl/schemas/testing";
+import { expectedParquetColumns } from "../../src/steps/parquet-footer";
+
+export type StarRows = Partial<Record<StarTable, readonly object[]>>;
+
+/** The star rows a transform makes of a small totesys: two addresses, one of everything else. */
+export function starRowsOf(source: { addresses?: Address[]; salesOrders?: SalesOrder[] } = {}): StarRows {
+  const addresses = source.addresses ?? [
+    makeAddress({ address_id: 1 }),
+    makeAddress({ address_id: 2, address_line_2: "Flat 2", city: "Leeds" }),
+  ];
+  const salesOrders = source.salesOrders ?? [
+    makeSalesOrder({ sales_order_id: 1 }),
+    makeSalesOrder({ sales_order_id: 2, unit_price: "2.5", agreed_delivery_location_id: 2 }),
+  ];
+  const facts = toFactSalesOrder(salesOrders);
+  return {
+    dim_date: toDimDate(datesOf("fact_sales_order", facts)),
+    dim_location: toDimLocation(addresses),
+    dim_currency: toDimCurrency([makeCurrency()]),
+    dim_design: toDimDesign([makeDesign()]),
+    dim_staff: toDimStaff([makeStaff()], [makeDepartment()]),
+    dim_counterparty: toDimCounterparty([makeCounterparty({ legal_address_id: 1 })], addresses),
+    fact_sales_order: facts,
+  };
+}
+
+/** A star table's rows as the transform writes them (columns typed for Redshift, NOT NULL kept). */
+export function starParquet(table: StarTable, rows: readonly object[]): Uint8Array {
+  const nullable = new Map(STAR_COLUMNS[table].map((c) => [c.name, c.nullable]));
+  return writeParquet(
+    expectedParquetColumns(table).map((c) => ({ ...c, nullable: nullable.get(c.name) ?? true })),
+    rows,
+  );
+}
+
+export interface PutRunOptions {
+  /** Split a table into this many parts (files). */
+  parts?: Partial<Record<StarTable, number>>;
+  /** Replace a file's bytes after the manifest is made (a corrupted or replaced object). */
+  tamper?: (table: StarTable, bytes: Uint8Array) => Uint8Array;
+}
+
+/** Writes a processed run to `bucket` as the transform does: star files, then the manifest. */
+export async function putProcessedRun(
+  store: ObjectStore,
+  bucket: string,
+  runId: RunId,
+  rows: StarRows,
+  options: PutRunOptions = {},
+): Promise<ProcessedRunManifest> {
+  const files: ProcessedRunManifest["files"] = [];
+  for (const table of STAR_TABLE_NAMES) {
+    const tableRows = rows[table];
+    if (!tableRows) continue;
+    const parts = options.parts?.[table] ?? 1;
+    const size = Math.ceil(tableRows.length / parts);
+    for (let part = 0; part < parts; part++) {
+      const slice = tableRows.slice(part * size, (part + 1) * size);
+      const bytes = starParquet(table, slice);
+      const key = starDataKey(table, runId, part + 1);
+      await store.put(bucket, key, options.tamper ? options.tamper(table, bytes) : bytes);
+      files.push({
+        table,
+        key,
+        rows: slice.length,
+        bytes: bytes.byteLength,
+        sha256: createHash("sha256").update(bytes).digest("hex"),
+      });
+    }
+  }
+  const manifest = ProcessedRunManifestSchema.parse({
+    schemaVersion: 1,
+    kind: "processed",
+    runId,
+    sequence: runSequence(runId),
+    createdAt: "2026-11-23T14:16:00.000Z",
+    source: { bucket: "etl-ingest", key: runManifestKey(runId) },
+    files,
+    state: {},
+  });
+  await store.put(bucket, runManifestKey(runId), JSON.stringify(manifest), {
+    contentType: "application/json",
+  });
+  return manifest;
+}
+
+/** An S3 event notification of a created object, as S3 puts it in an SQS message (key encoded). */
+export function s3Notification(bucket: string, key: string): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: "eu-west-2",
+        eventTime: "2026-11-23T14:16:00.000Z",
+        eventName: "ObjectCreated:Put",
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId: "manifest",
+          bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/"), size: 100 },
+        },
+      },
+    ],
+  });
+}
+
+/** The EventBridge "Object Created" event of S3 (how manifests reach the FIFO queue). */
+export function eventBridgeObjectCreated(bucket: string, key: string): string {
+  return JSON.stringify({
+    version: "0",
+    id: "17793124-05d4-b198-2fde-7ededc63b103",
+    "detail-type": "Object Created",
+    source: "aws.s3",
+    account: "123456789012",
+    time: "2026-11-23T14:16:00Z",
+    region: "eu-west-2",
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: "0",
+      bucket: { name: bucket },
+      object: { key, size: 100, etag: "b1946ac92492d2347c6235b4d2611184", sequencer: "00617F08299329D189" },
+      "request-id": "N4N7GDK58NMKJ12R",
+      requester: "123456789012",
+      reason: "PutObject",
+    },
+  });
+}
+
+/** The SQS event Lambda builds from one FIFO message. */
+export function sqsEvent(...bodies: string[]) {
+  return {
+    Records: bodies.map((body, i) => ({
+      messageId: `m-${i + 1}`,
+      receiptHandle: `r-${i + 1}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "1763907360000",
+        SenderId: "AIDAEXAMPLE",
+        ApproximateFirstReceiveTimestamp: "1763907360000",
+        MessageGroupId: "warehouse-postgres-postgres",
+        MessageDeduplicationId: `d-${i + 1}`,
+        SequenceNumber: `1000000000000000000${i}`,
+      },
+      messageAttributes: {},
+      md5OfBody: "0".repeat(32),
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:eu-west-2:123456789012:etl-load-runs.fifo",
+      awsRegion: "eu-west-2",
+    })),
+  };
+}
