@@ -279,12 +279,18 @@ export async function applyChanges(options: ChangeOptions): Promise<ChangeSummar
       [orders.length],
     );
 
+    // A counterparty's legal address, so the change reaches dim_location and dim_counterparty.
     const address = await client.query(
-      `update ${t("address")} set phone = $2, last_updated = clock_timestamp()::timestamp where address_id = $1`,
-      [rng.pick(db.addresses), `${rng.int(1000, 9999)} ${rng.int(100000, 999999)}`],
+      `update ${t("address")} set phone = $2, last_updated = clock_timestamp()::timestamp
+        where address_id = (select legal_address_id from ${t("counterparty")}
+                             order by counterparty_id offset $1 limit 1)`,
+      [rng.int(0, 13), `${rng.int(1000, 9999)} ${rng.int(100000, 999999)}`],
     );
+    // A department that moves office: the change reaches every dim_staff row in it.
     const department = await client.query(
-      `update ${t("department")} set manager = $2, last_updated = clock_timestamp()::timestamp
+      `update ${t("department")}
+          set manager = $2, location = case when location = 'Leeds' then 'Manchester' else 'Leeds' end,
+              last_updated = clock_timestamp()::timestamp
         where department_id = $1`,
       [rng.pick(db.departments), rng.pick(MANAGERS)],
     );

@@ -3,8 +3,8 @@ import { freshDatabase } from "@etl/local-cloud/testing";
 import { SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyChanges, NotSeededError } from "../../src/seed/apply-changes";
-import { NotEmptyError, seedDatabase } from "../../src/seed/seed-database";
+import { applyChanges, NotSeededError } from "../../src/apply-changes";
+import { NotEmptyError, seedDatabase } from "../../src/seed-database";
 
 const clients: pg.Client[] = [];
 async function connect(url: string): Promise<pg.Client> {

@@ -25,10 +25,10 @@ import {
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyChunks } from "../../src/seed/copy-text";
-import { createPlan } from "../../src/seed/plan";
-import { createGenerator, type Value } from "../../src/seed/tables";
-import { objectsOf, tableOf } from "../seed/rows";
+import { copyChunks } from "../../src/copy-text";
+import { createPlan } from "../../src/plan";
+import { createGenerator, type Value } from "../../src/tables";
+import { objectsOf, tableOf } from "../unit/rows";
 
 let client: pg.Client;
 

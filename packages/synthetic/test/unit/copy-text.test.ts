@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyChunks, copyLine } from "../../src/seed/copy-text";
+import { copyChunks, copyLine } from "../../src/copy-text";
 
 describe("COPY text encoding", () => {
   it.each([

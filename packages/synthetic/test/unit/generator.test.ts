@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { SOURCE_SCHEMAS, SOURCE_TABLE_NAMES } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { epochDayOf, isWeekday, MS_PER_HOUR } from "../../src/seed/clock";
-import { copyChunks } from "../../src/seed/copy-text";
-import { createPlan, MAX_SCALE } from "../../src/seed/plan";
-import { createGenerator, MAX_AGREED_DAYS } from "../../src/seed/tables";
+import { epochDayOf, isWeekday, MS_PER_HOUR } from "../../src/clock";
+import { copyChunks } from "../../src/copy-text";
+import { createPlan, MAX_SCALE } from "../../src/plan";
+import { createGenerator, MAX_AGREED_DAYS } from "../../src/tables";
 import { objectsOf, tableOf } from "./rows";
 
 function digest(seed: number, scale: number): string {

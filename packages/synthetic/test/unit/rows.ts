@@ -1,4 +1,4 @@
-import type { SeedTable } from "../../src/seed/tables";
+import type { SeedTable } from "../../src/tables";
 
 /** The rows of a generated table as objects keyed by column name. */
 export function objectsOf(table: SeedTable): Record<string, unknown>[] {

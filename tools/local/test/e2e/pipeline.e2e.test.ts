@@ -3,12 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCloud, startLocalCloud } from "@etl/local-cloud";
 import { STAR_TABLE_NAMES } from "@etl/schemas";
+import { applyChanges, seedDatabase } from "@etl/synthetic";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { preparePipeline, runCycle } from "../../src/cli/commands/pipeline";
 import { openLocalEnvironment } from "../../src/environment";
-import { applyChanges } from "../../src/seed/apply-changes";
-import { seedDatabase } from "../../src/seed/seed-database";
 import { expectedStarSql, warehouseSql } from "./expected-star";
 
 const SOURCE_TABLES = [
@@ -108,7 +107,28 @@ describe("what the day of changes did", () => {
       [changed.rows[0]?.address_id],
     );
 
+    const counterparties = await warehouse.query<{ phone: string }>(
+      `select counterparty_legal_phone_number as phone from warehouse.dim_counterparty
+        where counterparty_id in (select counterparty_id from warehouse.dim_counterparty) and counterparty_legal_phone_number = $1`,
+      [changed.rows[0]?.phone],
+    );
+
     expect(changed.rows).toHaveLength(1);
     expect(inWarehouse.rows[0]?.phone).toBe(changed.rows[0]?.phone);
+    expect(counterparties.rows.length).toBeGreaterThan(0);
+  });
+
+  it("moved a department, and every dim_staff row in it has the new location", async () => {
+    const moved = await oltp.query<{ department_name: string; location: string }>(
+      `select d.department_name, d.location from public.department d join seen_run_1.department s using (department_id)
+        where d.location is distinct from s.location`,
+    );
+    const staff = await warehouse.query<{ location: string }>(
+      "select distinct location from warehouse.dim_staff where department_name = $1",
+      [moved.rows[0]?.department_name],
+    );
+
+    expect(moved.rows).toHaveLength(1);
+    expect(staff.rows.map((r) => r.location)).toEqual([moved.rows[0]?.location]);
   });
 });

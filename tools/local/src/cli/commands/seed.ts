@@ -1,7 +1,13 @@
 import { type RunningCloud, readCloudState, redactUrl, startLocalCloud } from "@etl/local-cloud";
-import { applyChanges, NotSeededError } from "../../seed/apply-changes";
-import { MAX_SCALE, MIN_SCALE } from "../../seed/plan";
-import { NotEmptyError, type SeedProgress, seedDatabase } from "../../seed/seed-database";
+import {
+  applyChanges,
+  MAX_SCALE,
+  MIN_SCALE,
+  NotEmptyError,
+  NotSeededError,
+  type SeedProgress,
+  seedDatabase,
+} from "@etl/synthetic";
 import { type Command, defaultDataDir, err, out } from "../command";
 
 const count = (n: number) => n.toLocaleString("en-GB");

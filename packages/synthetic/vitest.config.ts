@@ -1,0 +1,3 @@
+import { etlVitestConfig } from "@etl/local-cloud/vitest-preset";
+
+export default etlVitestConfig({ withCloud: true });
