@@ -2,9 +2,11 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
+/** The repository's root folder. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
+
 /** Where `etl` keeps local data unless ETL_DATA_DIR says otherwise: `<repo>/.etl`. */
 export function defaultDataDir(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
   return process.env.ETL_DATA_DIR ?? resolve(repoRoot, ".etl");
 }
 

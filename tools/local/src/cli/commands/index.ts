@@ -1,9 +1,24 @@
 import type { Command } from "../command";
+import { bench } from "./bench";
 import { ingest } from "./ingest";
+import { load } from "./load";
+import { migrate } from "./migrate";
 import { demo, run } from "./pipeline";
 import { seed } from "./seed";
 import { check, down, up } from "./services";
 import { transform } from "./transform";
 
 /** Every `etl` sub-command, in the order `etl help` lists them. */
-export const commands: Command[] = [demo, run, up, down, check, seed, ingest, transform];
+export const commands: Command[] = [
+  demo,
+  run,
+  up,
+  down,
+  check,
+  seed,
+  migrate,
+  ingest,
+  transform,
+  load,
+  bench,
+];

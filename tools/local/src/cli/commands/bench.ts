@@ -1,0 +1,44 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { formatBench, runBench, STAGES } from "../../bench/bench";
+import { benchBundles, formatBundles } from "../../bench/bundles";
+import { type Command, defaultDataDir, out, repoRoot } from "../command";
+
+export const bench: Command = {
+  name: "bench",
+  summary: "measure each stage against a native reference in the same run; writes bench/results.json",
+  usage:
+    "etl bench [--scale N] [--stage NAME] [--data-dir DIR]\n\n" +
+    "  --scale N     sales orders (default 1,000,000)\n" +
+    `  --stage NAME  one of: ${[...Object.keys(STAGES), "bundles"].join(", ")} (default: all)`,
+  options: { scale: { type: "string" }, stage: { type: "string" }, "data-dir": { type: "string" } },
+  async run({ values }) {
+    const scale = Number(
+      String(values.scale ?? 1_000_000)
+        .replaceAll(",", "")
+        .replaceAll("_", ""),
+    );
+    if (!Number.isInteger(scale) || scale < 100)
+      throw new RangeError(`--scale must be an integer of at least 100`);
+    const stages = values.stage ? [String(values.stage)] : Object.keys(STAGES);
+    const resultsFile = resolve(repoRoot, "bench", "results.json");
+    if (!values.stage || values.stage === "bundles") {
+      const bundles = await benchBundles(out);
+      writeFileSync(resolve(repoRoot, "bench", "bundles.json"), `${JSON.stringify(bundles, null, 2)}\n`);
+      for (const line of formatBundles(bundles)) out(line);
+      out("");
+      if (values.stage === "bundles") return 0;
+    }
+    const rows = await runBench({
+      dataDir: (values["data-dir"] as string | undefined) ?? defaultDataDir(),
+      scale,
+      stages,
+      resultsFile,
+      log: out,
+    });
+    out("");
+    for (const line of formatBench(rows)) out(line);
+    out(`\nresults: ${resultsFile}`);
+    return 0;
+  },
+};

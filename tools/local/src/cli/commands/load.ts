@@ -1,0 +1,55 @@
+import { createLoadDeps, runLoad } from "@etl/load";
+import { runIdFromManifestKey } from "@etl/s3-io";
+import { applyEnvironment, openLocalEnvironment } from "../../environment";
+import { type Command, defaultDataDir, err, out } from "../command";
+import { ensureLocalResources } from "./ingest";
+
+const count = (n: number) => n.toLocaleString("en-GB");
+
+export const load: Command = {
+  name: "load",
+  summary: "load processed runs into the local warehouse, exactly once (every processed run by default)",
+  usage:
+    "etl load [<runId> ...] [--data-dir DIR]\n" +
+    "  buckets and tables: PROCESSED_BUCKET (etl-processed), AUDIT_TABLE (etl-audit), FAILURE_TABLE (etl-failures),\n" +
+    "  STATE_TABLE (etl-state); alerts go to ALERT_FILE (<data dir>/alerts.jsonl)",
+  options: { "data-dir": { type: "string" } },
+  async run({ values, positionals }) {
+    const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
+    try {
+      await ensureLocalResources(local);
+      applyEnvironment(local);
+      const app = createLoadDeps(process.env);
+      const { store, bucket } = app.load;
+      let runIds = positionals;
+      if (runIds.length === 0) {
+        // Every processed run, oldest first: the ledger skips those already loaded.
+        for await (const object of store.list(bucket, "runs/")) {
+          const runId = runIdFromManifestKey(object.key);
+          if (runId) runIds.push(runId);
+        }
+        runIds = runIds.sort();
+        if (runIds.length === 0) out(`no processed run in s3://${bucket}/runs/`);
+      }
+      for (const runId of runIds) {
+        out(`run ${runId}:`);
+        const outcome = await runLoad({ runId }, app.load);
+        for (const t of outcome.tables ?? []) {
+          out(
+            `  ${t.table.padEnd(20)} ${String(t.files).padStart(3)} files ${count(t.rows).padStart(12)} rows  ${t.status}`,
+          );
+        }
+        if (outcome.status === "failed") {
+          err(
+            `  ${outcome.message} (recorded in ${app.config.FAILURE_TABLE}, alert in ${app.config.ALERT_FILE})`,
+          );
+          return 1;
+        }
+        out(`  ${outcome.message} in ${(outcome.durationMs / 1000).toFixed(1)} s`);
+      }
+      return 0;
+    } finally {
+      await local.close();
+    }
+  },
+};
