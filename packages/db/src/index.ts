@@ -13,6 +13,31 @@ export {
   oltpValidateForeignKeys,
 } from "./ddl/oltp";
 export { redshiftWarehouseDdl, warehouseDdl } from "./ddl/warehouse";
+export {
+  DEFAULT_PREFIXES,
+  delimitedOptions,
+  FILE_FORMATS,
+  type FileFormat,
+  type FileRule,
+  type FileRuleInput,
+  FileRuleSchema,
+  globToRegExp,
+  isLineFormat,
+  type RuleColumn,
+  ruleProblems,
+  type WriteMode,
+} from "./rules/file-rule";
+export { parseRulesDocument } from "./rules/rules-document";
+export {
+  createFileRulesRepository,
+  DEFAULT_RULES_SCHEMA,
+  type FileRulesRepository,
+  fileRulesDdl,
+  matchRule,
+  type Queryable,
+  type RuleMatch,
+  type StoredRule,
+} from "./rules/rules-repository";
 export { openSourceSnapshot, type SourceSnapshot } from "./source/snapshot";
 export { qualified, quoteIdent } from "./sql";
 export { CopyTextWriter, unscaledToDecimalText } from "./warehouse/copy-text";
