@@ -10,7 +10,7 @@ export interface HandlerSpec {
   handler: string;
   /** Path of the entry file from the repository root. */
   entry: string;
-  /** Copy the Parquet WASM module next to the bundle (the transform writes Parquet). */
+  /** Expected to carry the Parquet WASM module (the transform writes Parquet; nothing else should). */
   wasm: boolean;
 }
 

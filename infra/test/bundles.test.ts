@@ -44,7 +44,7 @@ describe("measureBundles", () => {
 describe("the pipeline's handlers", () => {
   const written = Object.values(HANDLERS).filter((spec) => existsSync(entryPath(spec)));
 
-  it("bundle within 1.5 MB each and import cleanly, the transform with its WASM module", async () => {
+  it("bundle within 1.5 MB each (WASM aside) and import cleanly, the transform with its WASM module", async () => {
     const results = await measureBundles({ handlers: written, measureInit: true });
 
     expect(results.length).toBeGreaterThan(0);
@@ -54,7 +54,7 @@ describe("the pipeline's handlers", () => {
       if ("error" in m) continue;
       expect(m.initError, where).toBeUndefined();
       expect(m.bytes, where).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
-      expect(m.wasmBytes !== undefined, where).toBe(m.app === "transform");
+      if (m.app === "transform") expect(m.wasmBytes, where).toBeGreaterThan(1_000_000);
     }
   });
 });

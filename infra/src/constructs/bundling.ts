@@ -39,9 +39,16 @@ export const PARQUET_WASM_FILE = "parquet_wasm_bg.wasm";
 /**
  * Where the Parquet WASM module lives. `parquet-wasm`'s Node build reads
  * `${__dirname}/parquet_wasm_bg.wasm` at import; bundled, `__dirname` is the bundle's
- * directory, so the module is copied there (an `afterBundling` command hook).
+ * directory, so the module is copied there (an `afterBundling` command hook) whenever the bundle
+ * names it: the transform by design, any other bundle only if it pulls in the Parquet writer.
  */
 export function parquetWasmSource(): string {
   const fromS3Io = createRequire(join(REPO_ROOT, "packages", "s3-io", "package.json"));
   return fromS3Io.resolve(`parquet-wasm/node/${PARQUET_WASM_FILE}`);
+}
+
+/** The shell command that copies the WASM module beside a bundle that loads it. */
+export function copyWasmCommand(outputDir: string): string {
+  const bundle = `${outputDir}/index.mjs`;
+  return `if grep -q "${PARQUET_WASM_FILE}" "${bundle}"; then cp "${parquetWasmSource()}" "${outputDir}/${PARQUET_WASM_FILE}"; fi`;
 }

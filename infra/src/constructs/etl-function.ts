@@ -7,7 +7,7 @@ import { NagSuppressions } from "cdk-nag";
 import { Construct } from "constructs";
 import { entryPath, type HandlerSpec } from "../handlers";
 import { REPO_ROOT } from "../paths";
-import { HOUSE_ESBUILD, PARQUET_WASM_FILE, parquetWasmSource } from "./bundling";
+import { copyWasmCommand, HOUSE_ESBUILD } from "./bundling";
 import { suppressPrefixGrants } from "./grants";
 
 /** The CloudWatch namespace of every function's Powertools metrics. */
@@ -98,8 +98,7 @@ export class EtlFunction extends Construct {
             commandHooks: {
               beforeBundling: () => [],
               beforeInstall: () => [],
-              afterBundling: (_input: string, output: string) =>
-                props.spec.wasm ? [`cp "${parquetWasmSource()}" "${output}/${PARQUET_WASM_FILE}"`] : [],
+              afterBundling: (_input: string, output: string) => [copyWasmCommand(output)],
             },
           },
         })
