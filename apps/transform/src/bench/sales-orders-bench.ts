@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunId } from "@etl/schemas";
+import { DEFAULT_PART_ROWS } from "../config";
 import { emptyReferenceState } from "../steps/reference-state";
 import { readRawManifest } from "../steps/run-manifests";
 import { DateSet, transformStreamedTable } from "../steps/streamed-tables";
@@ -55,7 +56,7 @@ export async function writeSalesOrdersRawRun(options: {
 /**
  * The transform's own path for one table, timed: the run's raw `sales_order` parts are streamed,
  * every row validated with the source schema, formatted by `toFactSalesOrder` and written as
- * `fact_sales_order` Parquet parts of `partRows` rows (the production default, 250,000) to
+ * `fact_sales_order` Parquet parts of `partRows` rows (the production default, `DEFAULT_PART_ROWS`) to
  * `<dir>/processed/star/...`. Reference checks are off (the benchmark has no reference tables).
  * Earlier outputs are removed first, untimed.
  *
@@ -78,7 +79,7 @@ export async function transformSalesOrdersBench(options: {
     ingestBucket: BENCH_BUCKETS.ingest,
     processedBucket: BENCH_BUCKETS.processed,
     runId: options.runId,
-    partRows: options.partRows ?? 250_000,
+    partRows: options.partRows ?? DEFAULT_PART_ROWS,
     state: emptyReferenceState(),
     checkReferences: false,
     dates: new DateSet(),
