@@ -73,7 +73,7 @@ describe("transform stack", () => {
     const reads = granting(statements, "s3:GetObject");
     const writes = granting(statements, "s3:PutObject");
 
-    expect(reads.map(prefixesOf)).toEqual([["raw/", "runs/", "runs/", "state/"]]);
+    expect(reads.map(prefixesOf)).toEqual([["raw/", "runs/", "runs/", "star/", "state/"]]);
     expect(text(reads)).toMatch(/IngestBucket.*\/raw\/\*/);
     expect(text(reads)).toMatch(/ProcessedBucket.*\/state\/\*/);
     expect(writes.map(prefixesOf)).toEqual([["quarantine/", "runs/", "star/", "state/"]]);

@@ -42,7 +42,20 @@ export interface LoadOutcome {
   durationMs: number;
   statementId?: string;
   error?: string;
+  /** Per table: files and rows loaded in this attempt (skipped files count no rows). */
+  tables?: { table: string; files: number; rows: number; status: string }[];
   message: string;
+}
+
+function perTable(files: readonly FileOutcome[]): NonNullable<LoadOutcome["tables"]> {
+  const tables = new Map<string, { table: string; files: number; rows: number; status: string }>();
+  for (const f of files) {
+    const t = tables.get(f.table) ?? { table: f.table, files: 0, rows: 0, status: f.status };
+    t.files += 1;
+    t.rows += f.rows;
+    tables.set(f.table, t);
+  }
+  return [...tables.values()];
 }
 
 const FIFTEEN_MINUTES = { remainingMs: () => 15 * 60_000 };
@@ -134,7 +147,7 @@ export async function runLoad(
     };
     deps.logger?.info("load attempt finished", outcome);
     if (result.status !== "handed-off") await deps.statements?.finishRun(input.runId);
-    return { ...outcome, message: summary(outcome) };
+    return { ...outcome, tables: perTable(result.files), message: summary(outcome) };
   } catch (error) {
     if (error instanceof WarehouseBusyError) {
       deps.logger?.info("load waits for another run", { runId: input.runId, busyWith: error.busyWith });

@@ -79,7 +79,8 @@ export class TransformStack extends Stack {
     );
     grantPrefixes(stateful.ingestBucket, fn, { read: ["raw/", "runs/"] });
     grantPrefixes(stateful.processedBucket, fn, {
-      read: ["state/", "runs/"],
+      // Outputs are immutable: a retry that finds an object compares it with what it would write.
+      read: ["star/", "state/", "runs/"],
       write: ["star/", "state/", "runs/", "quarantine/"],
       // A failed attempt removes the outputs it created, so a retry starts clean.
       delete: ["star/", "state/"],

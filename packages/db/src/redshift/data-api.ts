@@ -6,7 +6,7 @@ import {
   type Field,
   GetStatementResultCommand,
   type GetStatementResultCommandOutput,
-  type RedshiftDataClient,
+  RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
 import { DataError, TransientError } from "@etl/schemas";
 
@@ -187,4 +187,9 @@ export function createRedshiftDataApi(client: RedshiftDataClient, target: Redshi
       return rows;
     },
   };
+}
+
+/** The Data API with a client of its own, for tools that hold no SDK client (`etl migrate`). */
+export function connectRedshiftDataApi(target: RedshiftTarget, region: string): RedshiftDataApi {
+  return createRedshiftDataApi(new RedshiftDataClient({ region }), target);
 }

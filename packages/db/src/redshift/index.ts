@@ -1,5 +1,6 @@
 export { classifyStatementError, type FailureKind } from "./classify";
 export {
+  connectRedshiftDataApi,
   createRedshiftDataApi,
   isTerminal,
   type ParameterValues,
