@@ -1,0 +1,110 @@
+import { createLogger, createMetrics } from "@etl/ops";
+import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
+import { runManifestKey } from "@etl/s3-io";
+import { createMemoryObjectStore } from "@etl/s3-io/testing";
+import { TransientError } from "@etl/schemas";
+import { describe, expect, it, vi } from "vitest";
+import { putProcessedRun, s3Notification, sqsEvent, starRowsOf } from "../test/support/processed-run";
+import type { LoadConfig } from "./config";
+import type { LoadAppDeps } from "./deps";
+import { createHandler } from "./handler";
+import type { Warehouse } from "./steps/warehouse";
+
+// handler.ts builds its own deps from the environment when imported, as at a cold start.
+vi.hoisted(() => {
+  Object.assign(process.env, {
+    PROCESSED_BUCKET: "placeholder-bucket",
+    STATE_TABLE: "placeholder-state",
+    AUDIT_TABLE: "placeholder-audit",
+    FAILURE_TABLE: "placeholder-failures",
+    WAREHOUSE_URL: "postgres://placeholder.invalid/warehouse",
+  });
+});
+
+const BUCKET = "etl-processed";
+const RUNS = ["20261123T141500123Z-00000001", "20261124T141500123Z-00000002", "20261125T141500123Z-00000003"];
+
+/** A warehouse that loads everything but fails, retryably, on the runs named. */
+function fakeWarehouse(failOn: Set<string>): Warehouse & { loaded: string[] } {
+  const loaded: string[] = [];
+  return {
+    target: "postgres",
+    loaded,
+    async prepare() {},
+    async load(plan) {
+      if (failOn.has(plan.runId)) throw new TransientError("warehouse restarting");
+      loaded.push(plan.runId);
+      return { status: "loaded", files: [], rows: 0 };
+    },
+  };
+}
+
+async function setup(failOn: string[] = []) {
+  const store = createMemoryObjectStore();
+  for (const runId of RUNS)
+    await putProcessedRun(store, BUCKET, runId, { dim_currency: starRowsOf().dim_currency ?? [] });
+  const warehouse = fakeWarehouse(new Set(failOn));
+  const app: LoadAppDeps = {
+    config: { PROCESSED_BUCKET: BUCKET } as LoadConfig,
+    load: {
+      store,
+      bucket: BUCKET,
+      warehouse,
+      audit: createMemoryAuditLog(),
+      alerter: createMemoryAlerter(),
+      clock: () => new Date(),
+    },
+    completion: undefined,
+    logger: createLogger("load", { env: { POWERTOOLS_LOG_LEVEL: "SILENT" } }),
+    metrics: createMetrics("etl", "load"),
+  };
+  return { handler: createHandler(app), warehouse };
+}
+
+const body = (runId: string) => s3Notification(BUCKET, runManifestKey(runId));
+
+describe("the run-load handler", () => {
+  it("loads every run of a batch and reports no failure", async () => {
+    const { handler, warehouse } = await setup();
+
+    const response = await handler(sqsEvent(body(RUNS[0] ?? ""), body(RUNS[1] ?? "")));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(warehouse.loaded).toEqual(RUNS.slice(0, 2));
+  });
+
+  it("fails a retryable message and every later one, so the FIFO order holds", async () => {
+    const { handler, warehouse } = await setup([RUNS[1] ?? ""]);
+
+    const response = await handler(sqsEvent(body(RUNS[0] ?? ""), body(RUNS[1] ?? ""), body(RUNS[2] ?? "")));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }] });
+    expect(warehouse.loaded).toEqual([RUNS[0]]);
+  });
+
+  it("acknowledges a body that can never succeed, and ignores the S3 test event", async () => {
+    const { handler, warehouse } = await setup();
+
+    const response = await handler(
+      sqsEvent(
+        "not json",
+        JSON.stringify({ Service: "Amazon S3", Event: "s3:TestEvent" }),
+        body(RUNS[2] ?? ""),
+      ),
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(warehouse.loaded).toEqual([RUNS[2]]);
+  });
+
+  it("answers a direct invocation that cannot finish now with 503", async () => {
+    const { handler } = await setup([RUNS[0] ?? ""]);
+
+    const response = await handler({ runId: RUNS[0] });
+
+    expect(response).toEqual({
+      statusCode: 503,
+      message: `run ${RUNS[0]} not loaded, retry later: warehouse restarting`,
+    });
+  });
+});
