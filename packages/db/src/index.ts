@@ -13,6 +13,36 @@ export {
   oltpValidateForeignKeys,
 } from "./ddl/oltp";
 export { redshiftWarehouseDdl, warehouseDdl } from "./ddl/warehouse";
+export { csvField, fixedWidthFields, fixedWidthToCsv, jsonLineToCsv, rowToCsv } from "./file-load/csv-encode";
+export {
+  type FileField,
+  type FileLedgerEntry,
+  type FileLoadSpec,
+  type FileWriteMode,
+  loadedColumns,
+} from "./file-load/file-load-spec";
+export { loadFileIntoPostgres, type PostgresFileLoadResult } from "./file-load/postgres-file-load";
+export {
+  type CsvDialect,
+  copyCharLiteral,
+  DEFAULT_CSV,
+  postgresCopySql,
+  postgresWriteSql,
+} from "./file-load/postgres-file-sql";
+export {
+  createRedshiftFileLoader,
+  type RedshiftFileLoader,
+  StatementStillRunningError,
+  type TableColumn,
+} from "./file-load/redshift-file-load";
+export {
+  jsonPathsDocument,
+  POSTGRES_TABLE_COLUMNS_SQL,
+  type RedshiftCopySource,
+  type RedshiftFileFormat,
+  redshiftFileBatchSql,
+  redshiftFileCopySql,
+} from "./file-load/redshift-file-sql";
 export {
   DEFAULT_PREFIXES,
   delimitedOptions,
