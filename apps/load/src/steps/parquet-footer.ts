@@ -1,4 +1,4 @@
-import { checkParquetSchema, type ParquetColumn, readParquetSchema } from "@etl/s3-io/parquet";
+import { checkParquetSchema, type ParquetColumn, readParquetSchema } from "@etl/s3-io/parquet-read";
 import { type ColumnType, DataError, STAR_COLUMNS, type StarTable } from "@etl/schemas";
 
 const PARQUET_TYPES: Record<ColumnType, ParquetColumn["type"]> = {
