@@ -102,5 +102,7 @@ export function formatTable(columns: string[], rows: (string | number | null)[][
   const numeric = columns.map((_, i) => rows.every((r) => r[i] === null || /^-?[\d.]+$/.test(String(r[i]))));
   const line = (r: string[]) =>
     r.map((v, i) => (numeric[i] ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join("  ");
-  return [line(cells[0] ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)];
+  return [line(cells[0] ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].map(
+    (l) => l.trimEnd(),
+  );
 }

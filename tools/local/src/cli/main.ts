@@ -40,8 +40,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ServiceStartError) err(`etl: ${error.message}`);
-    else err(`etl: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // The message names what failed; the stack only helps whoever debugs the CLI itself.
+    const debug = process.env.ETL_DEBUG === "1" && error instanceof Error;
+    if (error instanceof ServiceStartError || !debug)
+      err(`etl: ${error instanceof Error ? error.message : String(error)}`);
+    else err(`etl: ${error.stack ?? error.message}`);
     process.exit(1);
   },
 );

@@ -130,6 +130,18 @@ export class FileQueue {
     };
   }
 
+  /** Moves every dead letter back to the queue with a fresh receive count; returns how many. */
+  redriveDeadLetters(): number {
+    const files = this.files("dead");
+    for (const file of files) {
+      const stored = this.read("dead", file);
+      stored.receiveCount = 0;
+      writeFileSync(join(this.dir, "dead", file), JSON.stringify(stored));
+      renameSync(join(this.dir, "dead", file), join(this.dir, "pending", file));
+    }
+    return files.length;
+  }
+
   deadLetters(): QueueMessage[] {
     return this.files("dead").map((f) => ({ ...this.read("dead", f), receiptHandle: f }));
   }

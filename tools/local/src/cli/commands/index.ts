@@ -3,6 +3,7 @@ import { bench } from "./bench";
 import { ingest } from "./ingest";
 import { load } from "./load";
 import { migrate } from "./migrate";
+import { query, replay, status } from "./operate";
 import { demo, run } from "./pipeline";
 import { seed } from "./seed";
 import { check, down, up } from "./services";
@@ -12,6 +13,9 @@ import { transform } from "./transform";
 export const commands: Command[] = [
   demo,
   run,
+  status,
+  replay,
+  query,
   up,
   down,
   check,
