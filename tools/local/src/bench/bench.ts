@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type CloudEndpoints, startLocalCloud } from "@etl/local-cloud";
 import { seedDatabase } from "@etl/synthetic";
+import { writeSalesOrdersRawRun } from "@etl/transform/bench";
 import { type CaseResult, runCase, timeShell } from "./measure";
 
 /** One row of `bench/results.json`. */
@@ -14,6 +15,7 @@ export interface BenchRow {
   reference_wall_s: number;
   ratio: number;
   target?: string;
+  reference_peak_rss_mb?: number;
   detail?: Record<string, unknown>;
 }
 
@@ -73,8 +75,39 @@ export const ingestStage: BenchStage = async (ctx) => {
   ];
 };
 
+/**
+ * Transform of `scale` sales orders from raw gzip JSON Lines to `fact_sales_order` Parquet
+ * (validated, formatted, typed for Redshift) against DuckDB's `read_json` → `COPY TO` Parquet
+ * with the same columns and types. Both read the same files from disk.
+ */
+export const transformStage: BenchStage = async (ctx) => {
+  ctx.log(
+    `transform: ${ctx.scale.toLocaleString("en-GB")} sales orders, raw JSON Lines -> fact_sales_order Parquet`,
+  );
+  const dir = join(ctx.workDir, "transform");
+  const raw = await writeSalesOrdersRawRun({ dir, rows: ctx.scale });
+  const ours = await runCase("transform", { dir, runId: raw.runId });
+  const reference = await runCase("transform-duckdb", {
+    files: raw.files,
+    output: join(dir, "duckdb.parquet"),
+  });
+  return [
+    {
+      ...row(
+        "transform",
+        ours,
+        "DuckDB read_json -> COPY TO parquet",
+        reference.wall_s,
+        "ratio <= 3, peak RSS < 512 MB",
+      ),
+      reference_peak_rss_mb: Math.round(reference.peak_rss_mb),
+    },
+  ];
+};
+
 export const STAGES: Record<string, BenchStage> = {
   ingest: ingestStage,
+  transform: transformStage,
 };
 
 /**

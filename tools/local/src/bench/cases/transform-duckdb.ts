@@ -1,0 +1,9 @@
+import { duckdbSalesOrdersReference } from "@etl/transform/bench";
+import { caseArgs, reportCase } from "../measure";
+
+const args = caseArgs<{ files: string[]; output: string }>();
+
+await reportCase(async () => {
+  const outcome = await duckdbSalesOrdersReference({ files: args.files, output: args.output });
+  return { rows: outcome.rows, detail: { bytes: outcome.bytes } };
+});

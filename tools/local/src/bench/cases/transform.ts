@@ -1,0 +1,10 @@
+import type { RunId } from "@etl/schemas";
+import { transformSalesOrdersBench } from "@etl/transform/bench";
+import { caseArgs, reportCase } from "../measure";
+
+const args = caseArgs<{ dir: string; runId: RunId }>();
+
+await reportCase(async () => {
+  const outcome = await transformSalesOrdersBench({ dir: args.dir, runId: args.runId });
+  return { rows: outcome.rows, detail: { files: outcome.files.length, bytes: outcome.bytes } };
+});
