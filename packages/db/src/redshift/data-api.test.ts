@@ -41,7 +41,7 @@ describe("createRedshiftDataApi", () => {
     });
   });
 
-  it("sends values of a statement as parameters, on a cluster with a database user", async () => {
+  it("sends values of a query as parameters, without an event, on a cluster with a database user", async () => {
     redshift.on(ExecuteStatementCommand).resolves({ Id: "stmt-2" });
     const api = createRedshiftDataApi(client, { clusterIdentifier: "c1", database: "dev", dbUser: "etl" });
 
@@ -53,7 +53,6 @@ describe("createRedshiftDataApi", () => {
       DbUser: "etl",
       Sql: "select 1 where x = :run_id",
       StatementName: "etl-load-x",
-      WithEvent: true,
       Parameters: [
         { name: "run_id", value: "r1" },
         { name: "n", value: "3" },

@@ -82,8 +82,9 @@ function fieldValue(field: Field): string | number | boolean | null {
 }
 
 /**
- * The Data API over an SDK client. Every statement is sent `WithEvent: true`, so its completion
- * reaches EventBridge (the completion handler's trigger); names carry a short correlation id only.
+ * The Data API over an SDK client. Batches (table loads, migrations) are sent `WithEvent: true`,
+ * so their completion reaches EventBridge, the completion handler's trigger; single queries are
+ * always awaited and send no event. Names carry a short correlation id only.
  *
  * @example
  * const api = createRedshiftDataApi(new RedshiftDataClient({}), { workgroupName: "etl", database: "dev" });
@@ -124,7 +125,6 @@ export function createRedshiftDataApi(client: RedshiftDataClient, target: Redshi
             ...where,
             Sql: sql,
             StatementName: name,
-            WithEvent: true,
             ...(Parameters ? { Parameters } : {}),
           }),
         );
