@@ -31,6 +31,26 @@ export const LoadConfigSchema = CommonEnvSchema.extend({
   /** Where the file-load rules live (a PostgreSQL control schema); the warehouse URL by default. */
   RULES_DATABASE_URL: url.optional(),
   RULES_SECRET_ARN: arn.optional(),
+  /** Landed files: the control schema of the rules table (in the rules database). */
+  FILE_RULES_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default("etl_control"),
+  /** Landed files: the warehouse schema of the load ledger (`loaded_files`). */
+  FILE_LEDGER_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default("etl"),
+  /** Landed files: the follow-up procedures rules may call, comma-separated `schema.procedure`. */
+  FILE_FOLLOW_UPS: z
+    .string()
+    .regex(
+      /^([a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62})?(,[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62})*$/,
+    )
+    .default(""),
+  /** Landed files: the EventBridge bus of status events; locally FILE_EVENTS_FILE (or next to ALERT_FILE). */
+  FILE_EVENT_BUS: z.string().min(1).optional(),
+  FILE_EVENTS_FILE: z.string().optional(),
 })
   .refine((c) => c.WAREHOUSE_TARGET !== "postgres" || c.WAREHOUSE_SECRET_ARN || c.WAREHOUSE_URL, {
     message: "the postgres target needs WAREHOUSE_SECRET_ARN (AWS) or WAREHOUSE_URL (local)",

@@ -20,7 +20,7 @@ export const SqlNameSchema = z
 /** A rule's name: it appears in object keys (`archive/<rule>/...`) and audit items. */
 export const RuleNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be lower-case letters, digits, _ and -, at most 63 characters");
+  .regex(/^[a-z0-9][a-z0-9_-]{0,57}$/, "must be lower-case letters, digits, _ and -, at most 58 characters");
 
 /** One ASCII character that may separate, quote or escape fields: no letter, digit, CR or LF. */
 export const RuleCharSchema = z

@@ -1,0 +1,179 @@
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+} from "@aws-sdk/client-redshift-data";
+import {
+  createRedshiftFileLoader,
+  type FileLoadSpec,
+  type FileRuleInput,
+  FileRuleSchema,
+  StatementStillRunningError,
+} from "@etl/db";
+import { createRedshiftDataApi } from "@etl/db/redshift";
+import { createMemoryObjectStore } from "@etl/s3-io/testing";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createRedshiftFileWarehouse, type FileLoadRequest } from "./file-warehouse";
+
+const redshift = mockClient(RedshiftDataClient);
+const ROLE = "arn:aws:iam::123456789012:role/etl-copy";
+const PROCESSING = "processing/odd/2026/11/23/0123456789abcdef0123456789abcdef.txt";
+
+function request(input: Partial<FileRuleInput>, extra: Partial<FileLoadRequest> = {}): FileLoadRequest {
+  const rule = FileRuleSchema.parse({
+    name: "odd",
+    keyGlob: "landing/*",
+    format: "delimited",
+    delimiter: "'",
+    quote: "~",
+    target: { schema: "landed", table: "t" },
+    columns: [{ name: "id" }, { name: "note" }],
+    ...input,
+  });
+  const spec: FileLoadSpec = {
+    schema: "landed",
+    table: "t",
+    fields: [
+      { column: "id", dataType: "integer" },
+      { column: "note", dataType: "text" },
+    ],
+    mode: "append",
+    keys: [],
+    timeZone: "UTC",
+    ledger: {
+      controlSchema: "etl",
+      key: "landed:etl-landing/odd/0123456789abcdef0123456789abcdef",
+      runId: "files:odd",
+      table: "landed.t",
+      sha256: "c".repeat(64),
+      rows: 2,
+      loadedAt: new Date("2026-11-23T10:00:00.000Z"),
+    },
+  };
+  return { rule, spec, bucket: "etl-landing", key: PROCESSING, deadline: Number.MAX_SAFE_INTEGER, ...extra };
+}
+
+function warehouse(now = () => 5_000) {
+  const store = createMemoryObjectStore();
+  const api = createRedshiftDataApi(new RedshiftDataClient({ region: "eu-west-2" }), {
+    workgroupName: "etl",
+    database: "dev",
+  });
+  const files = createRedshiftFileWarehouse({
+    loader: createRedshiftFileLoader(api),
+    store,
+    iamRoleArn: ROLE,
+    correlationId: () => "1a2b3c4d",
+    now,
+  });
+  return { files, store };
+}
+
+/** The ledger query finds nothing: the version was not loaded before. */
+function notLoadedYet() {
+  redshift.on(ExecuteStatementCommand).resolves({ Id: "ledger-1" });
+  redshift.on(DescribeStatementCommand, { Id: "ledger-1" }).resolves({ Id: "ledger-1", Status: "FINISHED" });
+  redshift.on(GetStatementResultCommand).resolves({ ColumnMetadata: [], Records: [] });
+}
+
+beforeEach(() => {
+  redshift.reset();
+});
+
+describe("createRedshiftFileWarehouse", () => {
+  it("sends one batch whose COPY names only the generated processing key and an octal delimiter", async () => {
+    notLoadedYet();
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: "batch-1" });
+    redshift.on(DescribeStatementCommand, { Id: "batch-1" }).resolves({ Id: "batch-1", Status: "FINISHED" });
+    const { files } = warehouse();
+
+    const result = await files.load(request({}));
+
+    expect(result).toEqual({ status: "loaded", rows: 2, statementId: "batch-1" });
+    const sent = redshift.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input;
+    expect(sent?.StatementName).toBe("etl-file-1a2b3c4d");
+    expect(sent?.WithEvent).toBe(true);
+    expect(sent?.Sqls?.[1]).toBe(
+      `copy "etl_file_stage" ("id", "note") from 's3://etl-landing/${PROCESSING}' ` +
+        `iam_role '${ROLE}' format as csv quote as '~' delimiter as '\\047' emptyasnull timeformat 'auto' dateformat 'auto'`,
+    );
+    expect(redshift.commandCalls(ExecuteStatementCommand)[0]?.args[0].input.Parameters).toEqual([
+      { name: "key", value: "landed:etl-landing/odd/0123456789abcdef0123456789abcdef" },
+    ]);
+  });
+
+  it("writes the JSONPaths file of a JSON Lines rule next to the data and points the COPY at it", async () => {
+    notLoadedYet();
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: "batch-2" });
+    redshift.on(DescribeStatementCommand, { Id: "batch-2" }).resolves({ Id: "batch-2", Status: "FINISHED" });
+    const { files, store } = warehouse();
+
+    await files.load(
+      request({
+        format: "jsonl",
+        delimiter: undefined,
+        quote: undefined,
+        columns: [{ name: "id", source: "ID" }, { name: "note" }],
+      }),
+    );
+
+    expect(JSON.parse(store.text("etl-landing", `${PROCESSING}.jsonpaths`) ?? "{}")).toEqual({
+      jsonpaths: ["$['ID']", "$['note']"],
+    });
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input.Sqls?.[1]).toContain(
+      `format as json 's3://etl-landing/${PROCESSING}.jsonpaths'`,
+    );
+  });
+
+  it("skips an object version the ledger already has", async () => {
+    redshift.on(ExecuteStatementCommand).resolves({ Id: "ledger-2" });
+    redshift.on(DescribeStatementCommand).resolves({ Id: "ledger-2", Status: "FINISHED" });
+    redshift
+      .on(GetStatementResultCommand)
+      .resolves({ ColumnMetadata: [{ name: "x" }], Records: [[{ longValue: 1 }]] });
+    const { files } = warehouse();
+
+    const result = await files.load(request({}));
+
+    expect(result.status).toBe("already-loaded");
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+  });
+
+  it("picks up the statement an earlier attempt submitted instead of submitting again", async () => {
+    redshift.on(DescribeStatementCommand, { Id: "earlier" }).resolves({ Id: "earlier", Status: "FINISHED" });
+    const { files } = warehouse();
+
+    const result = await files.load(request({}, { statementId: "earlier" }));
+
+    expect(result).toEqual({ status: "loaded", rows: 2, statementId: "earlier" });
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+  });
+
+  it("records the statement id, then hands a statement still running at the deadline back as retryable", async () => {
+    notLoadedYet();
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: "batch-3" });
+    redshift.on(DescribeStatementCommand, { Id: "batch-3" }).resolves({ Id: "batch-3", Status: "STARTED" });
+    const { files } = warehouse();
+    const recorded: string[] = [];
+
+    // The clock is past the deadline: a finished query still returns, a running batch is handed back.
+    const load = files.load(
+      request({}, { deadline: 1_000, onSubmitted: async (id) => void recorded.push(id) }),
+    );
+
+    await expect(load).rejects.toThrow(StatementStillRunningError);
+    expect(recorded).toEqual(["batch-3"]);
+  });
+
+  it.each([
+    ["a quote Redshift cannot take", { quote: ";" }, /cannot take ";" as the CSV quote/],
+    ["an escape other than the quote", { quote: '"', escape: "\\" }, /escape other than the quote/],
+  ])("names %s before anything is read", (_, change, expected) => {
+    const { files } = warehouse();
+
+    expect(files.problems(request(change).rule).join()).toMatch(expected);
+  });
+});

@@ -1,0 +1,223 @@
+import { type FileRuleInput, FileRuleSchema, LoadDataError, matchRule, type StoredRule } from "@etl/db";
+import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
+import { createMemoryObjectStore } from "@etl/s3-io/testing";
+import { TransientError } from "@etl/schemas";
+import { describe, expect, it } from "vitest";
+import { CLAIM_NAMESPACE } from "./claims";
+import { fileId } from "./destinations";
+import type { FileLoadRequest, FileWarehouse } from "./file-warehouse";
+import { type FileLoadDeps, runFileLoad } from "./run-file-load";
+import { createMemoryStatusEvents } from "./status-events";
+
+const BUCKET = "landing-bucket";
+const NOW = new Date("2026-11-23T10:00:00.000Z");
+const KEY = "landing/sales/day-1.csv";
+
+const rule = (overrides: Partial<FileRuleInput> = {}): StoredRule => {
+  const parsed = FileRuleSchema.parse({
+    name: "sales",
+    keyGlob: "landing/sales/*.csv",
+    format: "csv",
+    headerLines: 1,
+    trailer: { start: 3, end: 8 },
+    target: { schema: "s", table: "orders" },
+    columns: [{ name: "id" }, { name: "amount" }],
+    notify: "both",
+    ...overrides,
+  });
+  return {
+    name: parsed.name,
+    keyGlob: parsed.keyGlob,
+    priority: 1,
+    active: true,
+    updatedAt: NOW,
+    rule: parsed,
+  };
+};
+
+function fakeWarehouse(load: (request: FileLoadRequest) => Promise<{ status: "loaded"; rows: number }>) {
+  const requests: FileLoadRequest[] = [];
+  const warehouse: FileWarehouse = {
+    target: "postgres",
+    columns: async () => [
+      { name: "id", dataType: "integer" },
+      { name: "amount", dataType: "numeric" },
+    ],
+    problems: () => [],
+    async load(request) {
+      requests.push(request);
+      return load(request);
+    },
+  };
+  return { warehouse, requests };
+}
+
+function setup(
+  load = async (r: FileLoadRequest) => ({ status: "loaded" as const, rows: r.spec.ledger.rows }),
+) {
+  const store = createMemoryObjectStore();
+  const state = createMemoryStateStore({ clock: () => NOW });
+  const audit = createMemoryAuditLog({ clock: () => NOW });
+  const alerter = createMemoryAlerter({ clock: () => NOW });
+  const events = createMemoryStatusEvents();
+  const { warehouse, requests } = fakeWarehouse(load);
+  const rules = [rule()];
+  let ticks = 0;
+  const deps: FileLoadDeps = {
+    store,
+    bucket: BUCKET,
+    rules: { match: async (key) => matchRule(rules, key) },
+    warehouse,
+    state,
+    audit,
+    alerter,
+    events,
+    // Each call a millisecond later: two attempts have two attempt times, as in real life.
+    clock: () => new Date(NOW.getTime() + ticks++),
+    followUps: [],
+    ledgerSchema: "etl",
+  };
+  const land = async (body: string, key = KEY) => {
+    const info = await store.put(BUCKET, key, body);
+    return { bucket: BUCKET, key, etag: info.etag ?? "", size: info.size, sequencer: "01" };
+  };
+  return { deps, store, state, audit, alerter, events, requests, land };
+}
+
+const GOOD = "id,amount\n1,2.50\n2,3.00\nT 000002\n";
+
+describe("runFileLoad", () => {
+  it("loads the stripped copy, archives the file, audits, publishes and alerts", async () => {
+    const { deps, store, audit, alerter, events, requests, land } = setup();
+    const object = await land(GOOD);
+
+    const outcome = await runFileLoad(object, deps);
+
+    expect(outcome).toMatchObject({
+      status: "FINISHED",
+      rows: 2,
+      destination: "archive/sales/2026/11/23/day-1.csv",
+    });
+    expect(store.text(BUCKET, "archive/sales/2026/11/23/day-1.csv")).toBe(GOOD);
+    expect(store.objects(BUCKET).map((o) => o.key)).toEqual(["archive/sales/2026/11/23/day-1.csv"]);
+    expect(requests[0]?.key).toBe(`processing/sales/2026/11/23/${fileId(object)}.csv`);
+    expect(requests[0]?.spec.ledger).toMatchObject({ rows: 2, runId: "files:sales", table: "s.orders" });
+    expect(audit.items.map((i) => [i.stage, i.runId, i.status, i.rows])).toEqual([
+      ["files", "sales", "FINISHED", 2],
+    ]);
+    expect(alerter.sent.map((a) => a.subject)).toEqual([
+      "ETL files s.orders day-1.csv: FINISHED: 2 rows into s.orders",
+    ]);
+    expect(events.published[0]?.detail).toMatchObject({ status: "FINISHED", rule: "sales", rows: 2 });
+  });
+
+  it("does not load a duplicate event twice", async () => {
+    const { deps, audit, requests, land } = setup();
+    const object = await land(GOOD);
+    await runFileLoad(object, deps);
+
+    const again = await runFileLoad(object, deps);
+
+    expect(again.status).toBe("SKIPPED");
+    expect(requests).toHaveLength(1);
+    expect(audit.items.map((i) => i.status).sort()).toEqual(["FINISHED", "SKIPPED"]);
+  });
+
+  it("refuses a version another attempt holds, as retryable", async () => {
+    const { deps, state, land } = setup();
+    const object = await land(GOOD);
+    await state.putRecord(CLAIM_NAMESPACE, fileId(object), {
+      attempt: "earlier",
+      leaseUntil: NOW.getTime() + 60_000,
+    });
+
+    await expect(runFileLoad(object, deps)).rejects.toThrow(TransientError);
+  });
+
+  it("gives the claim up on a retryable failure, so the next delivery loads it", async () => {
+    let fail = true;
+    const { deps, store, land } = setup(async (r) => {
+      if (fail) {
+        fail = false;
+        throw new TransientError("connection reset");
+      }
+      return { status: "loaded", rows: r.spec.ledger.rows };
+    });
+    const object = await land(GOOD);
+
+    await expect(runFileLoad(object, deps)).rejects.toThrow("connection reset");
+    const retried = await runFileLoad(object, deps);
+
+    expect(retried.status).toBe("FINISHED");
+    expect(store.objects(BUCKET).map((o) => o.key)).toEqual(["archive/sales/2026/11/23/day-1.csv"]);
+  });
+
+  it("finishes the move and the report of an attempt that stopped after deciding", async () => {
+    const { deps, store, state, alerter, land } = setup();
+    const object = await land(GOOD);
+    await state.putRecord(CLAIM_NAMESPACE, fileId(object), {
+      bucket: BUCKET,
+      key: KEY,
+      version: "01",
+      attempt: "earlier",
+      leaseUntil: 0,
+      status: "FINISHED",
+      destination: "archive/sales/2026/11/23/day-1.csv",
+      rule: "sales",
+      rows: 2,
+      etag: object.etag,
+      reported: false,
+      notify: "both",
+    });
+
+    const outcome = await runFileLoad(object, deps);
+
+    expect(outcome.status).toBe("SKIPPED");
+    expect(store.objects(BUCKET).map((o) => o.key)).toEqual(["archive/sales/2026/11/23/day-1.csv"]);
+    expect(alerter.sent).toHaveLength(1);
+    expect((await state.getRecord(CLAIM_NAMESPACE, fileId(object)))?.data.reported).toBe(true);
+  });
+
+  it("moves a file the warehouse refused to the error prefix with its reason", async () => {
+    const { deps, store, audit, land } = setup(async () => {
+      throw new LoadDataError("invalid input syntax for type integer", {
+        table: "s.orders",
+        sql: "copy ...",
+      });
+    });
+    const object = await land(GOOD);
+
+    const outcome = await runFileLoad(object, deps);
+
+    expect(outcome.status).toBe("FAILED");
+    expect(store.objects(BUCKET).map((o) => o.key)).toEqual([
+      "error/sales/2026/11/23/day-1.csv",
+      "error/sales/2026/11/23/day-1.csv.reason.json",
+    ]);
+    expect(
+      JSON.parse(store.text(BUCKET, "error/sales/2026/11/23/day-1.csv.reason.json") ?? "{}"),
+    ).toMatchObject({
+      status: "FAILED",
+      rule: "sales",
+      error: "the load failed: invalid input syntax for type integer",
+    });
+    expect(audit.failures[0]).toMatchObject({
+      stage: "files",
+      runId: "sales",
+      sql: "copy ...",
+      retryable: false,
+    });
+  });
+
+  it("skips an event whose object was replaced since, leaving the newer version for its own event", async () => {
+    const { deps, store, requests, land } = setup();
+    const older = await land(GOOD);
+    await store.put(BUCKET, KEY, GOOD.replace("3.00", "4.00"));
+
+    const outcome = await runFileLoad(older, deps);
+
+    expect(outcome.status).toBe("SKIPPED");
+    expect(requests).toHaveLength(0);
+    expect(await store.head(BUCKET, KEY)).toBeDefined();
+  });
+});
