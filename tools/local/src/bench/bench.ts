@@ -276,7 +276,15 @@ export async function runBench(options: {
       );
     }
     mkdirSync(dirname(options.resultsFile), { recursive: true });
-    writeFileSync(options.resultsFile, `${JSON.stringify(rows, null, 2)}\n`);
+    // A run of some stages keeps the other stages' last results.
+    const previous = existsSync(options.resultsFile)
+      ? (JSON.parse(readFileSync(options.resultsFile, "utf8")) as BenchRow[])
+      : [];
+    const order = Object.keys(STAGES);
+    const merged = [...previous.filter((p) => !rows.some((r) => r.stage === p.stage)), ...rows].sort(
+      (a, b) => order.indexOf(a.stage) - order.indexOf(b.stage),
+    );
+    writeFileSync(options.resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
     return rows;
   } finally {
     await cloud.stop();
