@@ -169,7 +169,7 @@ describe("createRedshiftFileWarehouse", () => {
   });
 
   it.each([
-    ["a quote Redshift cannot take", { quote: ";" }, /cannot take ";" as the CSV quote/],
+    ["a quote Redshift cannot take", { quote: "\\" }, /cannot take "\\\\" as the CSV quote/],
     ["an escape other than the quote", { quote: '"', escape: "\\" }, /escape other than the quote/],
   ])("names %s before anything is read", (_, change, expected) => {
     const { files } = warehouse();

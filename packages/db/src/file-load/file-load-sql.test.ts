@@ -143,7 +143,7 @@ describe("Redshift file load SQL", () => {
 
   it.each([
     ["a delimiter with a quote", "'", "'\\047'"],
-    ["a semicolon", ";", "'\\073'"],
+    ["a semicolon", ";", "';'"],
     ["a backslash", "\\", "'\\134'"],
     ["a pipe", "|", "'|'"],
     ["a tab", "\t", "'\\011'"],
@@ -153,7 +153,7 @@ describe("Redshift file load SQL", () => {
 
   it.each([
     ["a quote that is a single quote", () => redshiftQuoteLiteral("'")],
-    ["a quote that is a semicolon", () => redshiftQuoteLiteral(";")],
+    ["a quote that is a backslash", () => redshiftQuoteLiteral("\\")],
     [
       "an escape other than the quote",
       () =>

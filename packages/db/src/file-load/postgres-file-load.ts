@@ -34,6 +34,28 @@ async function run(client: pg.ClientBase, sql: string, params: unknown[], contex
 }
 
 /**
+ * The follow-up runs the procedure's own code: an error it raises (PL/pgSQL `raise`, class P0), a
+ * missing procedure or bad SQL in it (42), data or constraint errors (22, 23) will fail the same
+ * way on a retry, so they are data errors; a serialization failure or a lost connection is not.
+ */
+async function followUp(client: pg.ClientBase, name: string, context: LoadErrorContext): Promise<void> {
+  const sql = followUpSql(name);
+  try {
+    await client.query(sql);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && /^(P0|42|22|23|2B|0A|44)/.test(code)) {
+      throw new LoadDataError(
+        `${context.table}: the follow-up ${name} failed: ${(error as Error).message}`,
+        { ...context, sql },
+        { code: `PG_${code}`, cause: error },
+      );
+    }
+    throw toLoadError(error, { ...context, sql });
+  }
+}
+
+/**
  * Loads one landed file into PostgreSQL in ONE transaction: the rule's time zone for the
  * session, a per-table advisory lock, the ledger checked (a version loaded before is skipped),
  * the body streamed with `COPY ... FROM STDIN` (CSV with the given dialect) into a temporary
@@ -80,7 +102,7 @@ export async function loadFileIntoPostgres(
     }
     let written = 0;
     for (const sql of writes) written = (await run(client, sql, [], context)).rowCount ?? 0;
-    if (spec.followUp) await run(client, followUpSql(spec.followUp), [], context);
+    if (spec.followUp) await followUp(client, spec.followUp, context);
     const { ledger } = spec;
     await run(
       client,

@@ -78,7 +78,6 @@ describe("createRedshiftFileLoader", () => {
         "select column_name, data_type from information_schema.columns " +
         "where table_schema = :schema and table_name = :table order by ordinal_position",
       StatementName: "etl-file-columns",
-      WithEvent: true,
       Parameters: [
         { name: "schema", value: "sales" },
         { name: "table", value: "orders'; drop table x; --" },

@@ -39,8 +39,12 @@ export interface RedshiftCopySource {
 export const REDSHIFT_FILE_STAGING = "etl_file_stage";
 const REDSHIFT_FILE_SOURCE = "etl_file_source";
 
-/** Characters written as themselves inside a quoted COPY option; no quote, backslash or `;`. */
-const PLAIN = new Set(Array.from(',|:~^#!*%$&@+-./=?_"`()[]{}<> '));
+/**
+ * Characters written as themselves inside a quoted COPY option: printable, and neither the
+ * literal's quote nor the backslash (an escape in Redshift literals). A `;` inside a literal is
+ * only a character.
+ */
+const PLAIN = new Set(Array.from(',|:;~^#!*%$&@+-./=?_"`()[]{}<> '));
 
 function checkChar(char: string, what: string): number {
   const code = char.length === 1 ? char.charCodeAt(0) : -1;
