@@ -220,4 +220,23 @@ describe("runFileLoad", () => {
     expect(requests).toHaveLength(0);
     expect(await store.head(BUCKET, KEY)).toBeDefined();
   });
+
+  it("aborts a rule the warehouse cannot express before reading the file", async () => {
+    const { deps, store, requests, land } = setup();
+    const object = await land(GOOD);
+    const redshiftLike = {
+      ...deps.warehouse,
+      problems: () => ['Redshift COPY cannot take "\\\\" as the CSV quote'],
+    };
+
+    const outcome = await runFileLoad(object, { ...deps, warehouse: redshiftLike });
+
+    expect(outcome).toMatchObject({ status: "ABORTED", destination: "error/sales/2026/11/23/day-1.csv" });
+    expect(outcome.error).toMatch(/^the postgres warehouse cannot load this rule: Redshift COPY cannot take/);
+    expect(requests).toHaveLength(0);
+    expect(store.objects(BUCKET).map((o) => o.key)).toEqual([
+      "error/sales/2026/11/23/day-1.csv",
+      "error/sales/2026/11/23/day-1.csv.reason.json",
+    ]);
+  });
 });
