@@ -5,6 +5,7 @@ import { load } from "./load";
 import { migrate } from "./migrate";
 import { query, replay, status } from "./operate";
 import { demo, run } from "./pipeline";
+import { rules } from "./rules";
 import { seed } from "./seed";
 import { check, down, up } from "./services";
 import { transform } from "./transform";
@@ -24,5 +25,6 @@ export const commands: Command[] = [
   ingest,
   transform,
   load,
+  rules,
   bench,
 ];
