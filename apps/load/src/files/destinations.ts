@@ -47,19 +47,19 @@ const EXTENSIONS: Record<FileFormat, string> = {
 };
 
 /**
- * `<processing prefix><rule>/YYYY/MM/DD/<file id>[-<part>]<ext>[.gz]`: the copy that is loaded.
- * It carries none of the landed key's text, so it is safe in a Redshift COPY.
+ * `<processing prefix><rule>/<file id>[-<part>]<ext>[.gz]`: the copy that is loaded. It carries
+ * none of the landed key's text, so it is safe in a Redshift COPY; it is the same for every
+ * attempt on one object version, so a retry overwrites what an earlier attempt left.
  */
 export function processingKey(
   prefix: string,
   rule: string,
-  at: Date,
   id: string,
   format: FileFormat,
   gzip: boolean,
   part?: string,
 ): string {
-  return `${prefix}${rule}/${datePath(at)}/${id}${part ? `-${part}` : ""}${EXTENSIONS[format]}${gzip ? ".gz" : ""}`;
+  return `${prefix}${rule}/${id}${part ? `-${part}` : ""}${EXTENSIONS[format]}${gzip ? ".gz" : ""}`;
 }
 
 /** The ledger key of an object version: `landed:<bucket>/<rule>/<file id>`. */

@@ -20,7 +20,7 @@ import { createRedshiftFileWarehouse, type FileLoadRequest } from "./file-wareho
 
 const redshift = mockClient(RedshiftDataClient);
 const ROLE = "arn:aws:iam::123456789012:role/etl-copy";
-const PROCESSING = "processing/odd/2026/11/23/0123456789abcdef0123456789abcdef.txt";
+const PROCESSING = "processing/odd/0123456789abcdef0123456789abcdef.txt";
 
 function request(input: Partial<FileRuleInput>, extra: Partial<FileLoadRequest> = {}): FileLoadRequest {
   const rule = FileRuleSchema.parse({

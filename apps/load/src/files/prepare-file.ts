@@ -29,8 +29,6 @@ export interface PrepareInput {
   bucket: string;
   key: string;
   rule: FileRule;
-  /** Where the file is being processed (the processing copy's date). */
-  at: Date;
   id: string;
   /** The landed file's name, for the split parts' landing keys (`<to><type>/<id>-<name>`). */
   name: string;
@@ -142,7 +140,6 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
     const key = processingKey(
       rule.prefixes.processing,
       rule.name,
-      input.at,
       input.id,
       rule.format,
       gzip,
@@ -265,14 +262,7 @@ async function prepareParquet(input: PrepareInput): Promise<Preparation> {
       details: { actual, expected },
     };
   }
-  const key = processingKey(
-    input.rule.prefixes.processing,
-    input.rule.name,
-    input.at,
-    input.id,
-    "parquet",
-    false,
-  );
+  const key = processingKey(input.rule.prefixes.processing, input.rule.name, input.id, "parquet", false);
   await input.store.put(input.bucket, key, bytes, { contentType: "application/vnd.apache.parquet" });
   return {
     kind: "prepared",

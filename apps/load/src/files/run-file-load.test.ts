@@ -100,7 +100,7 @@ describe("runFileLoad", () => {
     });
     expect(store.text(BUCKET, "archive/sales/2026/11/23/day-1.csv")).toBe(GOOD);
     expect(store.objects(BUCKET).map((o) => o.key)).toEqual(["archive/sales/2026/11/23/day-1.csv"]);
-    expect(requests[0]?.key).toBe(`processing/sales/2026/11/23/${fileId(object)}.csv`);
+    expect(requests[0]?.key).toBe(`processing/sales/${fileId(object)}.csv`);
     expect(requests[0]?.spec.ledger).toMatchObject({ rows: 2, runId: "files:sales", table: "s.orders" });
     expect(audit.items.map((i) => [i.stage, i.runId, i.status, i.rows])).toEqual([
       ["files", "sales", "FINISHED", 2],

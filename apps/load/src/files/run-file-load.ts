@@ -5,6 +5,7 @@ import {
   type LoadErrorContext,
   loadErrorContext,
   type RuleMatch,
+  StatementStillRunningError,
   type TableColumn,
 } from "@etl/db";
 import type { Alerter, AuditItem, AuditLog, createLogger, StateStore } from "@etl/ops";
@@ -441,7 +442,6 @@ export async function runFileLoad(
       bucket: deps.bucket,
       key: input.key,
       rule,
-      at: started,
       id,
       name: fileName(input.key),
     });
@@ -518,6 +518,10 @@ export async function runFileLoad(
     });
   } catch (error) {
     if (isRetryable(error)) {
+      // A Redshift statement still running reads the processing copy: it stays for the next
+      // attempt. Otherwise the copy goes; the next attempt writes it again under the same key.
+      if (!(error instanceof StatementStillRunningError))
+        await Promise.allSettled(prepared.map((p) => deps.store.delete(deps.bucket, p.key)));
       await claims.release(id, claim).catch(() => undefined);
       throw error;
     }
