@@ -57,7 +57,6 @@ export {
   ruleProblems,
   type WriteMode,
 } from "./rules/file-rule";
-export { parseRulesDocument } from "./rules/rules-document";
 export {
   createFileRulesRepository,
   DEFAULT_RULES_SCHEMA,

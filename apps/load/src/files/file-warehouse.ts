@@ -20,7 +20,7 @@ import {
   type TableColumn,
 } from "@etl/db";
 import type { ObjectStore } from "@etl/s3-io";
-import { readParquet } from "@etl/s3-io/parquet";
+import { readParquet } from "@etl/s3-io/parquet-read";
 import { messageOf } from "@etl/schemas";
 import type pg from "pg";
 import { readRecords } from "./records";

@@ -4,7 +4,7 @@ import { PassThrough, pipeline, type Readable, Transform } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
 import { delimitedOptions, type FileRule } from "@etl/db";
 import type { ObjectStore } from "@etl/s3-io";
-import { readParquetSchema } from "@etl/s3-io/parquet";
+import { readParquetSchema } from "@etl/s3-io/parquet-read";
 import { DataError, messageOf } from "@etl/schemas";
 import { processingKey } from "./destinations";
 import { charsAt, isBlank, readRecords } from "./records";

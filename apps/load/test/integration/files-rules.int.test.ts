@@ -1,4 +1,5 @@
-import { createFileRulesRepository, FileRuleSchema, parseRulesDocument } from "@etl/db";
+import { createFileRulesRepository, FileRuleSchema } from "@etl/db";
+import { parseRulesDocument } from "@etl/db/rules-file";
 import { freshDatabase } from "@etl/local-cloud/testing";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

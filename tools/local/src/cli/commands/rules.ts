@@ -7,10 +7,10 @@ import {
   delimitedOptions,
   type FileRule,
   type FileRulesRepository,
-  parseRulesDocument,
   postgresCopySql,
   type StoredRule,
 } from "@etl/db";
+import { parseRulesDocument } from "@etl/db/rules-file";
 import { DataError } from "@etl/schemas";
 import pg from "pg";
 import { openLocalEnvironment } from "../../environment";
