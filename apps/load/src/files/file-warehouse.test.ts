@@ -68,6 +68,7 @@ function warehouse(now = () => 5_000) {
     iamRoleArn: ROLE,
     correlationId: () => "1a2b3c4d",
     now,
+    sleep: async () => undefined,
   });
   return { files, store };
 }
@@ -175,5 +176,24 @@ describe("createRedshiftFileWarehouse", () => {
     const { files } = warehouse();
 
     expect(files.problems(request(change).rule).join()).toMatch(expected);
+  });
+
+  it("submits the batch again after a serializable isolation violation, then succeeds", async () => {
+    notLoadedYet();
+    redshift.on(BatchExecuteStatementCommand).resolvesOnce({ Id: "batch-a" }).resolves({ Id: "batch-b" });
+    redshift.on(DescribeStatementCommand, { Id: "batch-a" }).resolves({
+      Id: "batch-a",
+      Status: "FAILED",
+      Error: "ERROR: 1023 DETAIL: Serializable isolation violation on table - 123456",
+    });
+    redshift.on(DescribeStatementCommand, { Id: "batch-b" }).resolves({ Id: "batch-b", Status: "FINISHED" });
+    const { files } = warehouse();
+    const recorded: string[] = [];
+
+    const result = await files.load(request({}, { onSubmitted: async (id) => void recorded.push(id) }));
+
+    expect(result.statementId).toBe("batch-b");
+    expect(recorded).toEqual(["batch-a", "batch-b"]);
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(2);
   });
 });

@@ -10,6 +10,7 @@ import {
   fixedWidthToCsv,
   jsonLineToCsv,
   jsonPathsDocument,
+  LoadTransientError,
   loadFileIntoPostgres,
   POSTGRES_TABLE_COLUMNS_SQL,
   type RedshiftFileFormat,
@@ -19,6 +20,7 @@ import {
   StatementStillRunningError,
   type TableColumn,
 } from "@etl/db";
+import { classifyStatementError } from "@etl/db/redshift";
 import type { ObjectStore } from "@etl/s3-io";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { messageOf } from "@etl/schemas";
@@ -183,6 +185,9 @@ export interface RedshiftFileWarehouseOptions {
   /** A short correlation id for statement names (never metadata). */
   correlationId(): string;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Resubmissions after a serializable isolation violation (default 3, pauses of 1, 2, 4 s). */
+  serializationRetries?: number;
 }
 
 function redshiftFormat(request: FileLoadRequest, jsonPathsUri: string): RedshiftFileFormat {
@@ -207,6 +212,7 @@ function redshiftFormat(request: FileLoadRequest, jsonPathsUri: string): Redshif
  */
 export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOptions): FileWarehouse {
   const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const source = (request: FileLoadRequest) => {
     const uri = `s3://${request.bucket}/${request.key}`;
     return {
@@ -282,11 +288,25 @@ export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOption
           { contentType: "application/json" },
         );
       }
-      const id = await options.loader.submit(request.spec, copy, `etl-file-${options.correlationId()}`);
-      await request.onSubmitted?.(id);
-      const status = await options.loader.wait(id, request.spec, wait);
-      if (status.state !== "FINISHED") throw new StatementStillRunningError(id);
-      return { status: "loaded", rows, statementId: id };
+      const retries = options.serializationRetries ?? 3;
+      for (let attempt = 0; ; attempt++) {
+        const id = await options.loader.submit(request.spec, copy, `etl-file-${options.correlationId()}`);
+        await request.onSubmitted?.(id);
+        try {
+          const status = await options.loader.wait(id, request.spec, wait);
+          if (status.state !== "FINISHED") throw new StatementStillRunningError(id);
+          return { status: "loaded", rows, statementId: id };
+        } catch (error) {
+          // Another load wrote the table at the same time (error 1023): the batch rolled back,
+          // so it is submitted again after a pause, while there is time; then SQS retries.
+          const delay = 1_000 * 2 ** attempt;
+          const serialization =
+            error instanceof LoadTransientError &&
+            classifyStatementError(messageOf(error)) === "serialization";
+          if (!serialization || attempt >= retries || now() + delay >= request.deadline) throw error;
+          await sleep(delay);
+        }
+      }
     },
   };
 }
