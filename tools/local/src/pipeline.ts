@@ -14,7 +14,7 @@ import {
 export const WAREHOUSE_GROUP = "warehouse";
 
 export interface StageReport {
-  stage: "ingest" | "transform" | "load";
+  stage: "ingest" | "transform" | "load" | "files";
   durationMs: number;
   delivery?: DrainResult;
   result?: unknown;
@@ -42,6 +42,7 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
     fifo: true,
     maxReceives,
   });
+  const filesQueue = new FileQueue(join(queuesDir, "etl-files"), "etl-files", { maxReceives });
   const routes = [
     {
       bucket: local.env.INGEST_BUCKET ?? "",
@@ -58,10 +59,12 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
       shape: "eventbridge" as const,
       groupId: WAREHOUSE_GROUP,
     },
+    { bucket: local.env.LANDING_BUCKET ?? "", prefix: "landing/", queue: filesQueue, shape: "s3" as const },
   ];
   const ingestModule = (await import("@etl/ingest/handler")) as unknown as { handler: IngestHandler };
   const transformModule = (await import("@etl/transform/handler")) as unknown as { handler: SqsHandler };
   const loadModule = (await import("@etl/load/handler")) as unknown as { handler: SqsHandler };
+  const filesModule = (await import("@etl/load/files-handler")) as unknown as { handler: SqsHandler };
   const region = local.endpoints.region;
   const errors: unknown[] = [];
   const deliver = () => deliverS3Events(local.endpoints.eventsDir, routes);
@@ -70,7 +73,7 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
   const ingestStore = createS3ObjectStore(s3, { localServer: true });
 
   return {
-    queues: { transform: transformQueue, load: loadQueue },
+    queues: { transform: transformQueue, load: loadQueue, files: filesQueue },
     readIngestObject: (key: string) => ingestStore.get(local.env.INGEST_BUCKET ?? "", key),
     errors,
     async ingest(): Promise<StageReport> {
@@ -99,6 +102,18 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
         onError: (e) => errors.push(e),
       });
       return { stage: "load", durationMs: Date.now() - began, delivery };
+    },
+    /** Files that landed under `landing/` in the landing bucket, matched by the rules. */
+    async files(): Promise<StageReport> {
+      const began = Date.now();
+      deliver();
+      const delivery = await drainQueue(filesQueue, filesModule.handler, {
+        functionName: "etl-files",
+        region,
+        onError: (e) => errors.push(e),
+      });
+      deliver();
+      return { stage: "files", durationMs: Date.now() - began, delivery };
     },
   };
 }

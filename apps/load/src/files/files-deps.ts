@@ -78,9 +78,13 @@ export function createFilesDeps(env: Record<string, string | undefined> = proces
   // One small pool for the rules, opened on first use (its settings may come from a secret).
   let pool: Promise<pg.Pool> | undefined;
   const rulesPool = () => {
-    pool ??= resolve(rulesSource ?? {}).then(
-      (connection) => new pg.Pool({ ...connection, max: 2, application_name: "etl-load-rules" }),
-    );
+    pool ??= resolve(rulesSource ?? {}).then((connection) => {
+      const created = new pg.Pool({ ...connection, max: 2, application_name: "etl-load-rules" });
+      // An idle connection the server closes (restart, failover) must not crash the process:
+      // the pool drops it and the next query opens a new one.
+      created.on("error", () => undefined);
+      return created;
+    });
     pool.catch(() => {
       pool = undefined;
     });

@@ -94,6 +94,7 @@ export const status: Command = {
         for (const [name, fifo] of [
           ["etl-transform", false],
           ["etl-load.fifo", true],
+          ["etl-files", false],
         ] as const) {
           const depth = new FileQueue(join(dataDir, "queues", name), name, { fifo }).depth();
           out(
@@ -183,6 +184,7 @@ export const replay: Command = {
         for (const [name, fifo] of [
           ["etl-transform", false],
           ["etl-load.fifo", true],
+          ["etl-files", false],
         ] as const) {
           const queue = new FileQueue(join(dataDir, "queues", name), name, { fifo });
           moved += queue.redriveDeadLetters();

@@ -5,6 +5,7 @@ import { startLocalCloud } from "@etl/local-cloud";
 import { RawRunManifestSchema } from "@etl/schemas";
 import { applyChanges, seedDatabase } from "@etl/synthetic";
 import pg from "pg";
+import { landRates, prepareDemoLanding } from "../../demo-landing";
 import { applyEnvironment, type LocalEnvironment, openLocalEnvironment } from "../../environment";
 import { createLocalPipeline, type LocalPipeline, type StageReport } from "../../pipeline";
 import { formatTable, summariseWarehouse, type WarehouseSummary } from "../../summary";
@@ -53,12 +54,16 @@ export async function runCycle(pipeline: LocalPipeline, print: (line: string) =>
       print(`    ${t.table.padEnd(18)} ${count(t.rows).padStart(10)} rows`);
     }
   }
-  for (const stage of [pipeline.transform, pipeline.load]) {
+  for (const stage of [pipeline.transform, pipeline.load, pipeline.files]) {
     const report = await stage();
+    if (report.stage === "files" && (report.delivery?.invocations ?? 0) === 0) continue;
     stages.push(report);
     const d = report.delivery;
+    // Landed files are not source rows: their rate would mean nothing.
     const rate =
-      result.rows > 0 && report.durationMs > 0 ? Math.round((result.rows * 1000) / report.durationMs) : 0;
+      report.stage !== "files" && result.rows > 0 && report.durationMs > 0
+        ? Math.round((result.rows * 1000) / report.durationMs)
+        : 0;
     print(
       `  ${report.stage.padEnd(10)} ${d?.succeeded ?? 0} message(s) in ${seconds(report.durationMs)}` +
         `${rate ? `, ${count(rate)} source rows/s` : ""}` +
@@ -116,7 +121,7 @@ export const run: Command = {
     try {
       const pipeline = await preparePipeline(local);
       const report = await runCycle(pipeline, out);
-      const dead = pipeline.queues.transform.depth().dead + pipeline.queues.load.depth().dead;
+      const dead = Object.values(pipeline.queues).reduce((n, q) => n + q.depth().dead, 0);
       if (dead > 0)
         out(`${dead} message(s) in the dead-letter folders under ${join(local.endpoints.dataDir, "queues")}`);
       return dead > 0 || report.stages.some((s) => (s.deadLettered ?? 0) > 0) ? 1 : 0;
@@ -163,7 +168,9 @@ export const demo: Command = {
       const seeded = await seedDatabase({ databaseUrl: cloud.endpoints.databaseUrl, seed: seedValue, scale });
       print(`  ${count(seeded.rows)} rows in ${seeded.seconds.toFixed(1)} s`);
       const pipeline = await preparePipeline(local);
-      print("cycle 1: everything");
+      await prepareDemoLanding(local);
+      await landRates(local, "2026-11-23", { GBP: "1.000000", USD: "0.790000", EUR: "0.860000" });
+      print("cycle 1: everything, and a landed exchange-rate file (rule exchange_rates)");
       const first = await runCycle(pipeline, print);
       print("applying a day of changes");
       const changes = await applyChanges({ databaseUrl: cloud.endpoints.databaseUrl, seed: seedValue + 1 });
@@ -173,13 +180,22 @@ export const demo: Command = {
           "",
         ),
       );
-      print("cycle 2: the day's changes");
+      await landRates(local, "2026-11-24", { USD: "0.795500", EUR: "0.861200" });
+      print("cycle 2: the day's changes, and the next day's rates");
       const second = await runCycle(pipeline, print);
       const warehouse = new pg.Client({ connectionString: cloud.endpoints.warehouseUrl });
       await warehouse.connect();
       const summary = await summariseWarehouse(warehouse);
+      const rates = await warehouse.query<{ currency_code: string; rate_to_gbp: string; as_of: string }>(
+        "select currency_code, rate_to_gbp::text, as_of::text from landed.exchange_rates order by 1",
+      );
       await warehouse.end();
-      const dead = pipeline.queues.transform.deadLetters().length + pipeline.queues.load.deadLetters().length;
+      summary.answers.push({
+        question: "Exchange rates loaded from landed files (landed.exchange_rates, merged by rule)",
+        columns: ["currency", "rate_to_gbp", "as_of"],
+        rows: rates.rows.map((r) => [r.currency_code, r.rate_to_gbp, r.as_of]),
+      });
+      const dead = Object.values(pipeline.queues).reduce((n, q) => n + q.deadLetters().length, 0);
       const alerts = alertsIn(dataDir);
       const report = {
         scale,
