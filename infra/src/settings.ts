@@ -63,6 +63,10 @@ export const SettingsSchema = z
     /** The role Redshift assumes for COPY; when absent and the target is Redshift, one is created. */
     redshiftCopyRoleArn: z.string().optional(),
     alertEmails: list.default([]),
+    /** Follow-up procedures (`schema.procedure`) the landed-file rules may call. */
+    fileFollowUps: idList(/^[a-z_][a-z0-9_]{0,62}\.[a-z_][a-z0-9_]{0,62}$/, "schema.procedure names").default(
+      [],
+    ),
     ingestRateMinutes: z.coerce.number().int().min(1).max(1440).default(15),
     logRetentionDays: z.coerce
       .number()

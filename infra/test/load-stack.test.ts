@@ -100,7 +100,10 @@ describe("load stack, PostgreSQL warehouse", () => {
       "WAREHOUSE_SECRET_ARN",
       "WAREHOUSE_TARGET",
     ]);
-    expect(appKeys(files)).toEqual([...appKeys(runs), "LANDING_BUCKET", "RULES_SECRET_ARN"].sort());
+    expect(appKeys(files)).toEqual(
+      [...appKeys(runs), "FILE_EVENT_BUS", "LANDING_BUCKET", "RULES_SECRET_ARN"].sort(),
+    );
+    expect(files.FILE_EVENT_BUS).toBe("default");
     expect(runs.WAREHOUSE_SECRET_ARN).toBe(WAREHOUSE_SECRET);
   });
 
@@ -124,6 +127,19 @@ describe("load stack, PostgreSQL warehouse", () => {
       "processing/",
     ]);
     expect(actionsOf([...runs, ...files]).filter((a) => a.startsWith("redshift"))).toEqual([]);
+    expect(granting(runs, "events:PutEvents")).toEqual([]);
+    expect(text(granting(files, "events:PutEvents").map((st) => st.Resource))).toContain("event-bus/default");
+  });
+
+  it("passes the allowed follow-up procedures to the file loader", () => {
+    const withFollowUps = synth({
+      ...POSTGRES,
+      rulesSecretArn: RULES_SECRET,
+      fileFollowUps: ["landed.refresh_rates"],
+    });
+
+    expect(variablesOf(withFollowUps, "Files").FILE_FOLLOW_UPS).toBe("landed.refresh_rates");
+    expect(variablesOf(s, "Files").FILE_FOLLOW_UPS).toBeUndefined();
   });
 
   it("alarms on both loaders' errors, both dead-letter queues, old messages and undelivered events", () => {

@@ -154,8 +154,19 @@ export class LoadStack extends Stack {
         ...base,
         LANDING_BUCKET: stateful.landingBucket.bucketName,
         RULES_SECRET_ARN: stateful.secrets.rules,
+        FILE_EVENT_BUS: "default",
+        FILE_FOLLOW_UPS: settings.fileFollowUps.length > 0 ? settings.fileFollowUps.join(",") : undefined,
       },
       common,
+    );
+    // Status events of landed files (FINISHED, FAILED, ABORTED) go to the account's default bus.
+    this.files.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["events:PutEvents"],
+        resources: [
+          Stack.of(this).formatArn({ service: "events", resource: "event-bus", resourceName: "default" }),
+        ],
+      }),
     );
     this.files.function.addEventSource(
       new SqsEventSource(this.fileQueue.queue, {
