@@ -1,6 +1,14 @@
 export { parseConfig } from "./config";
 export { CURRENCY_NAMES, currencyName } from "./currency-names";
 export { ConfigError, DataError, EtlError, isRetryable, messageOf, TransientError } from "./errors";
+export {
+  decodeS3EventKey,
+  type ManifestNotifications,
+  manifestRunIds,
+  type NotifiedObject,
+  type ObjectNotifications,
+  parseObjectNotifications,
+} from "./events";
 export { datesOf } from "./formatters/dates-of";
 export { toDimCounterparty } from "./formatters/to-dim-counterparty";
 export { toDimCurrency } from "./formatters/to-dim-currency";

@@ -48,7 +48,7 @@ describe("manifestRunIds", () => {
       "bucket etl-ingest-example is not another-bucket",
     ]);
     expect(manifestRunIds(removed, BUCKET).ignored).toEqual([
-      "ObjectRemoved:Delete runs/20240101T000000000Z-00000001.json",
+      "not a creation: runs/20240101T000000000Z-00000001.json",
     ]);
   });
 
