@@ -1,12 +1,8 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { createConnectionResolver, openSourceSnapshot } from "@etl/db";
-import type { Alerter } from "@etl/ops";
 import { createLogger, createMetrics } from "@etl/ops";
-import { createDynamoAuditLog, createDynamoStateStore, createSnsAlerter } from "@etl/ops/aws";
-import { createFileAlerter } from "@etl/ops/local";
-import { createS3Client, createS3ObjectStore } from "@etl/s3-io/aws";
+import { createOpsAdapters } from "@etl/ops/aws";
+import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { parseConfig } from "@etl/schemas";
 import pg from "pg";
 import { type IngestConfig, IngestConfigSchema } from "./config";
@@ -16,34 +12,16 @@ import type { IngestDeps, IngestSettings } from "./run-ingest";
 export function createIngestDeps(env: Record<string, string | undefined> = process.env) {
   const config: IngestConfig = parseConfig(IngestConfigSchema, env);
   const region = config.AWS_REGION;
-  const dynamo = new DynamoDBClient({
-    region,
-    ...(config.DYNAMODB_ENDPOINT
-      ? {
-          endpoint: config.DYNAMODB_ENDPOINT,
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }
-      : {}),
-  });
+  const { audit, alerter, state } = createOpsAdapters(config);
   const resolveConnection = createConnectionResolver(
     config.DB_SECRET_ARN ? new SecretsManagerClient({ region }) : undefined,
   );
-  const alerter: Alerter = config.ALERT_TOPIC_ARN
-    ? createSnsAlerter({ client: new SNSClient({ region }), topicArn: config.ALERT_TOPIC_ARN })
-    : createFileAlerter(config.ALERT_FILE ?? "alerts.jsonl");
 
   const ingest: IngestDeps = {
-    store: createS3ObjectStore(
-      createS3Client({ region, ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}) }),
-      // The local server ignores If-None-Match: the store checks before writing instead.
-      { localServer: config.S3_ENDPOINT !== undefined },
-    ),
-    state: createDynamoStateStore({ client: dynamo, table: config.STATE_TABLE }),
-    audit: createDynamoAuditLog({
-      client: dynamo,
-      auditTable: config.AUDIT_TABLE,
-      failureTable: config.FAILURE_TABLE,
-    }),
+    // The local server ignores If-None-Match: the store checks before writing instead.
+    store: createObjectStoreFromEnv(config),
+    state,
+    audit,
     alerter,
     clock: () => new Date(),
     async openSnapshot(safetyLagSeconds) {

@@ -1,14 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { createConnectionResolver } from "@etl/db";
 import { createRedshiftDataApi } from "@etl/db/redshift";
-import { type Alerter, createLogger, createMetrics } from "@etl/ops";
-import { createDynamoAuditLog, createDynamoStateStore, createSnsAlerter } from "@etl/ops/aws";
-import { createFileAlerter } from "@etl/ops/local";
-import { createS3Client, createS3ObjectStore, LOCAL_S3_CREDENTIALS } from "@etl/s3-io/aws";
+import { createLogger, createMetrics } from "@etl/ops";
+import { createOpsAdapters } from "@etl/ops/aws";
+import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
 import pg from "pg";
 import type { CompletionDeps } from "./complete-statement";
@@ -38,18 +35,8 @@ export function createLoadDeps(env: Record<string, string | undefined> = process
   const region = config.AWS_REGION;
   const logger = createLogger("load", { env });
   const clock = () => new Date();
-  const dynamo = new DynamoDBClient({
-    region,
-    ...(config.DYNAMODB_ENDPOINT
-      ? { endpoint: config.DYNAMODB_ENDPOINT, credentials: { ...LOCAL_S3_CREDENTIALS } }
-      : {}),
-  });
-  const alerter: Alerter = config.ALERT_TOPIC_ARN
-    ? createSnsAlerter({ client: new SNSClient({ region }), topicArn: config.ALERT_TOPIC_ARN })
-    : createFileAlerter(config.ALERT_FILE ?? "alerts.jsonl");
-  const s3 = createS3Client({ region, ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}) });
-  const store = createS3ObjectStore(s3, { localServer: config.S3_ENDPOINT !== undefined });
-  const state = createDynamoStateStore({ client: dynamo, table: config.STATE_TABLE });
+  const { audit, alerter, state } = createOpsAdapters(config);
+  const store = createObjectStoreFromEnv(config);
 
   let warehouse: Warehouse;
   let statements: StatementTracker | undefined;
@@ -101,11 +88,7 @@ export function createLoadDeps(env: Record<string, string | undefined> = process
     bucket: config.PROCESSED_BUCKET,
     warehouse,
     ...(statements ? { statements } : {}),
-    audit: createDynamoAuditLog({
-      client: dynamo,
-      auditTable: config.AUDIT_TABLE,
-      failureTable: config.FAILURE_TABLE,
-    }),
+    audit,
     alerter,
     clock,
     logger,

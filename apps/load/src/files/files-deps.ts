@@ -1,16 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SNSClient } from "@aws-sdk/client-sns";
 import { createConnectionResolver, createFileRulesRepository, createRedshiftFileLoader } from "@etl/db";
 import { createRedshiftDataApi } from "@etl/db/redshift";
-import { type Alerter, createLogger, createMetrics } from "@etl/ops";
-import { createDynamoAuditLog, createDynamoStateStore, createSnsAlerter } from "@etl/ops/aws";
-import { createFileAlerter } from "@etl/ops/local";
-import { createS3Client, createS3ObjectStore, LOCAL_S3_CREDENTIALS } from "@etl/s3-io/aws";
+import { createLogger, createMetrics } from "@etl/ops";
+import { createOpsAdapters } from "@etl/ops/aws";
+import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
 import pg from "pg";
 import { type LoadConfig, LoadConfigSchema } from "../config";
@@ -56,22 +53,13 @@ export function createFilesDeps(env: Record<string, string | undefined> = proces
   const region = config.AWS_REGION;
   const logger = createLogger("load-files", { env });
   const clock = () => new Date();
-  const dynamo = new DynamoDBClient({
-    region,
-    ...(config.DYNAMODB_ENDPOINT
-      ? { endpoint: config.DYNAMODB_ENDPOINT, credentials: { ...LOCAL_S3_CREDENTIALS } }
-      : {}),
-  });
-  const alerter: Alerter = config.ALERT_TOPIC_ARN
-    ? createSnsAlerter({ client: new SNSClient({ region }), topicArn: config.ALERT_TOPIC_ARN })
-    : createFileAlerter(config.ALERT_FILE ?? "alerts.jsonl");
+  const { audit, alerter, state } = createOpsAdapters(config);
   const events: StatusEvents = config.FILE_EVENT_BUS
     ? createEventBridgeStatusEvents(new EventBridgeClient({ region }), config.FILE_EVENT_BUS)
     : createFileStatusEvents(
         config.FILE_EVENTS_FILE ?? join(dirname(config.ALERT_FILE ?? "alerts.jsonl"), "file-events.jsonl"),
       );
-  const s3 = createS3Client({ region, ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}) });
-  const store = createS3ObjectStore(s3, { localServer: config.S3_ENDPOINT !== undefined });
+  const store = createObjectStoreFromEnv(config);
   const needsSecrets = [config.RULES_SECRET_ARN, config.WAREHOUSE_SECRET_ARN].some((a) => a !== undefined);
   const resolve = createConnectionResolver(needsSecrets ? new SecretsManagerClient({ region }) : undefined);
 
@@ -131,12 +119,8 @@ export function createFilesDeps(env: Record<string, string | undefined> = proces
     bucket: config.LANDING_BUCKET ?? "",
     rules,
     warehouse,
-    state: createDynamoStateStore({ client: dynamo, table: config.STATE_TABLE }),
-    audit: createDynamoAuditLog({
-      client: dynamo,
-      auditTable: config.AUDIT_TABLE,
-      failureTable: config.FAILURE_TABLE,
-    }),
+    state,
+    audit,
     alerter,
     events,
     clock,

@@ -1,3 +1,8 @@
 export { isNotFound, toObjectStoreError } from "./map-s3-error";
-export { createS3Client, LOCAL_S3_CREDENTIALS, type S3ClientOptions } from "./s3-client";
+export {
+  createObjectStoreFromEnv,
+  createS3Client,
+  LOCAL_S3_CREDENTIALS,
+  type S3ClientOptions,
+} from "./s3-client";
 export { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store";

@@ -1,4 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
+import type { ObjectStore } from "../object-store";
+import { createS3ObjectStore } from "./s3-object-store";
 
 export interface S3ClientOptions {
   region: string;
@@ -28,5 +30,20 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     credentials: options.credentials ?? { ...LOCAL_S3_CREDENTIALS },
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+  });
+}
+
+/**
+ * The object store an app's config names: S3, or the local S3-compatible server when
+ * `S3_ENDPOINT` is set (then overwrites are refused by a check first, since that server ignores
+ * `If-None-Match`).
+ */
+export function createObjectStoreFromEnv(env: {
+  AWS_REGION: string;
+  S3_ENDPOINT?: string | undefined;
+}): ObjectStore {
+  const endpoint = env.S3_ENDPOINT;
+  return createS3ObjectStore(createS3Client({ region: env.AWS_REGION, ...(endpoint ? { endpoint } : {}) }), {
+    localServer: endpoint !== undefined,
   });
 }
