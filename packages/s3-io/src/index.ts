@@ -13,8 +13,10 @@ export {
   type JsonLinesWriter,
   type JsonLinesWriterOptions,
   type ReadJsonLinesOptions,
+  type ReadLineChunksOptions,
   readJsonLineBatches,
   readJsonLines,
+  readLineChunks,
   writeJsonLines,
 } from "./jsonl";
 export * from "./keys";

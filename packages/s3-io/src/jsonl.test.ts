@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { createJsonLinesWriter, JsonLinesError, readJsonLines, writeJsonLines } from "./jsonl";
+import {
+  createJsonLinesWriter,
+  JsonLinesError,
+  readJsonLines,
+  readLineChunks,
+  writeJsonLines,
+} from "./jsonl";
 import { createMemoryObjectStore } from "./testing";
 
 const collect = async <T>(items: AsyncIterable<T>) => {
@@ -207,5 +213,55 @@ describe("readJsonLines errors and formats", () => {
     const lines = await collect(readJsonLines(store, "b", keyForPart(1)));
 
     expect(lines.map((l) => l.value)).toEqual(rows);
+  });
+});
+
+describe("readLineChunks", () => {
+  const text = (i: number) => `{"i":${i},"s":"${"日本語🎉 x".repeat(i % 7)}"}`;
+
+  it.each([
+    ["gzip, chunks smaller than most lines", "x.jsonl.gz", 64],
+    ["gzip, chunks of many lines", "x.jsonl.gz", 64 * 1024],
+    ["plain text", "x.jsonl", undefined],
+  ])("gives whole lines only, each once and in order (%s)", async (_name, key, chunkBytes) => {
+    const store = createMemoryObjectStore();
+    const lines = Array.from({ length: 20_000 }, (_, i) => text(i));
+    const body = `${lines.join("\n")}\n`;
+    await store.put("b", key, key.endsWith(".gz") ? gzipSync(body) : body);
+
+    const chunks = await collect(readLineChunks(store, "b", key, chunkBytes ? { chunkBytes } : {}));
+
+    expect(chunks.every((c) => c.at(-1) === 10)).toBe(true);
+    expect(Buffer.concat(chunks).toString("utf8")).toBe(body);
+    expect(chunks.length).toBeGreaterThan(1);
+  });
+
+  it("gives a last line without a newline as it is", async () => {
+    const store = createMemoryObjectStore();
+    const first = `{"a":"${"x".repeat(200)}"}`;
+    await store.put("b", "x.jsonl.gz", gzipSync(`${first}\n{"a":"é"}`));
+
+    const chunks = await collect(readLineChunks(store, "b", "x.jsonl.gz", { chunkBytes: 64 }));
+
+    expect(chunks.map((c) => c.toString("utf8"))).toEqual([`${first}\n`, '{"a":"é"}']);
+  });
+
+  it("gives nothing for an empty object", async () => {
+    const store = createMemoryObjectStore();
+    await store.put("b", "x.jsonl.gz", gzipSync(""));
+
+    const chunks = await collect(readLineChunks(store, "b", "x.jsonl.gz"));
+
+    expect(chunks).toEqual([]);
+  });
+
+  it("reports an object that is not gzip as bad data", async () => {
+    const store = createMemoryObjectStore();
+    await store.put("b", "x.jsonl.gz", '{"a":1}\n');
+
+    const read = collect(readLineChunks(store, "b", "x.jsonl.gz"));
+
+    await expect(read).rejects.toBeInstanceOf(JsonLinesError);
+    await expect(read).rejects.toThrow("s3://b/x.jsonl.gz: not valid gzip");
   });
 });

@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { once } from "node:events";
 import { pipeline, type Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { createGunzip, createGzip, type Gzip } from "node:zlib";
+import { createGunzip, createGzip, type Gzip, type ZlibOptions } from "node:zlib";
 import { DataError, messageOf } from "@etl/schemas";
 import { objectUrl } from "./errors";
 import type { ObjectStore, PutOptions } from "./object-store";
@@ -324,6 +324,80 @@ export async function* readJsonLineBatches(
   } catch (error) {
     if (isZlibError(error)) {
       throw new JsonLinesError(`${where}: not valid gzip: ${messageOf(error)}`, {
+        bucket,
+        key,
+        cause: error,
+      });
+    }
+    throw error;
+  } finally {
+    source.destroy();
+  }
+}
+
+export interface ReadLineChunksOptions extends ReadJsonLinesOptions {
+  /** Decompressed bytes per chunk read from zlib (default 256 KiB). */
+  chunkBytes?: number;
+  /** Decompressed bytes zlib may hold ready ahead of the reader (default 4 MiB). */
+  readAheadBytes?: number;
+}
+
+/**
+ * Streams a JSON Lines object as buffers of whole lines: every buffer ends with `\n` except the
+ * last one of an object whose last line has none, and no line spans two buffers. Bytes are
+ * decompressed (gzip when the key ends with `.gz`) but neither decoded nor parsed: this is for a
+ * reader that scans bytes itself. zlib inflates ahead on the thread pool while the reader works.
+ * An object that is not valid gzip throws a `JsonLinesError`.
+ *
+ * @example
+ * for await (const chunk of readLineChunks(store, bucket, key)) {
+ *   for (let at = 0; at < chunk.length; ) { const end = chunk.indexOf(10, at); ... }
+ * }
+ */
+export async function* readLineChunks(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  options: ReadLineChunksOptions = {},
+): AsyncGenerator<Buffer> {
+  const compression = options.compression ?? "auto";
+  const gzip = compression === "gzip" || (compression === "auto" && key.endsWith(".gz"));
+  const raw = await store.getStream(bucket, key);
+  const source: Readable = gzip
+    ? pipeline(
+        raw,
+        // zlib's options reach its Transform stream, whose read-ahead the types do not list.
+        createGunzip({
+          chunkSize: options.chunkBytes ?? 1024 * 1024,
+          readableHighWaterMark: options.readAheadBytes ?? 4 * 1024 * 1024,
+        } as ZlibOptions),
+        () => {},
+      )
+    : raw;
+  let rest: Buffer | undefined;
+  try {
+    for await (const data of source) {
+      const chunk = data as Buffer;
+      const last = chunk.lastIndexOf(10);
+      if (last === -1) {
+        rest = rest === undefined ? chunk : Buffer.concat([rest, chunk]);
+        continue;
+      }
+      let from = 0;
+      if (rest !== undefined) {
+        // The line that spans the previous chunk and this one, alone: no copy of the whole chunk.
+        const first = chunk.indexOf(10);
+        yield Buffer.concat([rest, chunk.subarray(0, first + 1)]);
+        rest = undefined;
+        from = first + 1;
+      }
+      if (last + 1 > from) yield chunk.subarray(from, last + 1);
+      if (last + 1 < chunk.length) rest = chunk.subarray(last + 1);
+    }
+    if (rest !== undefined && rest.length > 0) yield rest;
+  } catch (error) {
+    if (isZlibError(error)) {
+      throw new JsonLinesError(`${objectUrl(bucket, key)}: not valid gzip: ${messageOf(error)}`, {
         bucket,
         key,
         cause: error,

@@ -1,4 +1,9 @@
 export {
+  badParquetValue,
+  ParquetColumnBuilder,
+  ParquetTableBuilder,
+} from "./column-builders";
+export {
   dateToDays,
   daysToDate,
   decimalToUnscaled,
@@ -17,4 +22,4 @@ export {
   readParquet,
   readParquetSchema,
 } from "./read-parquet";
-export { type WriteParquetOptions, writeParquet } from "./write-parquet";
+export { type WriteParquetOptions, writeParquet, writeParquetColumns } from "./write-parquet";
