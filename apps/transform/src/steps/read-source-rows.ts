@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { PassThrough } from "node:stream";
-import { JsonLinesError, type ObjectStore, readJsonLineBatches } from "@etl/s3-io";
-import { type ManifestFile, SOURCE_SCHEMAS, type SourceRow, type SourceTable } from "@etl/schemas";
+import { JsonLinesError, type ObjectStore, readJsonLineBatches, readLineChunks } from "@etl/s3-io";
+import { type ManifestFile, messageOf, SOURCE_SCHEMAS, type SourceRow, type SourceTable } from "@etl/schemas";
 import type { z } from "zod";
 import { RawDataError } from "../errors";
 
@@ -34,6 +34,112 @@ function describeIssue(value: unknown, issue: Issue): { column?: string; problem
   return { column: first, problem: `${message} (got ${got.length > 40 ? `${got.slice(0, 37)}...` : got})` };
 }
 
+/** Where a raw file is, for the messages of its errors. */
+export interface RawFilePlace {
+  bucket: string;
+  key: string;
+  table: string;
+}
+
+/** The row a parsed JSON line holds, validated with the table's source schema. */
+export function sourceRowOf<T extends SourceTable>(
+  table: T,
+  value: unknown,
+  where: RawFilePlace,
+  lineNumber: number,
+): SourceRow<T> {
+  const result = SOURCE_SCHEMAS[table].safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const { column, problem } = issue
+      ? describeIssue(value, issue)
+      : { column: undefined, problem: "invalid row" };
+    throw new RawDataError(problem, { ...where, lineNumber, column });
+  }
+  return result.data as SourceRow<T>;
+}
+
+/**
+ * One raw line read the reference way: `JSON.parse` (one trailing `\r` dropped) and the table's
+ * source schema. A blank line, a line that is not JSON or a row the schema refuses throws a
+ * `RawDataError` naming the file, the line and the column.
+ */
+export function parseSourceLine<T extends SourceTable>(
+  table: T,
+  line: string,
+  where: RawFilePlace,
+  lineNumber: number,
+): SourceRow<T> {
+  const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+  if (text.trim() === "") throw new RawDataError("empty line", { ...where, lineNumber });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RawDataError(`invalid JSON: ${messageOf(error)}`, { ...where, lineNumber }, { cause: error });
+  }
+  return sourceRowOf(table, value, where, lineNumber);
+}
+
+/** The store, with the bytes of every object read hashed and counted as they stream past. */
+function hashingStore(store: ObjectStore): {
+  store: ObjectStore;
+  digest: () => { bytes: number; sha256: string };
+} {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  return {
+    store: {
+      ...store,
+      async getStream(b, k) {
+        const source = await store.getStream(b, k);
+        const tee = new PassThrough();
+        source.on("data", (chunk: Buffer) => {
+          hash.update(chunk);
+          bytes += chunk.length;
+        });
+        source.once("error", (error) => tee.destroy(error));
+        return source.pipe(tee);
+      },
+    },
+    digest: () => ({ bytes, sha256: hash.digest("hex") }),
+  };
+}
+
+/** The file's row count, size and SHA-256 must be the manifest's. */
+function checkAgainstManifest(
+  file: ManifestFile,
+  where: RawFilePlace,
+  lines: number,
+  digest: () => { bytes: number; sha256: string },
+): void {
+  if (lines !== file.rows) {
+    throw new RawDataError(`has ${lines} rows, the run manifest says ${file.rows}`, where, {
+      code: "RAW_MISMATCH",
+    });
+  }
+  const { bytes, sha256 } = digest();
+  if (bytes !== file.bytes || sha256 !== file.sha256) {
+    throw new RawDataError(
+      `has ${bytes} bytes with SHA-256 ${sha256}, the run manifest says ${file.bytes} bytes with ${file.sha256}`,
+      where,
+      { code: "RAW_MISMATCH" },
+    );
+  }
+}
+
+/** A `JsonLinesError` of the object store layer as the transform's `RawDataError`. */
+function asRawDataError(error: unknown, where: RawFilePlace): unknown {
+  if (!(error instanceof JsonLinesError)) return error;
+  const lineNumber = error.lineNumber;
+  const problem = error.message.replace(/^.*?: /, "");
+  return new RawDataError(
+    problem,
+    { ...where, ...(lineNumber === undefined ? {} : { lineNumber }) },
+    { cause: error },
+  );
+}
+
 /**
  * Streams one raw file of a run (gzip JSON Lines) as batches of rows parsed with the table's
  * source schema. Every row is validated: a line that is not JSON, a value of the wrong type, a
@@ -46,71 +152,49 @@ export async function* readSourceBatches<T extends SourceTable>(
   table: T,
   file: ManifestFile,
 ): AsyncGenerator<SourceBatch<T>> {
-  const schema = SOURCE_SCHEMAS[table];
-  const hash = createHash("sha256");
-  let bytes = 0;
-  // Hash the object's bytes as they stream past, so the checksum costs no second read.
-  const hashing: ObjectStore = {
-    ...store,
-    async getStream(b, k) {
-      const source = await store.getStream(b, k);
-      const tee = new PassThrough();
-      source.on("data", (chunk: Buffer) => {
-        hash.update(chunk);
-        bytes += chunk.length;
-      });
-      source.once("error", (error) => tee.destroy(error));
-      return source.pipe(tee);
-    },
-  };
+  const hashing = hashingStore(store);
   const where = { bucket, key: file.key, table };
   let lines = 0;
   try {
-    for await (const batch of readJsonLineBatches(hashing, bucket, file.key)) {
+    for await (const batch of readJsonLineBatches(hashing.store, bucket, file.key)) {
       const first = batch[0];
       if (first === undefined) continue;
       const rows: SourceRow<T>[] = new Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const line = batch[i];
         if (line === undefined) continue;
-        const result = schema.safeParse(line.value);
-        if (!result.success) {
-          const issue = result.error.issues[0];
-          const { column, problem } = issue
-            ? describeIssue(line.value, issue)
-            : { column: undefined, problem: "invalid row" };
-          throw new RawDataError(problem, { ...where, lineNumber: line.lineNumber, column });
-        }
-        rows[i] = result.data as SourceRow<T>;
+        rows[i] = sourceRowOf(table, line.value, where, line.lineNumber);
       }
       lines = first.lineNumber + batch.length - 1;
       yield { rows, firstLine: first.lineNumber };
     }
   } catch (error) {
-    if (error instanceof JsonLinesError) {
-      const lineNumber = error.lineNumber;
-      const problem = error.message.replace(/^.*?: /, "");
-      throw new RawDataError(
-        problem,
-        { ...where, ...(lineNumber === undefined ? {} : { lineNumber }) },
-        { cause: error },
-      );
-    }
-    throw error;
+    throw asRawDataError(error, where);
   }
-  if (lines !== file.rows) {
-    throw new RawDataError(`has ${lines} rows, the run manifest says ${file.rows}`, where, {
-      code: "RAW_MISMATCH",
-    });
+  checkAgainstManifest(file, where, lines, hashing.digest);
+}
+
+/**
+ * Streams one raw file of a run as buffers of whole lines, decompressed but not parsed (see
+ * `readLineChunks`), for a reader that scans bytes itself and counts the lines it reads. When
+ * the file ends, `linesRead()` and the file's size and SHA-256 must equal the manifest's, else a
+ * `RawDataError`.
+ */
+export async function* readRawLineChunks(
+  store: ObjectStore,
+  bucket: string,
+  table: SourceTable,
+  file: ManifestFile,
+  linesRead: () => number,
+): AsyncGenerator<Buffer> {
+  const hashing = hashingStore(store);
+  const where = { bucket, key: file.key, table };
+  try {
+    yield* readLineChunks(hashing.store, bucket, file.key);
+  } catch (error) {
+    throw asRawDataError(error, where);
   }
-  const sha256 = hash.digest("hex");
-  if (bytes !== file.bytes || sha256 !== file.sha256) {
-    throw new RawDataError(
-      `has ${bytes} bytes with SHA-256 ${sha256}, the run manifest says ${file.bytes} bytes with ${file.sha256}`,
-      where,
-      { code: "RAW_MISMATCH" },
-    );
-  }
+  checkAgainstManifest(file, where, linesRead(), hashing.digest);
 }
 
 /** Every row of a table's raw files, validated, in file and line order (for the small tables). */

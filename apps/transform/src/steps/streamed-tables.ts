@@ -1,7 +1,7 @@
 import type { ObjectStore } from "@etl/s3-io";
+import { daysToDate, type ParquetTableBuilder } from "@etl/s3-io/parquet";
 import {
   DataError,
-  dateColumns,
   type ManifestFile,
   type RunId,
   SOURCE_TABLES,
@@ -15,20 +15,29 @@ import {
   toFactSalesOrder,
 } from "@etl/schemas";
 import { RawDataError } from "../errors";
-import { readSourceBatches } from "./read-source-rows";
+import { daysFromCivil, FAST_PLANS, FastRowScanner } from "./fast-rows";
+import { IdSet } from "./id-set";
+import { parquetColumns } from "./parquet-columns";
+import { parseSourceLine, type RawFilePlace, readRawLineChunks } from "./read-source-rows";
 import type { ReferenceState, StateTable } from "./reference-state";
 import { createStarPartWriter, type StarFile } from "./star-part-writer";
 
+/** Day 0 of the set: 0000-01-01, as days since 1970-01-01. */
+const FIRST_DAY = daysFromCivil(0, 1, 1);
+/** Days from 0000-01-01 to 9999-12-31. */
+const DAY_COUNT = daysFromCivil(9999, 12, 31) - FIRST_DAY + 1;
+
 /**
- * The distinct `YYYY-MM-DD` dates of a run, as a bitmap of days: a fact table holds several dates
- * per row, so this is on the per-row path, and setting a byte costs far less than hashing a new
- * string. Values are formatter output, already checked calendar dates (years 0000 to 9999).
+ * The distinct dates of a run, as a bitmap of days: a fact table holds several dates per row, so
+ * this is on the per-row path, and setting a byte costs far less than hashing a new string.
+ * Values are formatter output, already checked calendar dates (years 0000 to 9999).
  */
 export class DateSet {
-  /** One byte per (year, month, day of 31): 3.7 MB, allocated on the first date. */
+  /** One byte per day from 0000-01-01 to 9999-12-31: 3.7 MB, allocated on the first date. */
   #days: Uint8Array | undefined;
   #size = 0;
 
+  /** Adds a `YYYY-MM-DD` date. */
   add(date: string): void {
     const year =
       (date.charCodeAt(0) - 48) * 1000 +
@@ -37,8 +46,14 @@ export class DateSet {
       (date.charCodeAt(3) - 48);
     const month = (date.charCodeAt(5) - 48) * 10 + (date.charCodeAt(6) - 48);
     const day = (date.charCodeAt(8) - 48) * 10 + (date.charCodeAt(9) - 48);
-    const index = (year * 12 + month - 1) * 31 + day - 1;
-    this.#days ??= new Uint8Array(10_000 * 12 * 31);
+    this.addDays(daysFromCivil(year, month, day));
+  }
+
+  /** Adds a date given as days since 1970-01-01 (a Parquet `DATE`). */
+  addDays(days: number): void {
+    const index = days - FIRST_DAY;
+    if (!(index >= 0 && index < DAY_COUNT)) throw new RangeError(`day ${days} is outside years 0000 to 9999`);
+    this.#days ??= new Uint8Array(DAY_COUNT);
     if (this.#days[index] === 0) {
       this.#days[index] = 1;
       this.#size += 1;
@@ -54,11 +69,8 @@ export class DateSet {
     const dates: string[] = [];
     const days = this.#days;
     if (days === undefined) return dates;
-    const pad = (n: number, width: number) => String(n).padStart(width, "0");
     for (let index = days.indexOf(1); index >= 0; index = days.indexOf(1, index + 1)) {
-      const day = (index % 31) + 1;
-      const months = Math.floor(index / 31);
-      dates.push(`${pad(Math.floor(months / 12), 4)}-${pad((months % 12) + 1, 2)}-${pad(day, 2)}`);
+      dates.push(daysToDate(index + FIRST_DAY));
     }
     return dates;
   }
@@ -147,9 +159,11 @@ export interface StreamedTableResult {
 }
 
 /**
- * Transforms one large table of a run: each raw file is read in batches, every row validated,
- * its references checked against the reference state, formatted and handed to a Parquet part
- * writer. Memory is bounded by a part plus the set of ids seen (each id appears at most once in
+ * Transforms one large table of a run: each raw file is streamed, every line validated and
+ * formatted into the columns of a Parquet part (the fast path of `FastRowScanner`, or the
+ * reference way for a line it does not take: `JSON.parse`, the source schema, the formatter),
+ * its id checked for repeats and its references against the reference state, and every full part
+ * written. Memory is bounded by a part plus the set of ids seen (each id appears at most once in
  * a run, since ingest reads every table from one snapshot).
  */
 export async function transformStreamedTable(
@@ -159,7 +173,7 @@ export async function transformStreamedTable(
 ): Promise<StreamedTableResult> {
   const spec = STREAMED_TABLES[table] as StreamedSpec<SourceTable, StarTable>;
   const key = SOURCE_TABLES[table];
-  const checks = options.checkReferences === false ? [] : spec.references;
+  const plan = FAST_PLANS[table];
   const writer = createStarPartWriter({
     store: options.store,
     bucket: options.processedBucket,
@@ -168,49 +182,114 @@ export async function transformStreamedTable(
     partRows: options.partRows,
     ...(options.onPart ? { onPart: options.onPart } : {}),
   });
-  const seen = new Set<number>();
-  const dates = dateColumns(spec.star);
+  const columns = parquetColumns(spec.star);
+  const scanner = new FastRowScanner(table, plan, columns);
+  /** The star column that holds a source column as it is. */
+  const starIndex = (source: string) => {
+    const index = columns.findIndex((c) => {
+      const star = plan.star[c.name];
+      return star?.from === source && star.part === undefined;
+    });
+    if (index < 0) throw new Error(`${spec.star} holds no column ${source}`);
+    return index;
+  };
+  const keyColumn = starIndex(key);
+  const references = (options.checkReferences === false ? [] : spec.references).map((r) => ({
+    ...r,
+    index: starIndex(r.column),
+    known: options.state[r.table],
+  }));
+  const dateColumns = columns.flatMap((c, i) => (c.type === "date" ? [i] : []));
+  const seen = new IdSet();
 
-  for (const file of files) {
-    const where = { bucket: options.ingestBucket, key: file.key, table };
-    for await (const batch of readSourceBatches(options.store, options.ingestBucket, table, file)) {
-      for (let i = 0; i < batch.rows.length; i++) {
-        const row = batch.rows[i] as Record<string, unknown>;
-        const id = row[key] as number;
-        if (seen.has(id)) {
-          throw new RawDataError(`${key} ${id} appears more than once in the run`, {
-            ...where,
-            lineNumber: batch.firstLine + i,
-            column: key,
-          });
-        }
-        seen.add(id);
-        for (const reference of checks) {
-          const value = row[reference.column] as number;
-          if (!options.state[reference.table].has(value)) {
-            throw new RawDataError(
-              `${key} ${id} refers to ${reference.table} ${value}, which no transformed run has delivered`,
-              { ...where, lineNumber: batch.firstLine + i, column: reference.column },
-              { code: "MISSING_REFERENCE" },
-            );
-          }
+  /** Rows `from` to `part.length` of the part, read from lines `firstLine` on: ids, references, dates. */
+  const check = (part: ParquetTableBuilder, from: number, firstLine: number, where: RawFilePlace) => {
+    const to = part.length;
+    const ids = part.builders[keyColumn]?.ints ?? new Int32Array(0);
+    for (let row = from; row < to; row++) {
+      const id = ids[row] ?? 0;
+      if (!seen.add(id)) {
+        throw new RawDataError(`${key} ${id} appears more than once in the run`, {
+          ...where,
+          lineNumber: firstLine + row - from,
+          column: key,
+        });
+      }
+      for (const reference of references) {
+        const value = part.builders[reference.index]?.ints[row] ?? 0;
+        if (!reference.known.has(value)) {
+          throw new RawDataError(
+            `${key} ${id} refers to ${reference.table} ${value}, which no transformed run has delivered`,
+            { ...where, lineNumber: firstLine + row - from, column: reference.column },
+            { code: "MISSING_REFERENCE" },
+          );
         }
       }
-      let rows: StarRow<StarTable>[];
-      try {
-        rows = spec.format(batch.rows);
-      } catch (error) {
-        if (!(error instanceof DataError)) throw error;
-        throw new RawDataError(error.message, where, { code: error.code, cause: error });
-      }
-      for (const row of rows as readonly Record<string, unknown>[]) {
-        for (const column of dates) {
-          const value = row[column];
-          if (typeof value === "string") options.dates.add(value);
-        }
-      }
-      await writer.add(rows);
     }
+    for (const index of dateColumns) {
+      const builder = part.builders[index];
+      if (builder === undefined) continue;
+      const { ints, validity } = builder;
+      const nullable = builder.column.nullable;
+      for (let row = from; row < to; row++) {
+        if (nullable && ((validity[row >> 3] ?? 0) & (1 << (row & 7))) === 0) continue;
+        options.dates.addDays(ints[row] ?? 0);
+      }
+    }
+  };
+
+  /** A line the fast path did not take, read the reference way into the next row of the part. */
+  const slowLine = (part: ParquetTableBuilder, text: string, lineNumber: number, where: RawFilePlace) => {
+    const row = parseSourceLine(table, text, where, lineNumber);
+    let formatted: StarRow<StarTable>[];
+    try {
+      formatted = spec.format([row]);
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      throw new RawDataError(error.message, { ...where, lineNumber }, { code: error.code, cause: error });
+    }
+    for (const star of formatted) part.appendRow(star);
+  };
+
+  try {
+    for (const file of files) {
+      const where = { bucket: options.ingestBucket, key: file.key, table };
+      let lineNumber = 0;
+      for await (const chunk of readRawLineChunks(
+        options.store,
+        options.ingestBucket,
+        table,
+        file,
+        () => lineNumber,
+      )) {
+        const length = chunk.length;
+        let at = 0;
+        while (at < length) {
+          const part = writer.part;
+          const from = part.length;
+          const firstLine = lineNumber + 1;
+          const room = options.partRows;
+          while (at < length && part.length < room) {
+            lineNumber += 1;
+            const end = scanner.scan(chunk, at, part);
+            if (end >= 0) {
+              part.commit();
+              at = end + 1;
+            } else {
+              let stop = chunk.indexOf(10, at);
+              if (stop < 0) stop = length;
+              slowLine(part, chunk.toString("utf8", at, stop), lineNumber, where);
+              at = stop + 1;
+            }
+          }
+          check(part, from, firstLine, where);
+          await writer.flushIfFull();
+        }
+      }
+    }
+  } catch (error) {
+    await writer.settle();
+    throw error;
   }
   return { table: spec.star, rows: writer.rows, files: await writer.close() };
 }
