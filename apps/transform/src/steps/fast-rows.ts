@@ -288,15 +288,19 @@ function keyOf(name: string): Key {
   return { bytes, words };
 }
 
-/** Digits `buf[from..from+count)` as a number, or -1 when one is not a digit. */
-function digitsAt(buf: Uint8Array, from: number, count: number): number {
-  let value = 0;
-  for (let k = 0; k < count; k++) {
-    const c = buf[from + k];
-    if (c === undefined || c < ZERO || c > NINE) return -1;
-    value = value * 10 + (c - ZERO);
-  }
-  return value;
+/** The two digits at `buf[at]` as a number, or -1 when they are not two digits. */
+function twoDigits(buf: Uint8Array, at: number): number {
+  const a = buf[at];
+  const b = buf[at + 1];
+  if (a === undefined || b === undefined || a < ZERO || a > NINE || b < ZERO || b > NINE) return -1;
+  return (a - ZERO) * 10 + (b - ZERO);
+}
+
+/** The four digits at `buf[at]` as a number, or -1 when they are not four digits. */
+function fourDigits(buf: Uint8Array, at: number): number {
+  const high = twoDigits(buf, at);
+  const low = twoDigits(buf, at + 2);
+  return high < 0 || low < 0 ? -1 : high * 100 + low;
 }
 
 /** True when `buf` (seen through `view`) holds `key` at `at`. */
@@ -509,12 +513,12 @@ export class FastRowScanner {
       case K_TIMESTAMP: {
         if (buf[p] !== QUOTE) return -1;
         const q = p + 1;
-        const year = digitsAt(buf, q, 4);
-        const month = digitsAt(buf, q + 5, 2);
-        const day = digitsAt(buf, q + 8, 2);
-        const hour = digitsAt(buf, q + 11, 2);
-        const minute = digitsAt(buf, q + 14, 2);
-        const second = digitsAt(buf, q + 17, 2);
+        const year = fourDigits(buf, q);
+        const month = twoDigits(buf, q + 5);
+        const day = twoDigits(buf, q + 8);
+        const hour = twoDigits(buf, q + 11);
+        const minute = twoDigits(buf, q + 14);
+        const second = twoDigits(buf, q + 17);
         const separator = buf[q + 10];
         if (
           year < 0 ||
@@ -556,19 +560,24 @@ export class FastRowScanner {
           time.reserveBytes(row, 15);
           const bytes = time.bytes;
           const from = q + 11;
-          let out = time.offsets[row] ?? 0;
-          for (let k = 0; k < 8; k++) bytes[out++] = buf[from + k] ?? 0;
-          bytes[out++] = DOT;
-          for (let k = 0; k < 6; k++) bytes[out++] = k < fraction ? (buf[from + 9 + k] ?? 0) : ZERO;
-          time.offsets[row + 1] = out;
+          const out = time.offsets[row] ?? 0;
+          if (fraction === 6) {
+            // The common case: the text is already "HH:MM:SS.ffffff".
+            for (let k = 0; k < 15; k++) bytes[out + k] = buf[from + k] ?? 0;
+          } else {
+            for (let k = 0; k < 8; k++) bytes[out + k] = buf[from + k] ?? 0;
+            bytes[out + 8] = DOT;
+            for (let k = 0; k < 6; k++) bytes[out + 9 + k] = k < fraction ? (buf[from + 9 + k] ?? 0) : ZERO;
+          }
+          time.offsets[row + 1] = out + 15;
         }
         break;
       }
       case K_DATE: {
         if (buf[p] !== QUOTE) return -1;
-        const year = digitsAt(buf, p + 1, 4);
-        const month = digitsAt(buf, p + 6, 2);
-        const day = digitsAt(buf, p + 9, 2);
+        const year = fourDigits(buf, p + 1);
+        const month = twoDigits(buf, p + 6);
+        const day = twoDigits(buf, p + 9);
         if (
           year < 0 ||
           month < 0 ||

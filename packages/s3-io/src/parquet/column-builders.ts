@@ -147,7 +147,12 @@ export class ParquetColumnBuilder {
   setDecimal(row: number, unscaled: number): void {
     const words = this.words;
     const at = row * 4;
-    if (unscaled >= 0) {
+    if (unscaled >= 0 && unscaled < TWO_32) {
+      words[at] = unscaled;
+      words[at + 1] = 0;
+      words[at + 2] = 0;
+      words[at + 3] = 0;
+    } else if (unscaled >= 0) {
       words[at] = unscaled % TWO_32;
       words[at + 1] = Math.floor(unscaled / TWO_32);
       words[at + 2] = 0;
