@@ -1,25 +1,8 @@
+/** Parquet reading and writing. The writer loads the parquet-wasm module: readers use `./read`. */
+export * from "./read";
 export {
   badParquetValue,
   ParquetColumnBuilder,
   ParquetTableBuilder,
 } from "./column-builders";
-export {
-  dateToDays,
-  daysToDate,
-  decimalToUnscaled,
-  microsToTimestamp,
-  type ParquetColumn,
-  type ParquetColumnType,
-  type ParquetRow,
-  type ParquetValue,
-  timestampToMicros,
-  unscaledToDecimal,
-} from "./columns";
-export {
-  checkParquetSchema,
-  type ParquetColumnSchema,
-  type ParquetSchemaInfo,
-  readParquet,
-  readParquetSchema,
-} from "./read-parquet";
 export { type WriteParquetOptions, writeParquet, writeParquetColumns } from "./write-parquet";
