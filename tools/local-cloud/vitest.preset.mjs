@@ -25,6 +25,7 @@ export function etlVitestConfig(options = {}) {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         ETL_LOG_LEVEL: process.env.ETL_LOG_LEVEL ?? "SILENT",
         POWERTOOLS_LOG_LEVEL: "SILENT",
+        POWERTOOLS_METRICS_DISABLED: "true",
       },
     },
   });
