@@ -1,15 +1,10 @@
-import { checkParquetSchema, type ParquetColumn, readParquetSchema } from "@etl/s3-io/parquet-read";
-import { type ColumnType, DataError, STAR_COLUMNS, type StarTable } from "@etl/schemas";
-
-const PARQUET_TYPES: Record<ColumnType, ParquetColumn["type"]> = {
-  int: "int32",
-  bigint: "int64",
-  text: "utf8",
-  time: "utf8",
-  date: "date",
-  decimal: "decimal",
-  boolean: "bool",
-};
+import {
+  checkParquetSchema,
+  type ParquetColumn,
+  readParquetSchema,
+  starParquetColumns,
+} from "@etl/s3-io/parquet-read";
+import { DataError, type StarTable } from "@etl/schemas";
 
 /**
  * The Parquet columns a star table's files must have, in order: Redshift's Parquet COPY maps
@@ -18,12 +13,7 @@ const PARQUET_TYPES: Record<ColumnType, ParquetColumn["type"]> = {
  * constraints: a writer may mark a column optional that holds no NULL.
  */
 export function expectedParquetColumns(table: StarTable): ParquetColumn[] {
-  return STAR_COLUMNS[table].map((c) => ({
-    name: c.name,
-    type: PARQUET_TYPES[c.type],
-    nullable: true,
-    ...(c.type === "decimal" ? { precision: c.precision, scale: c.scale } : {}),
-  }));
+  return starParquetColumns(table).map((c) => ({ ...c, nullable: true }));
 }
 
 /**

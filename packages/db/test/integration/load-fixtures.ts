@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { type ParquetColumn, writeParquet } from "@etl/s3-io/parquet";
+import { starParquetColumns, writeParquet } from "@etl/s3-io/parquet";
 import {
   type Address,
-  type ColumnType,
   datesOf,
   type SalesOrder,
   STAR_COLUMNS,
@@ -26,25 +25,8 @@ import {
 } from "@etl/schemas/testing";
 import type { ParquetFileSource, TableFiles } from "../../src/warehouse/load-run";
 
-const PARQUET_TYPES: Record<ColumnType, ParquetColumn["type"]> = {
-  int: "int32",
-  bigint: "int64",
-  text: "utf8",
-  time: "utf8",
-  date: "date",
-  decimal: "decimal",
-  boolean: "bool",
-};
-
 /** The Parquet columns the transform writes for a star table. */
-export function parquetColumns(table: StarTable): ParquetColumn[] {
-  return STAR_COLUMNS[table].map((c) => ({
-    name: c.name,
-    type: PARQUET_TYPES[c.type],
-    nullable: c.nullable,
-    ...(c.type === "decimal" ? { precision: c.precision, scale: c.scale } : {}),
-  }));
-}
+export const parquetColumns = starParquetColumns;
 
 export function starParquet(table: StarTable, rows: readonly object[], rowGroupRows?: number): Uint8Array {
   return writeParquet(parquetColumns(table), rows, rowGroupRows ? { rowGroupRows } : {});

@@ -21,3 +21,4 @@ export {
   readParquet,
   readParquetSchema,
 } from "./read-parquet";
+export { starParquetColumns, toParquetColumn } from "./star-columns";
