@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cloud, freshDatabase } from "@etl/local-cloud/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parse } from "../../src/cli/command";
+import { rules } from "../../src/cli/commands/rules";
+
+const dir = mkdtempSync(join(tmpdir(), "etl-rules-"));
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  const c = cloud();
+  Object.assign(process.env, {
+    DATABASE_URL: c.databaseUrl,
+    WAREHOUSE_URL: await freshDatabase("rules"),
+    S3_ENDPOINT: c.s3Endpoint,
+    DYNAMODB_ENDPOINT: c.dynamodbEndpoint,
+  });
+});
+afterAll(() => {
+  process.env = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `etl rules ...` in this process and returns its exit code and what it printed. */
+async function etlRules(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
+    into.push(String(chunk));
+    return true;
+  };
+  const stdout = vi.spyOn(process.stdout, "write").mockImplementation(capture(out));
+  const stderr = vi.spyOn(process.stderr, "write").mockImplementation(capture(err));
+  try {
+    const code = await rules.run(parse(rules, [...argv, "--data-dir", dir]));
+    return { code, out: out.join(""), err: err.join("") };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe("etl rules", () => {
+  it("adds rules from a YAML file, lists them, explains a key and disables a rule", async () => {
+    const file = join(dir, "rules.yaml");
+    writeFileSync(
+      file,
+      [
+        "- name: exchange_rates",
+        '  keyGlob: "landing/rates/*.csv"',
+        "  format: csv",
+        "  headerLines: 1",
+        "  target: { schema: landed, table: exchange_rates }",
+        "  columns: [{ name: currency_code }, { name: rate_to_gbp }, { name: as_of }]",
+        "  writeMode: merge",
+        "  mergeKeys: [currency_code]",
+      ].join("\n"),
+    );
+
+    const added = await etlRules("add", "--file", file);
+    const listed = await etlRules("list");
+    const tested = await etlRules("test", "landing/rates/2026-11-23.csv");
+    const unmatched = await etlRules("test", "landing/other/x.csv");
+    const disabled = await etlRules("disable", "exchange_rates");
+    const afterDisable = await etlRules("list");
+
+    expect(added.code).toBe(0);
+    expect(listed.out).toMatch(/exchange_rates\s+active/);
+    expect(tested.out).toContain("landing/rates/2026-11-23.csv -> rule exchange_rates");
+    expect(tested.out).toContain("merge on currency_code -> landed.exchange_rates");
+    expect(unmatched.out).toMatch(/no (active )?rule/i);
+    expect(disabled.code).toBe(0);
+    expect(afterDisable.out).toContain("no active rules");
+  });
+
+  it("refuses a rules file with an invalid rule and adds nothing", async () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, '- name: "bad name; drop"\n  keyGlob: "landing/x/*"\n  format: csv\n');
+
+    const result = await etlRules("add", "--file", file);
+    const listed = await etlRules("list", "--all");
+
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/bad\.yaml/);
+    expect(result.err).toMatch(/name/);
+    expect(listed.out).not.toContain("bad name");
+  });
+});
