@@ -1,6 +1,6 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
-import { isRetryable, messageOf } from "@etl/schemas";
-import type { Context, SQSBatchItemFailure, SQSBatchResponse } from "aws-lambda";
+import { settleSqsBatch } from "@etl/ops";
+import type { Context, SQSBatchResponse } from "aws-lambda";
 import { createFilesDeps } from "./files/files-deps";
 import { landedObjects } from "./files/landed-objects";
 import { runFileLoad } from "./files/run-file-load";
@@ -17,9 +17,9 @@ export async function handler(event: unknown, context?: Context): Promise<SQSBat
   if (context) deps.logger.addContext(context);
   const invocation = { remainingMs: () => context?.getRemainingTimeInMillis() ?? 15 * 60_000 };
   const { Records } = SqsSchema.parse(event);
-  const batchItemFailures: SQSBatchItemFailure[] = [];
-  for (const record of Records) {
-    try {
+  return settleSqsBatch(
+    Records,
+    async (record) => {
       const { objects, ignored } = landedObjects(record.body, deps.files.bucket);
       for (const reason of ignored)
         deps.logger.info("notification ignored", { messageId: record.messageId, reason });
@@ -30,16 +30,7 @@ export async function handler(event: unknown, context?: Context): Promise<SQSBat
         deps.metrics.addMetric("rows", "Count", outcome.rows);
         deps.metrics.publishStoredMetrics();
       }
-    } catch (error) {
-      const retryable = isRetryable(error);
-      deps.logger[retryable ? "warn" : "error"]("message failed", {
-        messageId: record.messageId,
-        retryable,
-        error: messageOf(error),
-      });
-      // A body that is not a notification can never succeed: acknowledged after logging.
-      if (retryable) batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
+    },
+    deps.logger,
+  );
 }

@@ -1,6 +1,7 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
-import { isRetryable, messageOf } from "@etl/schemas";
-import type { Context, SQSBatchItemFailure, SQSBatchResponse } from "aws-lambda";
+import { settleSqsBatch } from "@etl/ops";
+import { messageOf } from "@etl/schemas";
+import type { Context, SQSBatchResponse } from "aws-lambda";
 import { createLoadDeps, type LoadAppDeps } from "./deps";
 import { type LoadOutcome, runLoad } from "./run-load";
 import { DirectLoadEventSchema, manifestRunIds } from "./steps/parse-messages";
@@ -39,13 +40,9 @@ export function createHandler(app: LoadAppDeps) {
       }
     }
     const { Records } = SqsSchema.parse(event);
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of Records) {
-      if (batchItemFailures.length > 0) {
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-        continue;
-      }
-      try {
+    return settleSqsBatch(
+      Records,
+      async (record) => {
         const { runIds, ignored } = manifestRunIds(record.body, app.config.PROCESSED_BUCKET);
         for (const reason of ignored)
           app.logger.info("message ignored", { messageId: record.messageId, reason });
@@ -55,17 +52,10 @@ export function createHandler(app: LoadAppDeps) {
           app.metrics.addMetric("duration", "Milliseconds", outcome.durationMs);
           app.metrics.publishStoredMetrics();
         }
-      } catch (error) {
-        const retryable = isRetryable(error);
-        app.logger[retryable ? "warn" : "error"]("message failed", {
-          messageId: record.messageId,
-          retryable,
-          error: messageOf(error),
-        });
-        if (retryable) batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures };
+      },
+      app.logger,
+      { fifo: true },
+    );
   };
 }
 

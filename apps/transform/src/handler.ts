@@ -1,6 +1,6 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
-import { isRetryable, messageOf } from "@etl/schemas";
-import type { Context, SQSBatchItemFailure, SQSBatchResponse } from "aws-lambda";
+import { settleSqsBatch } from "@etl/ops";
+import type { Context, SQSBatchResponse } from "aws-lambda";
 import { createTransformDeps } from "./deps";
 import { runTransform } from "./run-transform";
 import { manifestRunIds } from "./steps/s3-notifications";
@@ -15,9 +15,9 @@ const deps = createTransformDeps();
 export async function handler(event: unknown, context?: Context): Promise<SQSBatchResponse> {
   if (context) deps.logger.addContext(context);
   const { Records } = SqsSchema.parse(event);
-  const batchItemFailures: SQSBatchItemFailure[] = [];
-  for (const record of Records) {
-    try {
+  return settleSqsBatch(
+    Records,
+    async (record) => {
       const { runIds, ignored } = manifestRunIds(record.body, deps.config.INGEST_BUCKET);
       for (const reason of ignored)
         deps.logger.info("notification ignored", { messageId: record.messageId, reason });
@@ -31,16 +31,7 @@ export async function handler(event: unknown, context?: Context): Promise<SQSBat
           deps.metrics.publishStoredMetrics();
         }
       }
-    } catch (error) {
-      const retryable = isRetryable(error);
-      deps.logger[retryable ? "warn" : "error"]("message failed", {
-        messageId: record.messageId,
-        retryable,
-        error: messageOf(error),
-      });
-      // A body that is not an S3 notification can never succeed: acknowledged after logging.
-      if (retryable) batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-  }
-  return { batchItemFailures };
+    },
+    deps.logger,
+  );
 }

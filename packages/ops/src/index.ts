@@ -26,3 +26,4 @@ export {
   truncate,
 } from "./records";
 export { isSecretKey, REDACTED, redactSecrets, redactValue } from "./redact";
+export { type BatchLogger, type SqsBatchResult, type SqsRecordLike, settleSqsBatch } from "./sqs-batch";
