@@ -1,4 +1,4 @@
-import { EtlError, messageOf, TransientError } from "@etl/schemas";
+import { EtlError, isTransientSdkError, messageOf, sdkErrorShape, TransientError } from "@etl/schemas";
 import {
   ObjectExistsError,
   ObjectNotFoundError,
@@ -6,40 +6,6 @@ import {
   ObjectStoreError,
   objectUrl,
 } from "../errors";
-
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: number };
-}
-
-const TRANSIENT_NAMES = new Set([
-  "SlowDown",
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-  "InternalError",
-  "ServiceUnavailable",
-  "ConditionalRequestConflict",
-  "OperationAborted",
-]);
-
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ERR_STREAM_PREMATURE_CLOSE",
-]);
 
 const ACCESS_NAMES = new Set([
   "AccessDenied",
@@ -51,13 +17,9 @@ const ACCESS_NAMES = new Set([
   "AllAccessDisabled",
 ]);
 
-function shapeOf(error: unknown): SdkErrorShape {
-  return typeof error === "object" && error !== null ? (error as SdkErrorShape) : {};
-}
-
 /** True when the SDK error is a 404 (`NotFound` on HEAD, `NoSuchKey` on GET). */
 export function isNotFound(error: unknown): boolean {
-  const { name, $metadata } = shapeOf(error);
+  const { name, $metadata } = sdkErrorShape(error);
   return name === "NotFound" || name === "NoSuchKey" || $metadata?.httpStatusCode === 404;
 }
 
@@ -73,7 +35,7 @@ export function toObjectStoreError(
   key?: string,
 ): Error {
   if (error instanceof EtlError) return error;
-  const { name = "Error", code, $retryable, $metadata } = shapeOf(error);
+  const { name = "Error", $metadata } = sdkErrorShape(error);
   const status = $metadata?.httpStatusCode;
   const where = `${operation} ${objectUrl(bucket, key)}`;
   const context = { operation, bucket, cause: error, ...(key === undefined ? {} : { key }) };
@@ -89,14 +51,8 @@ export function toObjectStoreError(
       { ...context, code: "ACCESS_DENIED" },
     );
   }
-  const network = (code !== undefined && NETWORK_CODES.has(code)) || /Timeout|Network|Socket/i.test(name);
-  const transient =
-    TRANSIENT_NAMES.has(name) ||
-    network ||
-    $retryable !== undefined ||
-    status === 429 ||
-    status === 409 ||
-    (status !== undefined && status >= 500);
+  // S3 answers 409 to a request that conflicts with another in flight on the same bucket.
+  const transient = isTransientSdkError(error) || status === 409;
   if (transient) return new TransientError(`${where}: ${name}: ${messageOf(error)}`, { cause: error });
   // Not an S3 response (a bug, a bad argument): left as it is, which the pipeline treats as unknown.
   if (status === undefined)
