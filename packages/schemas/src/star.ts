@@ -34,6 +34,32 @@ const int = z.number().int().min(-2147483648).max(2147483647);
 const id = int.positive();
 const text = z.string();
 
+/** English day names in ISO order (Monday is day 1), whatever the process locale. */
+export const DAY_NAMES = [
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+  "Sunday",
+] as const;
+/** English month names, January first. */
+export const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+] as const;
+
 export const DimDateSchema = z.strictObject({
   date_id: StarDateSchema,
   year: int,
@@ -41,21 +67,8 @@ export const DimDateSchema = z.strictObject({
   day: int.min(1).max(31),
   /** ISO: Monday 1 .. Sunday 7. */
   day_of_week: int.min(1).max(7),
-  day_name: z.enum(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
-  month_name: z.enum([
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-  ]),
+  day_name: z.enum(DAY_NAMES),
+  month_name: z.enum(MONTH_NAMES),
   quarter: int.min(1).max(4),
 });
 export type DimDate = z.infer<typeof DimDateSchema>;

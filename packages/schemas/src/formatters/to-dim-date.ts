@@ -1,23 +1,7 @@
 import { DataError } from "../errors";
 import { isCalendarDate } from "../source";
-import type { DimDate } from "../star";
+import { DAY_NAMES, type DimDate, MONTH_NAMES } from "../star";
 import { listIds } from "./values";
-
-const DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
-const MONTH_NAMES = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-] as const;
 
 /**
  * `dim_date`: one row per distinct `YYYY-MM-DD` string in `dates` (any iterable: a fact
