@@ -1,66 +1,23 @@
 import { createHash } from "node:crypto";
 import { type ObjectStore, runManifestKey, runSequence, starDataKey } from "@etl/s3-io";
-import { writeParquet } from "@etl/s3-io/parquet";
+import { starParquetColumns, writeParquet } from "@etl/s3-io/parquet";
 import {
-  type Address,
-  datesOf,
   type ProcessedRunManifest,
   ProcessedRunManifestSchema,
   type RunId,
-  type SalesOrder,
-  STAR_COLUMNS,
   STAR_TABLE_NAMES,
   type StarTable,
-  toDimCounterparty,
-  toDimCurrency,
-  toDimDate,
-  toDimDesign,
-  toDimLocation,
-  toDimStaff,
-  toFactSalesOrder,
 } from "@etl/schemas";
-import {
-  makeAddress,
-  makeCounterparty,
-  makeCurrency,
-  makeDepartment,
-  makeDesign,
-  makeSalesOrder,
-  makeStaff,
-} from "@etl/schemas/testing";
-import { expectedParquetColumns } from "../../src/steps/parquet-footer";
+import { makeStarRows, type StarRows } from "@etl/schemas/testing";
 
-export type StarRows = Partial<Record<StarTable, readonly object[]>>;
+export type { StarRows };
 
-/** The star rows a transform makes of a small totesys: two addresses, one of everything else. */
-export function starRowsOf(source: { addresses?: Address[]; salesOrders?: SalesOrder[] } = {}): StarRows {
-  const addresses = source.addresses ?? [
-    makeAddress({ address_id: 1 }),
-    makeAddress({ address_id: 2, address_line_2: "Flat 2", city: "Leeds" }),
-  ];
-  const salesOrders = source.salesOrders ?? [
-    makeSalesOrder({ sales_order_id: 1 }),
-    makeSalesOrder({ sales_order_id: 2, unit_price: "2.5", agreed_delivery_location_id: 2 }),
-  ];
-  const facts = toFactSalesOrder(salesOrders);
-  return {
-    dim_date: toDimDate(datesOf("fact_sales_order", facts)),
-    dim_location: toDimLocation(addresses),
-    dim_currency: toDimCurrency([makeCurrency()]),
-    dim_design: toDimDesign([makeDesign()]),
-    dim_staff: toDimStaff([makeStaff()], [makeDepartment()]),
-    dim_counterparty: toDimCounterparty([makeCounterparty({ legal_address_id: 1 })], addresses),
-    fact_sales_order: facts,
-  };
-}
+/** The star rows a transform makes of a small totesys (shared with the other load tests). */
+export const starRowsOf = makeStarRows;
 
 /** A star table's rows as the transform writes them (columns typed for Redshift, NOT NULL kept). */
 export function starParquet(table: StarTable, rows: readonly object[]): Uint8Array {
-  const nullable = new Map(STAR_COLUMNS[table].map((c) => [c.name, c.nullable]));
-  return writeParquet(
-    expectedParquetColumns(table).map((c) => ({ ...c, nullable: nullable.get(c.name) ?? true })),
-    rows,
-  );
+  return writeParquet(starParquetColumns(table), rows);
 }
 
 export interface PutRunOptions {

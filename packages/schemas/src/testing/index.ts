@@ -182,3 +182,5 @@ export function thrownBy(fn: () => unknown): unknown {
   }
   throw new Error("expected an error, but nothing was thrown");
 }
+
+export { makeStarRows, type StarRows } from "./star-rows";
