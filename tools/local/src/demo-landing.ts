@@ -1,6 +1,6 @@
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createFileRulesRepository, FileRuleSchema } from "@etl/db";
-import { localCredentials } from "@etl/local-cloud/testing";
+import { localS3Client } from "@etl/local-cloud";
 import pg from "pg";
 import type { LocalEnvironment } from "./environment";
 
@@ -50,12 +50,7 @@ export async function landRates(
     `TRAILER${String(lines.length).padStart(6, "0")}`,
   ].join("\n");
   const key = `landing/rates/${day}.csv`;
-  const s3 = new S3Client({
-    region: local.endpoints.region,
-    endpoint: local.endpoints.s3Endpoint,
-    forcePathStyle: true,
-    credentials: localCredentials,
-  });
+  const s3 = localS3Client(local.endpoints);
   await s3.send(new PutObjectCommand({ Bucket: local.env.LANDING_BUCKET, Key: key, Body: `${body}\n` }));
   s3.destroy();
   return key;

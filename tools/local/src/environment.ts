@@ -1,7 +1,12 @@
 import { join } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { type CloudEndpoints, readCloudState, startLocalCloud } from "@etl/local-cloud";
-import { localCredentials } from "@etl/local-cloud/testing";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import {
+  type CloudEndpoints,
+  localCredentials,
+  localS3Client,
+  readCloudState,
+  startLocalCloud,
+} from "@etl/local-cloud";
 
 /** Bucket and table names the local pipeline uses; each can be overridden by its variable. */
 export const LOCAL_NAMES = {
@@ -82,12 +87,7 @@ export async function openLocalEnvironment(dataDir: string): Promise<LocalEnviro
 
 /** Creates the local buckets when missing (the DynamoDB tables are created by `ensureTables`). */
 export async function ensureLocalBuckets(local: LocalEnvironment): Promise<void> {
-  const s3 = new S3Client({
-    endpoint: local.endpoints.s3Endpoint,
-    region: local.endpoints.region,
-    forcePathStyle: true,
-    credentials: localCredentials,
-  });
+  const s3 = localS3Client(local.endpoints);
   for (const bucket of [local.env.INGEST_BUCKET, local.env.PROCESSED_BUCKET, local.env.LANDING_BUCKET]) {
     try {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));

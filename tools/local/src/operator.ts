@@ -2,8 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { encodeS3EventKey, type S3EventRecord } from "@etl/local-cloud";
-import { localCredentials } from "@etl/local-cloud/testing";
+import { encodeS3EventKey, localDynamoClient, localS3Client, type S3EventRecord } from "@etl/local-cloud";
 import type { LocalEnvironment } from "./environment";
 
 /**
@@ -23,21 +22,12 @@ export interface OperatorTarget {
 
 export function localTarget(local: LocalEnvironment): OperatorTarget {
   const region = local.endpoints.region;
-  const dynamoClient = new DynamoDBClient({
-    region,
-    endpoint: local.endpoints.dynamodbEndpoint,
-    credentials: localCredentials,
-  });
+  const dynamoClient = localDynamoClient(local.endpoints);
   return {
     kind: "local",
     env: local.env,
     region,
-    s3: new S3Client({
-      region,
-      endpoint: local.endpoints.s3Endpoint,
-      forcePathStyle: true,
-      credentials: localCredentials,
-    }),
+    s3: localS3Client(local.endpoints),
     dynamoClient,
     dynamo: DynamoDBDocumentClient.from(dynamoClient),
   };

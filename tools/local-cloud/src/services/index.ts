@@ -1,3 +1,4 @@
+export { localCredentials, localDynamoClient, localS3Client } from "./clients";
 export {
   isAlive,
   type RunningCloud,

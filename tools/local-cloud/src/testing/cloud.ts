@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { inject } from "vitest";
+import { localDynamoClient as clientForDynamo, localS3Client as clientForS3 } from "../services/clients";
 import type { CloudEndpoints } from "../services/types";
 import "./provided.d.ts";
 
@@ -11,24 +12,16 @@ export function cloud(): CloudEndpoints {
   return inject("cloud");
 }
 
-/** Local services accept any credentials; these are fixed so nothing real is ever picked up. */
-export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export { localCredentials } from "../services/clients";
 
+/** An S3 client for the run's local S3 server. */
 export function localS3Client(endpoints: CloudEndpoints = cloud()): S3Client {
-  return new S3Client({
-    endpoint: endpoints.s3Endpoint,
-    region: endpoints.region,
-    forcePathStyle: true,
-    credentials: localCredentials,
-  });
+  return clientForS3(endpoints);
 }
 
+/** A DynamoDB client for the run's local DynamoDB server. */
 export function localDynamoClient(endpoints: CloudEndpoints = cloud()): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint: endpoints.dynamodbEndpoint,
-    region: endpoints.region,
-    credentials: localCredentials,
-  });
+  return clientForDynamo(endpoints);
 }
 
 /** Creates a bucket with a unique name, so tests never see each other's objects. */

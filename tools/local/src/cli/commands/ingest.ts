@@ -1,5 +1,5 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createIngestDeps, runIngest } from "@etl/ingest";
+import { localDynamoClient } from "@etl/local-cloud";
 import { ensureTables } from "@etl/ops/aws";
 import {
   applyEnvironment,
@@ -12,14 +12,7 @@ import { type Command, defaultDataDir, out } from "../command";
 /** Creates the local buckets and DynamoDB tables the stages use, when missing. */
 export async function ensureLocalResources(local: LocalEnvironment): Promise<void> {
   await ensureLocalBuckets(local);
-  const dynamo = new DynamoDBClient({
-    endpoint: local.endpoints.dynamodbEndpoint,
-    region: local.endpoints.region,
-    credentials: {
-      accessKeyId: local.env.AWS_ACCESS_KEY_ID ?? "",
-      secretAccessKey: local.env.AWS_SECRET_ACCESS_KEY ?? "",
-    },
-  });
+  const dynamo = localDynamoClient(local.endpoints);
   await ensureTables(dynamo, {
     audit: local.env.AUDIT_TABLE ?? "",
     failure: local.env.FAILURE_TABLE ?? "",

@@ -1,14 +1,15 @@
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, DeleteBucketCommand } from "@aws-sdk/client-s3";
 import {
   type CloudEndpoints,
+  localDynamoClient,
+  localS3Client,
   readCloudState,
   redactUrl,
   startDetachedCloud,
   startLocalCloud,
   stopDetachedCloud,
 } from "@etl/local-cloud";
-import { localCredentials } from "@etl/local-cloud/testing";
 import pg from "pg";
 import { type Command, defaultDataDir, err, out } from "../command";
 
@@ -43,23 +44,14 @@ export async function checkServices(e: CloudEndpoints): Promise<string[]> {
     }
   });
   await check("s3", async () => {
-    const s3 = new S3Client({
-      endpoint: e.s3Endpoint,
-      region: e.region,
-      forcePathStyle: true,
-      credentials: localCredentials,
-    });
+    const s3 = localS3Client(e);
     const Bucket = `check-${Date.now()}`;
     await s3.send(new CreateBucketCommand({ Bucket }));
     await s3.send(new DeleteBucketCommand({ Bucket }));
     s3.destroy();
   });
   await check("dynamodb", async () => {
-    const dynamo = new DynamoDBClient({
-      endpoint: e.dynamodbEndpoint,
-      region: e.region,
-      credentials: localCredentials,
-    });
+    const dynamo = localDynamoClient(e);
     await dynamo.send(new ListTablesCommand({}));
     dynamo.destroy();
   });
