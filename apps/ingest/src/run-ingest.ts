@@ -1,5 +1,11 @@
 import type { LateCommitGuard, SourceSnapshot } from "@etl/db";
-import { type Alerter, type AuditItem, type AuditLog, type StateStore, WatermarkConflictError } from "@etl/ops";
+import {
+  type Alerter,
+  type AuditItem,
+  type AuditLog,
+  type StateStore,
+  WatermarkConflictError,
+} from "@etl/ops";
 import { type ObjectStore, rawDataKey, runManifestKey, toRunId } from "@etl/s3-io";
 import {
   isRetryable,
@@ -90,7 +96,10 @@ export async function runIngest(settings: IngestSettings, deps: IngestDeps): Pro
 
   try {
     const watermarks = await deps.state.getWatermarks(tables.map(WATERMARK));
-    const snapshot = await deps.openSnapshot(settings.safetyLagSeconds, settings.lateCommitGuard ?? "required");
+    const snapshot = await deps.openSnapshot(
+      settings.safetyLagSeconds,
+      settings.lateCommitGuard ?? "required",
+    );
     warnAboutSnapshot(runId, snapshot, settings, deps.logger);
     const entries: RawTableEntry[] = [];
     try {

@@ -175,9 +175,7 @@ describe("runIngest on the local services", () => {
     const loser = await runIngest(h.settings, { ...deps, state });
 
     expect(loser.manifestKey).toBe(`runs/${loser.runId}.json`);
-    expect(await h.keys("runs/")).toEqual(
-      expect.arrayContaining([loser.manifestKey, winner?.manifestKey]),
-    );
+    expect(await h.keys("runs/")).toEqual(expect.arrayContaining([loser.manifestKey, winner?.manifestKey]));
     const winnerManifest = await h.manifest(winner?.manifestKey ?? "");
     expect(await h.state.getWatermarks(["watermark#address"])).toEqual({
       "watermark#address": winnerManifest.snapshot.upperBound,

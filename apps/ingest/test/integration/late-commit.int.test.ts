@@ -188,9 +188,7 @@ describe("the late-commit guard's privilege", () => {
     // The other user's open transaction is invisible: exactly the risk the setting accepts.
     expect(manifest.snapshot.sees).toBe("own-user");
     expect(manifest.snapshot.heldBackBy).toBeUndefined();
-    expect(h.warnings.map((w) => w.message)).toEqual([
-      expect.stringContaining("GRANT pg_read_all_stats"),
-    ]);
+    expect(h.warnings.map((w) => w.message)).toEqual([expect.stringContaining("GRANT pg_read_all_stats")]);
     expect(h.alerter.sent).toEqual([]);
   });
 });

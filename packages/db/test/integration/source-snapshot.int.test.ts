@@ -149,7 +149,11 @@ describe("openSourceSnapshot", () => {
     await writer.query("rollback");
 
     expect(snapshot.upperBound).toBe(rows[0]?.before);
-    expect(snapshot.heldBackBy).toEqual({ pid: writerPid, since: rows[0]?.start, ageSeconds: expect.any(Number) });
+    expect(snapshot.heldBackBy).toEqual({
+      pid: writerPid,
+      since: rows[0]?.start,
+      ageSeconds: expect.any(Number),
+    });
     expect(snapshot.sees).toBe("all-sessions");
   });
 
