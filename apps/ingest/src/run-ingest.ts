@@ -100,9 +100,9 @@ export async function runIngest(settings: IngestSettings, deps: IngestDeps): Pro
       settings.safetyLagSeconds,
       settings.lateCommitGuard ?? "required",
     );
-    warnAboutSnapshot(runId, snapshot, settings, deps.logger);
     const entries: RawTableEntry[] = [];
     try {
+      warnAboutSnapshot(runId, snapshot, settings, deps.logger);
       for (const table of tables) {
         currentTable = table;
         const from = watermarks[WATERMARK(table)] ?? null;
