@@ -18,6 +18,7 @@ describe("IngestConfigSchema", () => {
       AWS_REGION: "eu-west-2",
       SAFETY_LAG_SECONDS: 60,
       PART_MAX_BYTES: 64 * 1024 * 1024,
+      LATE_COMMIT_GUARD: "required",
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -40,6 +41,15 @@ describe("IngestConfigSchema", () => {
         "FAILURE_TABLE",
         "SAFETY_LAG_SECONDS",
       ]),
+    );
+  });
+
+  it("accepts only the late-commit guard's two modes", () => {
+    expect(parseConfig(IngestConfigSchema, { ...valid, LATE_COMMIT_GUARD: "best-effort" })).toMatchObject({
+      LATE_COMMIT_GUARD: "best-effort",
+    });
+    expect(() => parseConfig(IngestConfigSchema, { ...valid, LATE_COMMIT_GUARD: "off" })).toThrow(
+      /LATE_COMMIT_GUARD/,
     );
   });
 

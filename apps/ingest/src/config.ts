@@ -1,5 +1,5 @@
 import { arn, bucketName, CommonEnvSchema, envInt, tableName, url } from "@etl/schemas/env";
-import type { z } from "zod";
+import { z } from "zod";
 
 /** The ingest function's environment. */
 export const IngestConfigSchema = CommonEnvSchema.extend({
@@ -13,6 +13,12 @@ export const IngestConfigSchema = CommonEnvSchema.extend({
   /** A part file is closed once it holds this many uncompressed bytes. */
   PART_MAX_BYTES: envInt(1024, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   CURSOR_BATCH_ROWS: envInt(100, 100_000).default(10_000),
+  /**
+   * `required`: refuse to run unless the database user may see every session's open transaction
+   * (superuser or pg_read_all_stats). `best-effort` accepts missing rows other users' long
+   * transactions commit late.
+   */
+  LATE_COMMIT_GUARD: z.enum(["required", "best-effort"]).default("required"),
 }).refine((c) => c.DB_SECRET_ARN !== undefined || c.DATABASE_URL !== undefined, {
   message: "set DB_SECRET_ARN (AWS) or DATABASE_URL (local)",
   path: ["DB_SECRET_ARN"],

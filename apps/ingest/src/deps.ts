@@ -13,6 +13,7 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
   const config: IngestConfig = parseConfig(IngestConfigSchema, env);
   const region = config.AWS_REGION;
   const { audit, alerter, state } = createOpsAdapters(config);
+  const logger = createLogger("ingest");
   const resolveConnection = createConnectionResolver(
     config.DB_SECRET_ARN ? new SecretsManagerClient({ region }) : undefined,
   );
@@ -24,7 +25,8 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
     audit,
     alerter,
     clock: () => new Date(),
-    async openSnapshot(safetyLagSeconds) {
+    logger,
+    async openSnapshot(safetyLagSeconds, lateCommitGuard) {
       const client = new pg.Client({
         ...(await resolveConnection({ secretArn: config.DB_SECRET_ARN, url: config.DATABASE_URL })),
         application_name: "etl-ingest",
@@ -33,7 +35,7 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
       // A dead connection must fail the run, not crash the process.
       client.on("error", () => undefined);
       try {
-        const snapshot = await openSourceSnapshot(client, safetyLagSeconds);
+        const snapshot = await openSourceSnapshot(client, safetyLagSeconds, { lateCommitGuard });
         return { ...snapshot, release: () => client.end() };
       } catch (error) {
         await client.end().catch(() => undefined);
@@ -45,12 +47,13 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
     bucket: config.INGEST_BUCKET,
     safetyLagSeconds: config.SAFETY_LAG_SECONDS,
     partMaxBytes: config.PART_MAX_BYTES,
+    lateCommitGuard: config.LATE_COMMIT_GUARD,
   };
   return {
     config,
     settings,
     ingest,
-    logger: createLogger("ingest"),
+    logger,
     metrics: createMetrics("etl", "ingest"),
   };
 }

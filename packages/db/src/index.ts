@@ -67,7 +67,13 @@ export {
   type RuleMatch,
   type StoredRule,
 } from "./rules/rules-repository";
-export { openSourceSnapshot, type SourceSnapshot } from "./source/snapshot";
+export {
+  type HeldBackBy,
+  type LateCommitGuard,
+  openSourceSnapshot,
+  type SourceSnapshot,
+  type SourceSnapshotOptions,
+} from "./source/snapshot";
 export { qualified, quoteIdent } from "./sql";
 export { CopyTextWriter, unscaledToDecimalText } from "./warehouse/copy-text";
 export {

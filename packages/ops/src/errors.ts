@@ -9,8 +9,8 @@ export interface WatermarkConflict {
 
 /**
  * Another run advanced a watermark since this run read it (overlapping runs). Not retryable:
- * this run's files overlap what the other run extracted; its manifest must not be used, and the
- * next scheduled run starts from the new watermark.
+ * the next scheduled run starts from the new watermark. The ingest treats it as the end of a
+ * valid run when its manifest is already written (see apps/ingest/README.md).
  */
 export class WatermarkConflictError extends EtlError {
   readonly conflicts: WatermarkConflict[];

@@ -18,6 +18,8 @@ export interface AuditItem {
   durationMs?: number;
   statementId?: string;
   error?: string;
+  /** Something a reader of a FINISHED item should know (an overlapping run, ...). */
+  note?: string;
 }
 
 /** What failed, with what a person needs to act on it; SQL is stored with secrets redacted. */

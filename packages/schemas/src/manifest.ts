@@ -46,6 +46,15 @@ export const RawRunManifestSchema = z.strictObject({
     databaseTime: sourceTimestamp,
     upperBound: sourceTimestamp,
     safetyLagSeconds: z.number(),
+    /**
+     * Set when a transaction still open at snapshot time held the upper bound below the clock:
+     * its session's backend pid (or a prepared transaction's gid) and when it began.
+     */
+    heldBackBy: z
+      .strictObject({ pid: z.number().int().optional(), gid: z.string().optional(), since: sourceTimestamp })
+      .optional(),
+    /** Whose open transactions the bound could see: `own-user` when run without pg_read_all_stats. */
+    sees: z.enum(["all-sessions", "own-user"]).optional(),
   }),
   tables: z.array(RawTableEntrySchema).min(1),
 });

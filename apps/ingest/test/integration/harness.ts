@@ -39,19 +39,30 @@ export async function createHarness() {
     failureTable: tables.failure,
   });
 
+  const warnings: { message: string; details: Record<string, unknown> }[] = [];
+  /** Opens snapshots as the user of `connectionString`. */
+  const snapshotOpener =
+    (connectionString: string): IngestDeps["openSnapshot"] =>
+    async (lag, lateCommitGuard) => {
+      const client = new pg.Client({ connectionString, application_name: APP });
+      await client.connect();
+      client.on("error", () => undefined);
+      try {
+        const snapshot = await openSourceSnapshot(client, lag, { lateCommitGuard });
+        return { ...snapshot, release: () => client.end() };
+      } catch (error) {
+        await client.end();
+        throw error;
+      }
+    };
   const deps = (overrides: Partial<IngestDeps> = {}): IngestDeps => ({
     store,
     state,
     audit,
     alerter,
     clock: () => new Date(),
-    async openSnapshot(lag) {
-      const client = new pg.Client({ connectionString: url, application_name: APP });
-      await client.connect();
-      client.on("error", () => undefined);
-      const snapshot = await openSourceSnapshot(client, lag);
-      return { ...snapshot, release: () => client.end() };
-    },
+    logger: { warn: (message, details) => warnings.push({ message, details }) },
+    openSnapshot: snapshotOpener(url),
     ...overrides,
   });
   const settings: IngestSettings = { bucket, safetyLagSeconds: 0, partMaxBytes: 64 * 1024 * 1024 };
@@ -66,6 +77,8 @@ export async function createHarness() {
     dynamo,
     tables,
     deps,
+    snapshotOpener,
+    warnings,
     settings,
     async keys(prefix = ""): Promise<string[]> {
       const keys: string[] = [];

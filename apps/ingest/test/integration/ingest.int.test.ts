@@ -153,28 +153,65 @@ describe("runIngest on the local services", () => {
     expect(h.alerter.sent[0]?.subject).toContain("ingest");
   });
 
-  it("refuses to advance watermarks for a run that overlapped another", async () => {
+  it("finishes a run that lost the watermark race to an overlapping run, without an alert", async () => {
     await addAddress(h.admin, 1, "Leeds");
     const deps = h.deps();
-    let overlapped = false;
+    let winner: Awaited<ReturnType<typeof runIngest>> | undefined;
     const state = {
       ...deps.state,
       advanceWatermarks: async (
         updates: Parameters<typeof deps.state.advanceWatermarks>[0],
         runId: string,
       ) => {
-        if (!overlapped) {
-          overlapped = true;
-          // Another run finishes between this run's read and its advance.
-          await runIngest(h.settings, h.deps());
+        if (!winner) {
+          // Another run reads, writes its manifest and advances between this run's manifest and advance.
+          await addAddress(h.admin, 2, "Manchester");
+          winner = await runIngest(h.settings, h.deps());
         }
         return deps.state.advanceWatermarks(updates, runId);
       },
     };
 
-    const run = runIngest(h.settings, { ...deps, state });
+    const loser = await runIngest(h.settings, { ...deps, state });
 
-    await expect(run).rejects.toThrow(/watermark/i);
+    expect(loser.manifestKey).toBe(`runs/${loser.runId}.json`);
+    expect(await h.keys("runs/")).toEqual(expect.arrayContaining([loser.manifestKey, winner?.manifestKey]));
+    const winnerManifest = await h.manifest(winner?.manifestKey ?? "");
+    expect(await h.state.getWatermarks(["watermark#address"])).toEqual({
+      "watermark#address": winnerManifest.snapshot.upperBound,
+    });
+    expect(h.alerter.sent).toEqual([]);
+    const { Items: failures } = await h.dynamo.send(new ScanCommand({ TableName: h.tables.failure }));
+    expect(failures).toEqual([]);
+    const audited = await auditItems();
+    expect(audited.filter((i) => i.status !== "FINISHED")).toEqual([]);
+    expect(audited.find((i) => i.key === loser.manifestKey)).toMatchObject({
+      status: "FINISHED",
+      runId: loser.runId,
+      note: expect.stringContaining("another run advanced the watermarks first"),
+    });
+    expect(h.warnings).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ manifestKey: loser.manifestKey }) }),
+    ]);
+  });
+
+  it("reads on from the winner's bound after two runs raced", async () => {
+    await addAddress(h.admin, 1, "Leeds");
+    const [a, b] = await Promise.all([runIngest(h.settings, h.deps()), runIngest(h.settings, h.deps())]);
+    await sleep(5);
+    await addAddress(h.admin, 2, "Manchester");
+
+    const next = await runIngest(h.settings, h.deps());
+
+    // Both read from no watermark and wrote a manifest: exactly one of them lost the advance.
+    expect([a.manifestKey, b.manifestKey]).toEqual([expect.any(String), expect.any(String)]);
+    expect(h.warnings).toHaveLength(1);
+    expect(h.alerter.sent).toEqual([]);
+    expect((await auditItems()).filter((i) => i.status !== "FINISHED")).toEqual([]);
+    const manifest = await h.manifest(next.manifestKey ?? "");
+    expect(await h.rows(manifest.tables[0]?.files[0]?.key ?? "")).toEqual([
+      expect.objectContaining({ address_id: 2 }),
+    ]);
   });
 });
 

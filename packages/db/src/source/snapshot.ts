@@ -8,11 +8,45 @@ import { quoteIdent } from "../sql";
 /** `YYYY-MM-DD HH24:MI:SS.US`: timestamps travel as text with all six fraction digits. */
 const TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
 
+/**
+ * What the snapshot may hold back for: `required` refuses to run when the database user cannot
+ * see other users' open transactions; `best-effort` runs anyway, held back only by the
+ * transactions it can see (its own user's and prepared ones).
+ */
+export type LateCommitGuard = "required" | "best-effort";
+
+export interface SourceSnapshotOptions {
+  /** `required` by default. */
+  lateCommitGuard?: LateCommitGuard;
+}
+
+/** The oldest transaction open when the snapshot was taken, when it set the upper bound. */
+export interface HeldBackBy {
+  /** The backend of a session's open transaction. */
+  pid?: number;
+  /** A prepared (two-phase) transaction's id. */
+  gid?: string;
+  /** When the transaction began (a prepared one: when it was prepared), as database time. */
+  since: string;
+  /** Seconds from `since` to the snapshot's database time. */
+  ageSeconds: number;
+}
+
 export interface SourceSnapshot {
   /** The database clock when the snapshot began. */
   databaseTime: string;
-  /** Rows with `last_updated <= upperBound` are read: the database clock minus the safety lag. */
+  /**
+   * Rows with `last_updated <= upperBound` are read: the database clock minus the safety lag, or
+   * just below the start of the oldest transaction still open, whichever is earlier.
+   */
   upperBound: string;
+  /** Set when an open transaction, not the clock, set the upper bound. */
+  heldBackBy?: HeldBackBy;
+  /**
+   * `all-sessions` when the user sees every session's transaction start; `own-user` when it sees
+   * only its own user's (the `best-effort` guard without the privilege).
+   */
+  sees: "all-sessions" | "own-user";
   /**
    * Streams the table's rows with `from < last_updated <= upperBound`, ordered by
    * `(last_updated, primary key)`, as JSON Lines (one object per line, `\n` after each) into
@@ -23,29 +57,113 @@ export interface SourceSnapshot {
   close(): Promise<void>;
 }
 
+interface BoundRow {
+  now: string;
+  upper: string;
+  held: boolean;
+  user: string;
+  privileged: boolean;
+  tracked: boolean;
+  pid: number | null;
+  gid: string | null;
+  since: string | null;
+  age_seconds: number | null;
+}
+
+/**
+ * The clock and the oldest open transaction of this database, read in one statement before the
+ * snapshot exists. `statement_timestamp()` precedes the read of the sessions: a transaction that
+ * began after the read stamps later than the clock, one open at the read is listed, and one that
+ * ended before it is visible to the snapshot taken after it.
+ */
+const BOUND_SQL = `
+  with oldest as (
+    select pid, null::text as gid, xact_start as since from pg_stat_activity
+     where pid <> pg_backend_pid()
+       and datid = (select oid from pg_database where datname = current_database())
+       and backend_type = 'client backend'
+       and xact_start is not null
+    union all
+    select null, gid, prepared from pg_prepared_xacts where database = current_database()
+    order by since
+    limit 1
+  )
+  select to_char(c.now, '${TS_FORMAT}') as now,
+         to_char(least(c.upper, o.since::timestamp - interval '1 microsecond'), '${TS_FORMAT}') as upper,
+         coalesce(o.since::timestamp - interval '1 microsecond' < c.upper, false) as held,
+         current_user as "user",
+         pg_has_role('pg_read_all_stats', 'USAGE') as privileged,
+         current_setting('track_activities')::boolean as tracked,
+         o.pid, o.gid,
+         to_char(o.since::timestamp, '${TS_FORMAT}') as since,
+         extract(epoch from statement_timestamp() - o.since)::float8 as age_seconds
+    from (select statement_timestamp()::timestamp as now,
+                 statement_timestamp()::timestamp - make_interval(secs => $1) as upper) c
+    left join oldest o on true`;
+
+/** Why the guard cannot see every transaction, and what to do about it; undefined when it can. */
+function blindSpot(row: BoundRow): string | undefined {
+  const user = quoteIdent(row.user);
+  if (!row.privileged) {
+    return (
+      `source database user ${user} cannot see when other users' transactions began ` +
+      `(pg_stat_activity shows them only to superusers and roles with the privileges of pg_read_all_stats), ` +
+      `so a row such a transaction commits late could be missed: run GRANT pg_read_all_stats TO ${user} ` +
+      `(on Amazon RDS or Aurora as the master user; GRANT pg_monitor TO ${user} includes it), ` +
+      "or set LATE_COMMIT_GUARD=best-effort to accept that risk"
+    );
+  }
+  if (!row.tracked) {
+    return (
+      "track_activities is off on the source database, so pg_stat_activity does not show when " +
+      "transactions began and a row committed late could be missed: turn it on (the default), " +
+      "or set LATE_COMMIT_GUARD=best-effort to accept that risk"
+    );
+  }
+  return undefined;
+}
+
 /**
  * Opens one `REPEATABLE READ READ ONLY` transaction on `client`: every table of a run is read
  * from the same snapshot, so a sales order and the payment that references it are consistent.
  *
  * Late commits: a row is read only when its `last_updated` is at most the database clock minus
- * `safetyLagSeconds`. A writer whose transaction stamps `last_updated` at T and commits before
- * T + lag is therefore seen by the first run that reads past T, and the watermark never moves past
- * a row that could still appear. The clock is the database's, never the caller's.
+ * `safetyLagSeconds`, and below the start of every transaction of this database still open when
+ * the snapshot is taken (sessions of `pg_stat_activity`, prepared transactions). A writer stamps
+ * `last_updated` no earlier than its transaction's start (`now()`, `clock_timestamp()`), so
+ * whatever a transaction open now commits later lies above this run's upper bound and is read by
+ * a later run. A transaction that has not written yet has no transaction id, so its start time,
+ * not xid-based tracking, is what protects it. The clock is the database's, never the caller's.
+ *
+ * With the `required` guard (the default), a user that cannot see other users' transaction
+ * starts is refused with a `DataError` naming the grant it needs.
  */
 export async function openSourceSnapshot(
   client: pg.ClientBase,
   safetyLagSeconds: number,
+  options: SourceSnapshotOptions = {},
 ): Promise<SourceSnapshot> {
+  const guard = options.lateCommitGuard ?? "required";
+  // Read before BEGIN: inside the transaction the first statement fixes the snapshot before it
+  // reads pg_stat_activity, and a transaction ending in between would be neither seen nor visible.
+  const bound = await client.query<BoundRow>(BOUND_SQL, [safetyLagSeconds]);
+  const row = bound.rows[0];
+  if (!row) throw new TransientError("the source database did not return its clock");
+  const blind = blindSpot(row);
+  if (blind && guard === "required") throw new DataError(blind, { code: "LATE_COMMIT_GUARD" });
+  const heldBackBy: HeldBackBy | undefined =
+    row.held && row.since !== null && row.age_seconds !== null
+      ? {
+          ...(row.pid === null ? {} : { pid: row.pid }),
+          ...(row.gid === null ? {} : { gid: row.gid }),
+          since: row.since,
+          ageSeconds: row.age_seconds,
+        }
+      : undefined;
+
   await client.query("begin isolation level repeatable read read only");
   let open = true;
   try {
-    const clock = await client.query<{ now: string; upper: string }>(
-      `select to_char(localtimestamp, '${TS_FORMAT}') as now,
-              to_char(localtimestamp - make_interval(secs => $1), '${TS_FORMAT}') as upper`,
-      [safetyLagSeconds],
-    );
-    const row = clock.rows[0];
-    if (!row) throw new TransientError("the source database did not return its clock");
     const columnsCache = new Map<SourceTable, string>();
 
     const selectList = async (table: SourceTable): Promise<string> => {
@@ -77,6 +195,8 @@ export async function openSourceSnapshot(
     return {
       databaseTime: row.now,
       upperBound: row.upper,
+      ...(heldBackBy ? { heldBackBy } : {}),
+      sees: blind ? "own-user" : "all-sessions",
       async streamTable(table, from, sink) {
         const pk = SOURCE_TABLES[table];
         const columns = await selectList(table);

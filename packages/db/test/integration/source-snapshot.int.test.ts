@@ -133,4 +133,62 @@ describe("openSourceSnapshot", () => {
 
     expect(after.lines()).toEqual(before.lines());
   });
+
+  it("holds the upper bound just below the start of a transaction open in another session", async () => {
+    const writer = await connect();
+    const writerPid = (await writer.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid;
+    // Not written yet, so no transaction id: it may still stamp now() = its start and commit later.
+    await writer.query("begin");
+    const { rows } = await writer.query<{ start: string; before: string }>(
+      `select to_char(now()::timestamp, 'YYYY-MM-DD HH24:MI:SS.US') as start,
+              to_char(now()::timestamp - interval '1 microsecond', 'YYYY-MM-DD HH24:MI:SS.US') as before`,
+    );
+
+    const snapshot = await openSourceSnapshot(await connect(), 0);
+    await snapshot.close();
+    await writer.query("rollback");
+
+    expect(snapshot.upperBound).toBe(rows[0]?.before);
+    expect(snapshot.heldBackBy).toEqual({
+      pid: writerPid,
+      since: rows[0]?.start,
+      ageSeconds: expect.any(Number),
+    });
+    expect(snapshot.sees).toBe("all-sessions");
+  });
+
+  it("is held back neither by idle sessions nor by transactions of other databases", async () => {
+    const idle = await connect();
+    await idle.query("select 1");
+    const elsewhere = new pg.Client({ connectionString: await freshDatabase("elsewhere") });
+    await elsewhere.connect();
+    clients.push(elsewhere);
+    await elsewhere.query("begin");
+    await elsewhere.query("select 1");
+
+    const snapshot = await openSourceSnapshot(await connect(), 0);
+    await snapshot.close();
+    await elsewhere.query("rollback");
+
+    expect(snapshot.upperBound).toBe(snapshot.databaseTime);
+    expect(snapshot.heldBackBy).toBeUndefined();
+  });
+
+  it("keeps the clock's bound when every open transaction began after it", async () => {
+    const young = await connect();
+    await young.query("begin");
+    await young.query("select 1");
+
+    const client = await connect();
+    const snapshot = await openSourceSnapshot(client, 90);
+    const { rows } = await client.query<{ lag: number }>(
+      "select extract(epoch from ($1::timestamp - $2::timestamp))::int as lag",
+      [snapshot.databaseTime, snapshot.upperBound],
+    );
+    await snapshot.close();
+    await young.query("rollback");
+
+    expect(rows[0]?.lag).toBe(90);
+    expect(snapshot.heldBackBy).toBeUndefined();
+  });
 });
