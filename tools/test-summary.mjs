@@ -1,34 +1,57 @@
 #!/usr/bin/env node
 // Sums the vitest JSON reports of every package (fresh or restored from turbo's cache) into one
 // closing summary, and fails when no test ran at all: a green run that tested nothing is a failure.
+// A package with a test script and no report failed before vitest could write one: it is named.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const root = process.cwd();
-const units = ["apps", "packages", "tools"]
-  .flatMap((group) =>
-    existsSync(join(root, group)) ? readdirSync(join(root, group)).map((n) => join(group, n)) : [],
-  )
-  .concat(["infra"]);
-let files = 0;
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const rows = [];
-for (const unit of units) {
-  const report = join(root, unit, ".vitest", "results.json");
-  if (!existsSync(report)) continue;
-  const r = JSON.parse(readFileSync(report, "utf8"));
-  files += r.numTotalTestSuites ? r.testResults.length : 0;
-  passed += r.numPassedTests;
-  failed += r.numFailedTests;
-  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-  rows.push(
-    `  ${unit.padEnd(20)} ${String(r.numPassedTests).padStart(5)} passed  ${r.numFailedTests} failed`,
-  );
+/** Every workspace unit with a `test` script: `{ dir, name }`. */
+export function testedUnits(root) {
+  return ["apps", "packages", "tools"]
+    .flatMap((group) =>
+      existsSync(join(root, group)) ? readdirSync(join(root, group)).map((n) => join(group, n)) : [],
+    )
+    .concat(["infra"])
+    .filter((dir) => existsSync(join(root, dir, "package.json")))
+    .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")) }))
+    .filter(({ pkg }) => pkg.scripts?.test)
+    .map(({ dir, pkg }) => ({ dir, name: pkg.name }));
 }
-console.log("\nTests by package:");
-for (const row of rows) console.log(row);
-console.log(` Test Files  ${files} (${rows.length} packages)`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-if (passed === 0 || failed > 0) process.exit(1);
+
+/** Prints the summary; returns the exit code (1 when anything failed or nothing ran). */
+export function summarise(root, { turboExit = 0 } = {}) {
+  let files = 0;
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const rows = [];
+  const broken = [];
+  for (const unit of testedUnits(root)) {
+    const report = join(root, unit.dir, ".vitest", "results.json");
+    if (!existsSync(report)) {
+      broken.push(unit);
+      rows.push(`  ${unit.dir.padEnd(20)}     - no test report: the package failed before its tests ran`);
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, "utf8"));
+    files += r.numTotalTestSuites ? r.testResults.length : 0;
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    if (r.numFailedTests > 0 || r.success === false) broken.push(unit);
+    rows.push(
+      `  ${unit.dir.padEnd(20)} ${String(r.numPassedTests).padStart(5)} passed  ${r.numFailedTests} failed`,
+    );
+  }
+  console.log("\nTests by package:");
+  for (const row of rows) console.log(row);
+  if (broken.length > 0) console.log(`Failed packages: ${broken.map((u) => u.name).join(", ")}`);
+  console.log(` Test Files  ${files} (${rows.length} packages)`);
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  return passed === 0 || failed > 0 || broken.length > 0 || turboExit !== 0 ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exit(summarise(process.cwd()));
+}

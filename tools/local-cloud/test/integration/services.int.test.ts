@@ -4,6 +4,7 @@ import {
   ConditionalCheckFailedException,
   CreateTableCommand,
   PutItemCommand,
+  waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
 import {
   CompleteMultipartUploadCommand,
@@ -95,6 +96,9 @@ describe("local DynamoDB-compatible server", () => {
         KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
       }),
     );
+    // The local server, like DynamoDB, creates a table asynchronously: a write before it is
+    // ACTIVE fails with ResourceNotFoundException.
+    await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName });
     const put = () =>
       dynamo.send(
         new PutItemCommand({
