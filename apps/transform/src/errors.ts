@@ -55,9 +55,9 @@ export class PreviousRunPendingError extends EtlError {
 }
 
 /**
- * An output key already holds different bytes than this attempt produced. Outputs are
- * deterministic and never overwritten, so this means the input or the code changed since an
- * earlier attempt wrote the key; a person must look before anything is replaced.
+ * An output key of this attempt already holds different bytes. Every attempt writes keys of its
+ * own (its attempt token is in them), so only another attempt that drew the same token can have
+ * written it: nothing is overwritten, and a retry draws a new token.
  */
 export class OutputConflictError extends EtlError {
   readonly bucket: string;
@@ -65,8 +65,8 @@ export class OutputConflictError extends EtlError {
 
   constructor(bucket: string, key: string) {
     super(
-      `${objectUrl(bucket, key)} exists with different content than this attempt produced; objects are never overwritten`,
-      { retryable: false, code: "OUTPUT_CONFLICT" },
+      `${objectUrl(bucket, key)} exists with different content than this attempt produced (another attempt drew the same attempt token); objects are never overwritten, the run is retried with a new token`,
+      { retryable: true, code: "OUTPUT_CONFLICT" },
     );
     this.bucket = bucket;
     this.key = key;

@@ -16,7 +16,7 @@ describe("putImmutable", () => {
     expect(store.text("b", "k")).toBe("hello");
   });
 
-  it("reuses an object an earlier attempt wrote with the same bytes", async () => {
+  it("keeps an object that already holds the same bytes (a put retried after a lost response)", async () => {
     const store = createMemoryObjectStore();
     await store.put("b", "k", "hello");
 
@@ -25,14 +25,14 @@ describe("putImmutable", () => {
     expect(written.created).toBe(false);
   });
 
-  it("refuses to overwrite different bytes", async () => {
+  it("refuses to overwrite different bytes, retryable (a retry draws a new attempt token)", async () => {
     const store = createMemoryObjectStore();
     await store.put("b", "k", "hello");
 
     const attempt = putImmutable(store, "b", "k", bytes("world"));
 
     await expect(attempt).rejects.toBeInstanceOf(OutputConflictError);
-    await expect(attempt).rejects.toMatchObject({ retryable: false, key: "k" });
+    await expect(attempt).rejects.toMatchObject({ retryable: true, code: "OUTPUT_CONFLICT", key: "k" });
     expect(store.text("b", "k")).toBe("hello");
   });
 

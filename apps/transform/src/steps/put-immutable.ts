@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { ObjectExistsError, type ObjectStore, type PutOptions } from "@etl/s3-io";
 import { OutputConflictError } from "../errors";
 
-/** An object this run wrote, or found already written with the same bytes. */
+/** An object this attempt wrote, or found already written with the same bytes. */
 export interface WrittenObject {
   key: string;
   bytes: number;
   sha256: string;
-  /** False when an earlier attempt had already written the same bytes. */
+  /** False when the key already held the same bytes (e.g. this put, retried after a lost response). */
   created: boolean;
 }
 
@@ -16,9 +16,10 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * Writes an object that must never be overwritten (`If-None-Match: *`). When the key exists, a
- * crashed earlier attempt wrote it: equal bytes are reused, different bytes are an
- * `OutputConflictError`. Outputs are deterministic, so a replay of the same input reuses them all.
+ * Writes an object that must never be overwritten (`If-None-Match: *`). Keys are unique to the
+ * attempt, so an existing key is this attempt's own put that landed although its response was
+ * lost (equal bytes: kept, `created: false`), or, with different bytes, another attempt that drew
+ * the same token: an `OutputConflictError` (retryable), and the object stays as it is.
  */
 export async function putImmutable(
   store: ObjectStore,
