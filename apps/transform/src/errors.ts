@@ -55,18 +55,18 @@ export class PreviousRunPendingError extends EtlError {
 }
 
 /**
- * An output key of this attempt already holds different bytes. Every attempt writes keys of its
- * own (its attempt token is in them), so only another attempt that drew the same token can have
- * written it: nothing is overwritten, and a retry draws a new token.
+ * An output key of this attempt exists already. Every attempt writes keys of its own (its attempt
+ * token is in them), so another attempt that drew the same token wrote it (or this very put
+ * landed although its response was lost): nothing is overwritten, and a retry draws a new token.
  */
 export class OutputConflictError extends EtlError {
   readonly bucket: string;
   readonly key: string;
 
-  constructor(bucket: string, key: string) {
+  constructor(bucket: string, key: string, options: { cause?: unknown } = {}) {
     super(
-      `${objectUrl(bucket, key)} exists with different content than this attempt produced (another attempt drew the same attempt token); objects are never overwritten, the run is retried with a new token`,
-      { retryable: true, code: "OUTPUT_CONFLICT" },
+      `${objectUrl(bucket, key)} exists already (another attempt of the run drew the same attempt token); objects are never overwritten, the run is retried with a new token`,
+      { retryable: true, code: "OUTPUT_CONFLICT", cause: options.cause },
     );
     this.bucket = bucket;
     this.key = key;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
-import { readParquet } from "@etl/s3-io/parquet";
 import { ObjectExistsError, type ObjectStore } from "@etl/s3-io";
+import { readParquet } from "@etl/s3-io/parquet";
 import { createMemoryObjectStore, type MemoryObjectStore } from "@etl/s3-io/testing";
 import {
   type ProcessedRunManifest,
@@ -122,9 +122,11 @@ describe("runTransform after a crashed attempt", () => {
     const outcome = await runTransform({ runId: RUN_1 }, { ...deps, partRows: 3 });
 
     expect(outcome.status).toBe("done");
-    expect(manifestOf(store)?.files.filter((f) => f.table === "fact_sales_order").map((f) => f.rows)).toEqual(
-      [3, 3, 3, 1],
-    );
+    expect(
+      manifestOf(store)
+        ?.files.filter((f) => f.table === "fact_sales_order")
+        .map((f) => f.rows),
+    ).toEqual([3, 3, 3, 1]);
     expect(await salesRows(store)).toEqual(toFactSalesOrder(data.sales_order));
     expectOnlyListed(store);
     expect(keysOf(store).filter((k) => crashed.includes(k))).toEqual([]);
@@ -204,7 +206,10 @@ describe("runTransform after a crashed attempt", () => {
     await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 10 })) });
     const lost = new ObjectExistsError({ operation: "put", bucket: PROCESSED, key: MANIFEST });
 
-    const outcome = await runTransform({ runId: RUN_1 }, { ...deps, store: manifestPutLandsThenFails(store, lost) });
+    const outcome = await runTransform(
+      { runId: RUN_1 },
+      { ...deps, store: manifestPutLandsThenFails(store, lost) },
+    );
 
     expect(outcome.status).toBe("done");
     expectOnlyListed(store);

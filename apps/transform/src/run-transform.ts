@@ -183,7 +183,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
     const written = new Map<StarTable, StarFile[]>();
     const progress: TableProgress[] = [];
     const onPart = (file: StarFile) => {
-      if (file.created) created.push({ bucket: processedBucket, key: file.key });
+      created.push({ bucket: processedBucket, key: file.key });
     };
     const report = (table: StarTable, rows: number, files: StarFile[], since: number) => {
       written.set(table, files);
@@ -242,7 +242,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       new Set(Object.keys(changes) as StateTable[]),
       previous?.state ?? {},
       (file) => {
-        if (file.created) created.push({ bucket: processedBucket, key: file.key });
+        created.push({ bucket: processedBucket, key: file.key });
         stateFiles.push(
           item({
             key: file.key,
@@ -256,9 +256,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       },
     );
 
-    const files: ProcessedFile[] = STAR_TABLE_NAMES.flatMap((table) =>
-      (written.get(table) ?? []).map(({ created: _created, ...file }) => file),
-    );
+    const files: ProcessedFile[] = STAR_TABLE_NAMES.flatMap((table) => written.get(table) ?? []);
     const manifest: ProcessedRunManifest = ProcessedRunManifestSchema.parse({
       schemaVersion: 1,
       kind: "processed",
@@ -275,7 +273,10 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
     const body = JSON.stringify(manifest, null, 2);
     committing = true;
     try {
-      await store.put(processedBucket, manifestKey, body, { contentType: "application/json", ifNoneMatch: true });
+      await store.put(processedBucket, manifestKey, body, {
+        contentType: "application/json",
+        ifNoneMatch: true,
+      });
     } catch (error) {
       if (!(error instanceof ObjectExistsError)) throw error;
       const existing = Buffer.from(await store.get(processedBucket, manifestKey)).toString("utf8");
@@ -350,7 +351,10 @@ async function previousManifest(
 }
 
 /** The run's processed manifest, read from the bucket, or undefined when there is none. */
-async function committedManifest(deps: TransformDeps, runId: RunId): Promise<ProcessedRunManifest | undefined> {
+async function committedManifest(
+  deps: TransformDeps,
+  runId: RunId,
+): Promise<ProcessedRunManifest | undefined> {
   return readProcessedManifest(deps.store, deps.processedBucket, runId);
 }
 
@@ -367,7 +371,8 @@ async function removeOwnOutputs(
   created: readonly { bucket: string; key: string }[],
   committing: boolean,
 ): Promise<void> {
-  const warn = (message: string, fields: Record<string, unknown>) => deps.logger?.warn(message, { runId, ...fields });
+  const warn = (message: string, fields: Record<string, unknown>) =>
+    deps.logger?.warn(message, { runId, ...fields });
   if (committing) {
     try {
       const committed = await committedManifest(deps, runId);

@@ -57,7 +57,9 @@ export const ATTEMPT_TOKEN_PATTERN = /^[0-9a-z]{8,16}$/;
 
 function attemptToken(attempt: string): string {
   if (!ATTEMPT_TOKEN_PATTERN.test(attempt)) {
-    throw new RangeError(`attempt token must be 8 to 16 lowercase letters or digits: ${JSON.stringify(attempt)}`);
+    throw new RangeError(
+      `attempt token must be 8 to 16 lowercase letters or digits: ${JSON.stringify(attempt)}`,
+    );
   }
   return attempt;
 }

@@ -4,11 +4,12 @@ import { messageOf, type ProcessedRunManifest, STAR_TABLE_NAMES } from "@etl/sch
 import { STATE_TABLES } from "./reference-state";
 
 /**
- * A new attempt token: 12 random lowercase hex digits (48 bits), so two attempts of one run
- * practically never draw the same one; if they do, `If-None-Match` still refuses the second put.
+ * A new attempt token: 8 random lowercase hex digits. Two attempts of one run rarely draw the
+ * same one, and when they do, nothing is lost: `If-None-Match` refuses the second put of a key,
+ * that attempt fails retryable and its retry draws another token.
  */
 export function newAttemptToken(): string {
-  return randomBytes(6).toString("hex");
+  return randomBytes(4).toString("hex");
 }
 
 /** Every key a processed manifest lists: its star files and its state objects. */
@@ -45,7 +46,11 @@ export async function removeUnlistedOutputs(
         if (!keep.has(object.key)) unlisted.push(object.key);
       }
     } catch (error) {
-      warn("could not list the run's outputs to remove unlisted ones", { bucket, prefix, error: messageOf(error) });
+      warn("could not list the run's outputs to remove unlisted ones", {
+        bucket,
+        prefix,
+        error: messageOf(error),
+      });
       continue;
     }
     for (const key of unlisted) {

@@ -62,7 +62,15 @@ describe("writeReferenceState / readReferenceState", () => {
       address: { key: "state/address/older.jsonl.gz", rows: 30, bytes: 10, sha256: "a".repeat(64) },
     };
 
-    const pointers = await writeReferenceState(store, "p", RUN, "0a1b2c3d", state, new Set(["department"]), previous);
+    const pointers = await writeReferenceState(
+      store,
+      "p",
+      RUN,
+      "0a1b2c3d",
+      state,
+      new Set(["department"]),
+      previous,
+    );
     const back = await readReferenceState(store, "p", {
       department: pointers.department ?? previous.address,
     });

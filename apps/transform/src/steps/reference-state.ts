@@ -129,7 +129,6 @@ export async function readReferenceState(
 /** A state object written (or reused) by this run. */
 export interface StateFile extends ManifestFile {
   table: StateTable;
-  created: boolean;
 }
 
 /** gzip JSON Lines of a table's state, rows sorted by key: the same state gives the same bytes. */
@@ -178,7 +177,6 @@ export async function writeReferenceState(
       rows: rows.size,
       bytes: written.bytes,
       sha256: written.sha256,
-      created: written.created,
     });
   }
   return pointers;

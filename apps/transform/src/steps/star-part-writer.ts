@@ -5,13 +5,7 @@ import { parquetColumns } from "./parquet-columns";
 import { putImmutable } from "./put-immutable";
 
 /** A Parquet part of a star table, as the processed manifest lists it. */
-export interface StarFile extends ProcessedFile {
-  /**
-   * False when the key already held the same bytes (this attempt's own put, retried after its
-   * response was lost): not provably this attempt's, so its cleanup leaves it to the sweep.
-   */
-  created: boolean;
-}
+export type StarFile = ProcessedFile;
 
 export interface StarPartWriterOptions<T extends StarTable> {
   store: ObjectStore;
@@ -78,7 +72,6 @@ export function createStarPartWriter<T extends StarTable>(
       rows,
       bytes: stored.bytes,
       sha256: stored.sha256,
-      created: stored.created,
     };
     files.push(file);
     options.onPart?.(file);

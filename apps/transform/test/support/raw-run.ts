@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { type ObjectStore, rawDataKey, runManifestKey } from "@etl/s3-io";
-import { type RawRunManifest, RawRunManifestSchema, type RawTableEntry, type SourceTable } from "@etl/schemas";
+import {
+  type RawRunManifest,
+  RawRunManifestSchema,
+  type RawTableEntry,
+  type SourceTable,
+} from "@etl/schemas";
 
 /** A table's content in a raw run: rows (written one JSON object a line) or raw text lines. */
 export type RawTableContent = readonly object[] | { lines: readonly string[] };
@@ -86,9 +91,7 @@ export async function correctRawFile(
   const tables = manifest.tables.map((entry) => {
     if (!entry.files.some((f) => f.key === key)) return entry;
     const files = entry.files.map((f) =>
-      f.key === key
-        ? { key: fixedKey, rows: lines.length, bytes: body.byteLength, sha256: sha256(body) }
-        : f,
+      f.key === key ? { key: fixedKey, rows: lines.length, bytes: body.byteLength, sha256: sha256(body) } : f,
     );
     return {
       ...entry,
