@@ -10,7 +10,7 @@ import {
   toFactSalesOrder,
 } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { crashAfterPut, KILLED } from "../test/support/crashing-store";
+import { crashAfterPut, KILLED } from "../test/support/store-wrappers";
 import { asRawTables, makeDataset } from "../test/support/dataset";
 import { correctRawFile, writeRawRun } from "../test/support/raw-run";
 import { runTransform, type TransformDeps } from "./run-transform";

@@ -67,3 +67,34 @@ export function crashAfterPut(store: ObjectStore, matches: (key: string) => bool
     },
   };
 }
+
+/** Hooks around a store's puts: `before` may hold a put back, `after` sees it landed. */
+export interface PutHooks {
+  before?(key: string): Promise<void> | void;
+  after?(key: string): Promise<void> | void;
+}
+
+/**
+ * Wraps a store so a test can order two attempts' puts deterministically (hold one attempt's
+ * manifest put until the other's has landed, or its next part until the other has finished).
+ */
+export function withPutHooks(store: ObjectStore, hooks: PutHooks): ObjectStore {
+  return {
+    ...store,
+    async put(bucket, key, body, options) {
+      await hooks.before?.(key);
+      const info = await store.put(bucket, key, body, options);
+      await hooks.after?.(key);
+      return info;
+    },
+  };
+}
+
+/** A promise with its resolve function, to hold something back until a test lets it go. */
+export function gate(): { opened: Promise<void>; open(): void } {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
