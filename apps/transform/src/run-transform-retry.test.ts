@@ -10,9 +10,9 @@ import {
   toFactSalesOrder,
 } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { crashAfterPut, KILLED } from "../test/support/store-wrappers";
 import { asRawTables, makeDataset } from "../test/support/dataset";
 import { correctRawFile, writeRawRun } from "../test/support/raw-run";
+import { crashAfterPut, KILLED } from "../test/support/store-wrappers";
 import { runTransform, type TransformDeps } from "./run-transform";
 
 const INGEST = "ingest";

@@ -1,10 +1,10 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { createHash } from "node:crypto";
 import type { ObjectStore } from "@etl/s3-io";
 import { readParquet } from "@etl/s3-io/parquet";
 import {
