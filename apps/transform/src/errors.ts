@@ -55,18 +55,18 @@ export class PreviousRunPendingError extends EtlError {
 }
 
 /**
- * An output key already holds different bytes than this attempt produced. Outputs are
- * deterministic and never overwritten, so this means the input or the code changed since an
- * earlier attempt wrote the key; a person must look before anything is replaced.
+ * An output key of this attempt exists already. Every attempt writes keys of its own (its attempt
+ * token is in them), so another attempt that drew the same token wrote it (or this very put
+ * landed although its response was lost): nothing is overwritten, and a retry draws a new token.
  */
 export class OutputConflictError extends EtlError {
   readonly bucket: string;
   readonly key: string;
 
-  constructor(bucket: string, key: string) {
+  constructor(bucket: string, key: string, options: { cause?: unknown } = {}) {
     super(
-      `${objectUrl(bucket, key)} exists with different content than this attempt produced; objects are never overwritten`,
-      { retryable: false, code: "OUTPUT_CONFLICT" },
+      `${objectUrl(bucket, key)} exists already (another attempt of the run drew the same attempt token); objects are never overwritten, the run is retried with a new token`,
+      { retryable: true, code: "OUTPUT_CONFLICT", cause: options.cause },
     );
     this.bucket = bucket;
     this.key = key;

@@ -18,6 +18,7 @@ import {
   toDimDate,
 } from "@etl/schemas";
 import { OutputConflictError, PreviousRunPendingError, RawDataError } from "./errors";
+import { newAttemptToken, removeUnlistedOutputs } from "./steps/attempt-outputs";
 import { buildReferenceDimensions, type ReferenceDimension } from "./steps/build-dimensions";
 import { readSourceTable } from "./steps/read-source-rows";
 import {
@@ -54,6 +55,8 @@ export interface TransformDeps {
   audit: AuditLog;
   alerter: Alerter;
   clock(): Date;
+  /** Draws the attempt's token, part of every key it writes (default: `newAttemptToken`). */
+  attemptToken?(): string;
   logger?: TransformLogger;
   /** Called as each star table is written (the CLI prints progress). */
   onTable?(progress: TableProgress): void;
@@ -97,10 +100,14 @@ function placeOf(error: unknown, current: Place): Place {
  *    date the run's facts hold.
  * 5. The new state objects, then the processed manifest, last, listing files in load order.
  *
- * Objects are never overwritten; a replay after a crash reuses equal outputs. Bad data (a
- * `DataError`) is audited, recorded as a failure and alerted, the objects this attempt created
- * are removed (no manifest lists them), and the outcome `failed` is returned; retryable and
- * unknown errors are audited and thrown, so the queue redelivers.
+ * Every key the attempt writes holds its attempt token, so attempts of one run (a crashed one
+ * and its retry, two deliveries of one message) never write the same object, and objects are
+ * never overwritten. The manifest put (`If-None-Match`) is the commit: one attempt wins, and the
+ * objects no committed manifest lists (the losers', a crashed attempt's) are then removed by
+ * `removeUnlistedOutputs`. A failing attempt removes what it wrote, unless its manifest put had
+ * started (it may have landed). Bad data (a `DataError`) is audited, recorded as a failure and
+ * alerted, and the outcome `failed` is returned; retryable and unknown errors are audited and
+ * thrown, so the queue redelivers.
  *
  * @example
  * const outcome = await runTransform({ runId: "20261123T141500123Z-00000042" }, deps);
@@ -113,6 +120,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
   const { store, processedBucket, ingestBucket } = deps;
   const started = performance.now();
   const attempt = deps.clock().toISOString();
+  const token = deps.attemptToken?.() ?? newAttemptToken();
   const manifestKey = runManifestKey(runId);
   const item = (fields: Omit<AuditItem, "stage" | "runId" | "attempt">): AuditItem => ({
     stage: STAGE,
@@ -120,16 +128,36 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
     attempt,
     ...fields,
   });
+  const sweep = async (manifest: ProcessedRunManifest) => {
+    const removed = await removeUnlistedOutputs(store, processedBucket, manifest, (message, fields) =>
+      deps.logger?.warn(message, { runId, ...fields }),
+    );
+    if (removed.length > 0)
+      deps.logger?.info("removed outputs no manifest lists", { runId, removed: removed.length });
+  };
   const skipped = async (): Promise<TransformOutcome> => {
     await deps.audit.record([item({ key: "-", status: "SKIPPED", bucket: processedBucket })]);
     deps.logger?.info("run already transformed, skipped", { runId, manifestKey });
     return { status: "skipped", runId, manifestKey };
   };
 
-  if ((await store.head(processedBucket, manifestKey)) !== undefined) return skipped();
+  if ((await store.head(processedBucket, manifestKey)) !== undefined) {
+    // The winner may have died before removing the leftovers of other attempts.
+    await committedManifest(deps, runId).then(
+      (committed) => (committed ? sweep(committed) : undefined),
+      (error: unknown) =>
+        deps.logger?.warn("could not read the processed manifest to remove unlisted outputs", {
+          runId,
+          error: messageOf(error),
+        }),
+    );
+    return skipped();
+  }
 
   const created: { bucket: string; key: string }[] = [];
   const current: Place = {};
+  /** Set once the manifest put is sent: from then on it may have landed, listing `created`. */
+  let committing = false;
   try {
     await deps.audit.record([item({ key: "-", status: "STARTED", bucket: ingestBucket })]);
     const raw = await readRawManifest(store, ingestBucket, runId);
@@ -155,7 +183,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
     const written = new Map<StarTable, StarFile[]>();
     const progress: TableProgress[] = [];
     const onPart = (file: StarFile) => {
-      if (file.created) created.push({ bucket: processedBucket, key: file.key });
+      created.push({ bucket: processedBucket, key: file.key });
     };
     const report = (table: StarTable, rows: number, files: StarFile[], since: number) => {
       written.set(table, files);
@@ -173,7 +201,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
     const writeTable = async <T extends StarTable>(table: T, rows: readonly StarRow<T>[]) => {
       const since = performance.now();
       Object.assign(current, { table, key: undefined, bucket: processedBucket });
-      const writer = writerFor(deps, table, runId, onPart);
+      const writer = writerFor(deps, table, runId, token, onPart);
       await writer.add(rows);
       report(table, writer.rows, await writer.close(), since);
     };
@@ -193,6 +221,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
         ingestBucket,
         processedBucket,
         runId,
+        attempt: token,
         partRows: deps.partRows,
         state,
         dates,
@@ -208,11 +237,12 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       store,
       processedBucket,
       runId,
+      token,
       state,
       new Set(Object.keys(changes) as StateTable[]),
       previous?.state ?? {},
       (file) => {
-        if (file.created) created.push({ bucket: processedBucket, key: file.key });
+        created.push({ bucket: processedBucket, key: file.key });
         stateFiles.push(
           item({
             key: file.key,
@@ -226,9 +256,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       },
     );
 
-    const files: ProcessedFile[] = STAR_TABLE_NAMES.flatMap((table) =>
-      (written.get(table) ?? []).map(({ created: _created, ...file }) => file),
-    );
+    const files: ProcessedFile[] = STAR_TABLE_NAMES.flatMap((table) => written.get(table) ?? []);
     const manifest: ProcessedRunManifest = ProcessedRunManifestSchema.parse({
       schemaVersion: 1,
       kind: "processed",
@@ -240,6 +268,26 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       state: pointers,
     });
     const rows = files.reduce((n, f) => n + f.rows, 0);
+
+    // The manifest is written last: downstream reacts to it and never to single data files.
+    const body = JSON.stringify(manifest, null, 2);
+    committing = true;
+    try {
+      await store.put(processedBucket, manifestKey, body, {
+        contentType: "application/json",
+        ifNoneMatch: true,
+      });
+    } catch (error) {
+      if (!(error instanceof ObjectExistsError)) throw error;
+      const existing = Buffer.from(await store.get(processedBucket, manifestKey)).toString("utf8");
+      // Unless it is this very put, retried after its response was lost, another attempt won:
+      // the sweep against its manifest removes everything this attempt wrote.
+      if (existing !== body) {
+        const winner = await committedManifest(deps, runId);
+        if (winner) await sweep(winner);
+        return skipped();
+      }
+    }
     await deps.audit.record([
       ...files.map((f) =>
         item({
@@ -253,26 +301,23 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       ),
       ...stateFiles,
     ]);
-
-    // The manifest is written last: downstream reacts to it and never to single data files.
-    try {
-      await store.put(processedBucket, manifestKey, JSON.stringify(manifest, null, 2), {
-        contentType: "application/json",
-        ifNoneMatch: true,
-      });
-    } catch (error) {
-      // A concurrent attempt of the same message finished first, with the same files.
-      if (error instanceof ObjectExistsError) return skipped();
-      throw error;
-    }
+    await sweep(manifest);
     const durationMs = Math.round(performance.now() - started);
     await deps.audit.record([
       item({ key: "-", status: "FINISHED", bucket: processedBucket, rows, durationMs }),
     ]);
-    deps.logger?.info("run transformed", { runId, manifestKey, rows, files: files.length, durationMs });
+    deps.logger?.info("run transformed", {
+      runId,
+      manifestKey,
+      attempt: token,
+      rows,
+      files: files.length,
+      durationMs,
+    });
     return { status: "done", runId, manifestKey, rows, tables: progress };
   } catch (error) {
-    return failed(error, { deps, runId, item, created, place: placeOf(error, current), started });
+    await removeOwnOutputs(deps, runId, created, committing);
+    return failed(error, { deps, runId, item, place: placeOf(error, current), started });
   }
 }
 
@@ -280,12 +325,14 @@ function writerFor<T extends StarTable>(
   deps: TransformDeps,
   table: T,
   runId: RunId,
+  attempt: string,
   onPart: (file: StarFile) => void,
 ): ReturnType<typeof createStarPartWriter<T>> {
   return createStarPartWriter({
     store: deps.store,
     bucket: deps.processedBucket,
     runId,
+    attempt,
     table,
     partRows: deps.partRows,
     onPart,
@@ -303,19 +350,58 @@ async function previousManifest(
   return manifest;
 }
 
+/** The run's processed manifest, read from the bucket, or undefined when there is none. */
+async function committedManifest(
+  deps: TransformDeps,
+  runId: RunId,
+): Promise<ProcessedRunManifest | undefined> {
+  return readProcessedManifest(deps.store, deps.processedBucket, runId);
+}
+
+/**
+ * A failing attempt removes the objects it created, best effort. Before its manifest put was
+ * sent nothing can list them (their keys hold this attempt's token). Once it was sent, the put may
+ * have landed although it failed here, so only a sweep against the manifest in the bucket, if
+ * any, removes anything; otherwise they stay for the next winner's sweep. What this misses (the
+ * process dies first) is removed the same way.
+ */
+async function removeOwnOutputs(
+  deps: TransformDeps,
+  runId: RunId,
+  created: readonly { bucket: string; key: string }[],
+  committing: boolean,
+): Promise<void> {
+  const warn = (message: string, fields: Record<string, unknown>) =>
+    deps.logger?.warn(message, { runId, ...fields });
+  if (committing) {
+    try {
+      const committed = await committedManifest(deps, runId);
+      if (committed) await removeUnlistedOutputs(deps.store, deps.processedBucket, committed, warn);
+    } catch (error) {
+      warn("could not read the processed manifest to remove unlisted outputs", { error: messageOf(error) });
+    }
+    return;
+  }
+  for (const object of created) {
+    try {
+      await deps.store.delete(object.bucket, object.key);
+    } catch (cleanup) {
+      warn("could not remove an output of the failed attempt", { ...object, error: messageOf(cleanup) });
+    }
+  }
+}
+
 interface FailureContext {
   deps: TransformDeps;
   runId: RunId;
   item: (fields: Omit<AuditItem, "stage" | "runId" | "attempt">) => AuditItem;
-  created: { bucket: string; key: string }[];
   place: Place;
   started: number;
 }
 
 /**
- * Retryable (and unknown) errors: audited and thrown, so the queue redelivers and the replay
- * reuses what was written. Bad data: the objects this attempt created are removed (no manifest
- * lists them, and a fixed replay must not meet them), then audited, recorded and alerted.
+ * Retryable (and unknown) errors: audited and thrown, so the queue redelivers and a new attempt
+ * starts over. Bad data: audited, recorded and alerted, and the outcome `failed` returned.
  */
 async function failed(error: unknown, context: FailureContext): Promise<TransformOutcome> {
   const { deps, runId, item, place } = context;
@@ -342,16 +428,6 @@ async function failed(error: unknown, context: FailureContext): Promise<Transfor
   ]);
   if (retryable) throw error;
 
-  for (const object of context.created) {
-    try {
-      await deps.store.delete(object.bucket, object.key);
-    } catch (cleanup) {
-      deps.logger?.warn("could not remove an output of the failed attempt", {
-        ...object,
-        error: messageOf(cleanup),
-      });
-    }
-  }
   await deps.audit.recordFailure({
     stage: STAGE,
     runId,

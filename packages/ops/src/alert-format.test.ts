@@ -60,6 +60,19 @@ describe("alertSubject", () => {
     );
   });
 
+  it("shortens the file name in the middle when that keeps the whole subject text", () => {
+    const key = "star/dim_date/2026/11/23/20261123T141500123Z-00000042-0a1b2c3d-0001.parquet";
+
+    const subject = alertSubject(
+      alert({ table: "dim_date", key, subject: "REDSHIFT_SERIALIZATION, retrying" }),
+    );
+
+    expect(subject.length).toBeLessThanOrEqual(MAX_SUBJECT_CHARS);
+    expect(subject).toMatch(
+      /^ETL load dim_date 20261123T.*\.\.\..*-0001\.parquet: REDSHIFT_SERIALIZATION, retrying$/,
+    );
+  });
+
   it("never exceeds the limit, whatever the lengths", () => {
     const subject = alertSubject(
       alert({ table: "t".repeat(150), key: "k".repeat(150), subject: "s".repeat(150) }),

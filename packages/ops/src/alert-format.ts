@@ -27,8 +27,9 @@ function end(text: string, max: number): string {
 
 /**
  * `ETL <stage> <table> <file>: <subject>` in at most 99 printable ASCII characters. When too long,
- * the file name is shortened in the middle first (its end holds the part number), then the
- * subject text at its end. Secrets are redacted.
+ * the file name is shortened in the middle first (its end holds the part number), when that makes
+ * the whole subject text fit or leaves it fewer than 20 characters, then the subject text at its
+ * end. Secrets are redacted.
  *
  * @example
  * alertSubject({ stage: "load", table: "fact_sales_order", key: "star/fact_sales_order/.../r-0001.parquet", subject: "COPY failed", ... })
@@ -39,7 +40,12 @@ export function alertSubject(alert: Alert): string {
   const text = ascii(redactSecrets(alert.subject)) || "alert";
   const name = (f: string) => ascii(`ETL ${alert.stage} ${alert.table ?? ""} ${f}`);
   let head = name(file);
-  if (head.length + 2 + Math.min(text.length, 20) > MAX_SUBJECT_CHARS) head = name(middle(file, 40));
+  const short = name(middle(file, 40));
+  // Room for 20 characters of the subject at least, and for all of it when shortening the file
+  // name is enough (a status like "TRANSIENT, retrying" is worth more than the middle of a name).
+  const fitsOnlyShort =
+    head.length + 2 + text.length > MAX_SUBJECT_CHARS && short.length + 2 + text.length <= MAX_SUBJECT_CHARS;
+  if (head.length + 2 + Math.min(text.length, 20) > MAX_SUBJECT_CHARS || fitsOnlyShort) head = short;
   head = end(head, MAX_SUBJECT_CHARS - 8);
   return end(`${head}: ${text}`, MAX_SUBJECT_CHARS);
 }

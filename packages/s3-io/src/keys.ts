@@ -48,14 +48,46 @@ export function rawDataKey(table: SourceTable, runId: RunId, partNumber: number)
   return `raw/${table}/${runDatePath(runId)}/${runId}-${part(partNumber)}.jsonl.gz`;
 }
 
-/** `star/<table>/YYYY/MM/DD/<runId>-NNNN.parquet`, parts numbered from 1. */
-export function starDataKey(table: StarTable, runId: RunId, partNumber: number): string {
-  return `star/${table}/${runDatePath(runId)}/${runId}-${part(partNumber)}.parquet`;
+/**
+ * An attempt token: 8 to 16 lowercase letters or digits that tell apart the attempts of one run
+ * (a crashed attempt, its retry, a duplicate delivery running at the same time), so no two
+ * attempts ever write the same key. Only the manifest, written last, says which attempt counts.
+ */
+export const ATTEMPT_TOKEN_PATTERN = /^[0-9a-z]{8,16}$/;
+
+function attemptToken(attempt: string): string {
+  if (!ATTEMPT_TOKEN_PATTERN.test(attempt)) {
+    throw new RangeError(
+      `attempt token must be 8 to 16 lowercase letters or digits: ${JSON.stringify(attempt)}`,
+    );
+  }
+  return attempt;
 }
 
-/** `state/<table>/<runId>.jsonl.gz`: the compacted current state of a reference table after a run. */
-export function stateKey(table: SourceTable, runId: RunId): string {
-  return `state/${table}/${runId}.jsonl.gz`;
+/**
+ * `star/<table>/YYYY/MM/DD/<runId>-<attempt>-NNNN.parquet`, parts numbered from 1: sorted by run,
+ * then attempt, then part.
+ */
+export function starDataKey(table: StarTable, runId: RunId, attempt: string, partNumber: number): string {
+  return `${starRunPrefix(table, runId)}-${attemptToken(attempt)}-${part(partNumber)}.parquet`;
+}
+
+/**
+ * `star/<table>/YYYY/MM/DD/<runId>`: the prefix of every star file of the run, whatever the
+ * attempt (run ids have a fixed length, so no other run shares it).
+ */
+export function starRunPrefix(table: StarTable, runId: RunId): string {
+  return `star/${table}/${runDatePath(runId)}/${runId}`;
+}
+
+/** `state/<table>/<runId>-<attempt>.jsonl.gz`: the compacted current state of a reference table after a run. */
+export function stateKey(table: SourceTable, runId: RunId, attempt: string): string {
+  return `${stateRunPrefix(table, runId)}-${attemptToken(attempt)}.jsonl.gz`;
+}
+
+/** `state/<table>/<runId>`: the prefix of every state object of the run, whatever the attempt. */
+export function stateRunPrefix(table: SourceTable, runId: RunId): string {
+  return `state/${table}/${RunIdSchema.parse(runId)}`;
 }
 
 /** `quarantine/<stage>/<runId>/<name>`: inputs a stage refused, kept with their reason. */

@@ -27,6 +27,9 @@ export interface PutRunOptions {
   tamper?: (table: StarTable, bytes: Uint8Array) => Uint8Array;
 }
 
+/** The attempt token of the runs these tests write (the transform draws a random one per attempt). */
+const ATTEMPT = "0a1b2c3d";
+
 /** Writes a processed run to `bucket` as the transform does: star files, then the manifest. */
 export async function putProcessedRun(
   store: ObjectStore,
@@ -44,7 +47,7 @@ export async function putProcessedRun(
     for (let part = 0; part < parts; part++) {
       const slice = tableRows.slice(part * size, (part + 1) * size);
       const bytes = starParquet(table, slice);
-      const key = starDataKey(table, runId, part + 1);
+      const key = starDataKey(table, runId, ATTEMPT, part + 1);
       await store.put(bucket, key, options.tamper ? options.tamper(table, bytes) : bytes);
       files.push({
         table,

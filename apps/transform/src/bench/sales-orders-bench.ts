@@ -17,6 +17,9 @@ export interface BenchOutcome {
   ms: number;
 }
 
+/** The attempt token of the benchmark's keys: one attempt, and a fixed token keeps its keys stable. */
+const BENCH_ATTEMPT = "00000000";
+
 /** The buckets of the benchmark's directory store: `<dir>/ingest` and `<dir>/processed`. */
 export const BENCH_BUCKETS = { ingest: "ingest", processed: "processed" } as const;
 
@@ -79,6 +82,7 @@ export async function transformSalesOrdersBench(options: {
     ingestBucket: BENCH_BUCKETS.ingest,
     processedBucket: BENCH_BUCKETS.processed,
     runId: options.runId,
+    attempt: BENCH_ATTEMPT,
     partRows: options.partRows ?? DEFAULT_PART_ROWS,
     state: emptyReferenceState(),
     checkReferences: false,

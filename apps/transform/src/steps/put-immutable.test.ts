@@ -12,27 +12,21 @@ describe("putImmutable", () => {
 
     const written = await putImmutable(store, "b", "k", bytes("hello"));
 
-    expect(written).toEqual({ key: "k", bytes: 5, sha256: sha256Hex(bytes("hello")), created: true });
+    expect(written).toEqual({ key: "k", bytes: 5, sha256: sha256Hex(bytes("hello")) });
     expect(store.text("b", "k")).toBe("hello");
   });
 
-  it("reuses an object an earlier attempt wrote with the same bytes", async () => {
+  it.each([
+    ["different bytes", "world"],
+    ["the same bytes (its own put, retried after a lost response, looks the same)", "hello"],
+  ])("refuses a key that holds %s, retryable: a retry draws a new attempt token", async (_case, text) => {
     const store = createMemoryObjectStore();
     await store.put("b", "k", "hello");
 
-    const written = await putImmutable(store, "b", "k", bytes("hello"));
-
-    expect(written.created).toBe(false);
-  });
-
-  it("refuses to overwrite different bytes", async () => {
-    const store = createMemoryObjectStore();
-    await store.put("b", "k", "hello");
-
-    const attempt = putImmutable(store, "b", "k", bytes("world"));
+    const attempt = putImmutable(store, "b", "k", bytes(text));
 
     await expect(attempt).rejects.toBeInstanceOf(OutputConflictError);
-    await expect(attempt).rejects.toMatchObject({ retryable: false, key: "k" });
+    await expect(attempt).rejects.toMatchObject({ retryable: true, code: "OUTPUT_CONFLICT", key: "k" });
     expect(store.text("b", "k")).toBe("hello");
   });
 

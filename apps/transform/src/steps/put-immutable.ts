@@ -2,13 +2,11 @@ import { createHash } from "node:crypto";
 import { ObjectExistsError, type ObjectStore, type PutOptions } from "@etl/s3-io";
 import { OutputConflictError } from "../errors";
 
-/** An object this run wrote, or found already written with the same bytes. */
+/** An object this attempt wrote. */
 export interface WrittenObject {
   key: string;
   bytes: number;
   sha256: string;
-  /** False when an earlier attempt had already written the same bytes. */
-  created: boolean;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -16,9 +14,11 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * Writes an object that must never be overwritten (`If-None-Match: *`). When the key exists, a
- * crashed earlier attempt wrote it: equal bytes are reused, different bytes are an
- * `OutputConflictError`. Outputs are deterministic, so a replay of the same input reuses them all.
+ * Writes an object that must never be overwritten (`If-None-Match: *`). Keys hold the attempt's
+ * token, so a key that exists was written by another attempt that drew the same token (or by
+ * this put, retried by the SDK after its response was lost; the two cannot be told apart, even by
+ * equal bytes): an `OutputConflictError`, retryable, and the object stays as it is. So every
+ * object an attempt reports written is its own, and only it can remove it.
  */
 export async function putImmutable(
   store: ObjectStore,
@@ -30,11 +30,9 @@ export async function putImmutable(
   const sha256 = sha256Hex(body);
   try {
     await store.put(bucket, key, body, { ...options, ifNoneMatch: true });
-    return { key, bytes: body.byteLength, sha256, created: true };
+    return { key, bytes: body.byteLength, sha256 };
   } catch (error) {
-    if (!(error instanceof ObjectExistsError)) throw error;
-    const existing = await store.get(bucket, key);
-    if (sha256Hex(existing) !== sha256) throw new OutputConflictError(bucket, key);
-    return { key, bytes: body.byteLength, sha256, created: false };
+    if (error instanceof ObjectExistsError) throw new OutputConflictError(bucket, key, { cause: error });
+    throw error;
   }
 }

@@ -62,21 +62,29 @@ describe("writeReferenceState / readReferenceState", () => {
       address: { key: "state/address/older.jsonl.gz", rows: 30, bytes: 10, sha256: "a".repeat(64) },
     };
 
-    const pointers = await writeReferenceState(store, "p", RUN, state, new Set(["department"]), previous);
+    const pointers = await writeReferenceState(
+      store,
+      "p",
+      RUN,
+      "0a1b2c3d",
+      state,
+      new Set(["department"]),
+      previous,
+    );
     const back = await readReferenceState(store, "p", {
       department: pointers.department ?? previous.address,
     });
 
     expect(Object.keys(pointers).sort()).toEqual(["address", "department"]);
     expect(pointers.address).toBe(previous.address);
-    expect(pointers.department).toMatchObject({ key: `state/department/${RUN}.jsonl.gz`, rows: 1 });
+    expect(pointers.department).toMatchObject({ key: `state/department/${RUN}-0a1b2c3d.jsonl.gz`, rows: 1 });
     expect([...back.department.values()]).toEqual([...state.department.values()]);
   });
 
   it("refuses a state object whose checksum differs from the manifest's", async () => {
     const store = createMemoryObjectStore();
     const state = mergeReferenceState(emptyReferenceState(), { currency: [makeCurrency()] });
-    const pointers = await writeReferenceState(store, "p", RUN, state, new Set(["currency"]), {});
+    const pointers = await writeReferenceState(store, "p", RUN, "0a1b2c3d", state, new Set(["currency"]), {});
     const pointer = { ...(pointers.currency ?? { key: "", rows: 0, bytes: 0 }), sha256: "0".repeat(64) };
 
     const attempt = readReferenceState(store, "p", { currency: pointer });

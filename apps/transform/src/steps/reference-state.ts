@@ -129,7 +129,6 @@ export async function readReferenceState(
 /** A state object written (or reused) by this run. */
 export interface StateFile extends ManifestFile {
   table: StateTable;
-  created: boolean;
 }
 
 /** gzip JSON Lines of a table's state, rows sorted by key: the same state gives the same bytes. */
@@ -140,7 +139,7 @@ export function serialiseState<T extends StateTable>(rows: ReadonlyMap<number, S
 }
 
 /**
- * Writes `state/<table>/<runId>.jsonl.gz` for every reference table the run changed and returns
+ * Writes `state/<table>/<runId>-<attempt>.jsonl.gz` for every reference table the run changed and returns
  * the manifest's `state` map: the new objects, and the previous run's pointers for tables that
  * did not change (objects are immutable, so pointing at an older one is safe).
  */
@@ -148,6 +147,7 @@ export async function writeReferenceState(
   store: ObjectStore,
   bucket: string,
   runId: RunId,
+  attempt: string,
   state: ReferenceState,
   changed: ReadonlySet<StateTable>,
   previous: Readonly<Record<string, ManifestFile>>,
@@ -164,7 +164,7 @@ export async function writeReferenceState(
     const written: WrittenObject = await putImmutable(
       store,
       bucket,
-      stateKey(table, runId),
+      stateKey(table, runId, attempt),
       serialiseState(rows),
       {
         contentType: "application/x-ndjson",
@@ -177,7 +177,6 @@ export async function writeReferenceState(
       rows: rows.size,
       bytes: written.bytes,
       sha256: written.sha256,
-      created: written.created,
     });
   }
   return pointers;

@@ -5,15 +5,14 @@ import { parquetColumns } from "./parquet-columns";
 import { putImmutable } from "./put-immutable";
 
 /** A Parquet part of a star table, as the processed manifest lists it. */
-export interface StarFile extends ProcessedFile {
-  /** False when an earlier attempt had already written the same bytes. */
-  created: boolean;
-}
+export type StarFile = ProcessedFile;
 
 export interface StarPartWriterOptions<T extends StarTable> {
   store: ObjectStore;
   bucket: string;
   runId: RunId;
+  /** The attempt's token: its keys are its own, so attempts of one run never collide. */
+  attempt: string;
   table: T;
   /** Rows per Parquet part: the writer holds at most this many rows. */
   partRows: number;
@@ -44,15 +43,15 @@ export interface StarPartWriter<T extends StarTable> {
 const createdBy = "etl transform (parquet-wasm)";
 
 /**
- * Writes a star table as Parquet parts `star/<table>/YYYY/MM/DD/<runId>-NNNN.parquet` of
- * `partRows` rows each, so memory is bounded by one part whatever the size of the run. Part
+ * Writes a star table as Parquet parts `star/<table>/YYYY/MM/DD/<runId>-<attempt>-NNNN.parquet`
+ * of `partRows` rows each, so memory is bounded by one part whatever the size of the run. Part
  * boundaries depend only on the row order, so the same input gives the same files. Rows are held
  * as Parquet columns (typed arrays), not as objects.
  */
 export function createStarPartWriter<T extends StarTable>(
   options: StarPartWriterOptions<T>,
 ): StarPartWriter<T> {
-  const { store, bucket, runId, table, partRows } = options;
+  const { store, bucket, runId, attempt, table, partRows } = options;
   const columns = parquetColumns(table);
   const files: StarFile[] = [];
   let part: ParquetTableBuilder | undefined;
@@ -73,7 +72,6 @@ export function createStarPartWriter<T extends StarTable>(
       rows,
       bytes: stored.bytes,
       sha256: stored.sha256,
-      created: stored.created,
     };
     files.push(file);
     options.onPart?.(file);
@@ -85,7 +83,7 @@ export function createStarPartWriter<T extends StarTable>(
    */
   const writePart = async (full: ParquetTableBuilder) => {
     parts += 1;
-    const key = starDataKey(table, runId, parts);
+    const key = starDataKey(table, runId, attempt, parts);
     const rows = full.length;
     const body = writeParquetColumns(full, { rowGroupRows: partRows, createdBy });
     written += rows;

@@ -59,6 +59,7 @@ function options(store: ReturnType<typeof createMemoryObjectStore>, partRows: nu
     ingestBucket: "ingest",
     processedBucket: "processed",
     runId: RUN,
+    attempt: "0a1b2c3d",
     partRows,
     state: emptyReferenceState(),
     checkReferences: false,

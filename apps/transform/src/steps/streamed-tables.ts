@@ -142,6 +142,8 @@ export interface StreamedTableOptions {
   ingestBucket: string;
   processedBucket: string;
   runId: RunId;
+  /** The attempt's token, part of every key it writes. */
+  attempt: string;
   partRows: number;
   /** The reference state after the run: every reference a row makes must be in it. */
   state: ReferenceState;
@@ -178,6 +180,7 @@ export async function transformStreamedTable(
     store: options.store,
     bucket: options.processedBucket,
     runId: options.runId,
+    attempt: options.attempt,
     table: spec.star,
     partRows: options.partRows,
     ...(options.onPart ? { onPart: options.onPart } : {}),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,9 +26,10 @@ import {
   toFactSalesOrder,
 } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { runTransform } from "../../src/run-transform";
+import { runTransform, type TransformDeps } from "../../src/run-transform";
 import { asRawTables, type Dataset, makeDataset } from "../support/dataset";
-import { writeRawRun } from "../support/raw-run";
+import { correctRawFile, writeRawRun } from "../support/raw-run";
+import { crashAfterPut, gate, KILLED, withPutHooks } from "../support/store-wrappers";
 import { localTransformDeps } from "./local-deps";
 
 /** A DynamoDB item's string, number and boolean attributes as plain values. */
@@ -73,6 +75,24 @@ async function keysOf(store: ObjectStore, bucket: string, prefix = "") {
   const keys: string[] = [];
   for await (const object of store.list(bucket, prefix)) keys.push(`${object.key} ${object.etag}`);
   return keys;
+}
+
+/** Every key a processed manifest lists: its star files and its state objects. */
+function listedFiles(manifest: ProcessedRunManifest | undefined) {
+  return [...(manifest?.files ?? []), ...Object.values(manifest?.state ?? {})];
+}
+
+/** The processed bucket holds the run's manifest and what it lists, each with its SHA-256. */
+async function expectOnlyListed(deps: TransformDeps, runId: string) {
+  const manifest = await manifestOf(deps.store, deps.processedBucket, runId);
+  expect(manifest).toBeDefined();
+  const keys = (await keysOf(deps.store, deps.processedBucket)).map((k) => k.split(" ")[0]);
+  expect(keys).toEqual([...listedFiles(manifest).map((f) => f.key), `runs/${runId}.json`].sort());
+  for (const file of listedFiles(manifest)) {
+    const body = await deps.store.get(deps.processedBucket, file.key);
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    expect({ key: file.key, sha256 }).toEqual({ key: file.key, sha256: file.sha256 });
+  }
 }
 
 function expectedTables(data: Dataset) {
@@ -165,7 +185,7 @@ describe("transform on the local services", () => {
     );
   });
 
-  it("a replay changes nothing, and a replay after a crash before the manifest reuses every file", async () => {
+  it("a replay changes nothing, and a replay after a crash before the manifest commits the same content anew", async () => {
     const { deps } = await localTransformDeps(25);
     await writeRawRun(deps.store, deps.ingestBucket, {
       runId: RUN_1,
@@ -173,17 +193,20 @@ describe("transform on the local services", () => {
     });
     await runTransform({ runId: RUN_1 }, deps);
     const before = await keysOf(deps.store, deps.processedBucket);
+    const content = async () =>
+      (await manifestOf(deps.store, deps.processedBucket, RUN_1))?.files.map(({ key: _key, ...f }) => f);
+    const committed = await content();
 
     const replay = await runTransform({ runId: RUN_1 }, deps);
     const afterReplay = await keysOf(deps.store, deps.processedBucket);
     await deps.store.delete(deps.processedBucket, `runs/${RUN_1}.json`);
     const rerun = await runTransform({ runId: RUN_1 }, deps);
-    const afterRerun = await keysOf(deps.store, deps.processedBucket, "star/");
 
     expect(replay.status).toBe("skipped");
     expect(afterReplay).toEqual(before);
     expect(rerun.status).toBe("done");
-    expect(afterRerun).toEqual(before.filter((k) => k.startsWith("star/")));
+    expect(await content()).toEqual(committed);
+    await expectOnlyListed(deps, RUN_1);
   });
 
   it.each([
@@ -275,5 +298,156 @@ describe("transform on the local services", () => {
     const cents = facts.reduce((n, f) => n + Math.round(Number(f.unit_price) * 100), 0);
     const first = facts.map((f) => f.agreed_payment_date).sort()[0];
     expect(totals.getRowObjectsJson()).toEqual([{ n: 30, total: (cents / 100).toFixed(2), first }]);
+  });
+});
+
+describe("retries and concurrent attempts on the local services", () => {
+  const SALES_KEY = `raw/sales_order/2024/01/01/${RUN_1}-0001.jsonl.gz`;
+  const isSalesPart = (key: string) => key.startsWith("star/fact_sales_order/");
+
+  async function crashAfterFirstSalesPart(deps: TransformDeps): Promise<string[]> {
+    const crashing = crashAfterPut(deps.store, isSalesPart);
+    await expect(runTransform({ runId: RUN_1 }, { ...deps, store: crashing.store })).rejects.toThrow(KILLED);
+    const left = (await keysOf(deps.store, deps.processedBucket)).map((k) => k.split(" ")[0] ?? "");
+    expect(left.filter(isSalesPart)).toHaveLength(1);
+    expect(await manifestOf(deps.store, deps.processedBucket, RUN_1)).toBeUndefined();
+    return left;
+  }
+
+  it("a run whose attempt died after part 1 of fact_sales_order is replayed after a raw value was fixed", async () => {
+    const { deps } = await localTransformDeps(20);
+    const data = makeDataset({ orders: 50 });
+    await writeRawRun(deps.store, deps.ingestBucket, { runId: RUN_1, tables: asRawTables(data) });
+    const crashed = await crashAfterFirstSalesPart(deps);
+    const fixed = data.sales_order.map((o, i) => (i === 3 ? { ...o, units_sold: 7777 } : o));
+    await correctRawFile(
+      deps.store,
+      deps.ingestBucket,
+      RUN_1,
+      SALES_KEY,
+      fixed.map((o) => JSON.stringify(o)),
+    );
+
+    const outcome = await runTransform({ runId: RUN_1 }, deps);
+
+    expect(outcome.status).toBe("done");
+    const manifest = await manifestOf(deps.store, deps.processedBucket, RUN_1);
+    expect(await starRows(deps.store, deps.processedBucket, manifest, "fact_sales_order")).toEqual(
+      toFactSalesOrder(fixed),
+    );
+    await expectOnlyListed(deps, RUN_1);
+    expect(listedFiles(manifest).filter((f) => crashed.includes(f.key))).toEqual([]);
+  });
+
+  it("a run whose attempt died after part 1 of fact_sales_order is replayed by different code (PART_ROWS)", async () => {
+    const { deps } = await localTransformDeps(20);
+    const data = makeDataset({ orders: 50 });
+    await writeRawRun(deps.store, deps.ingestBucket, { runId: RUN_1, tables: asRawTables(data) });
+    const crashed = await crashAfterFirstSalesPart(deps);
+
+    const outcome = await runTransform({ runId: RUN_1 }, { ...deps, partRows: 15 });
+
+    expect(outcome.status).toBe("done");
+    const manifest = await manifestOf(deps.store, deps.processedBucket, RUN_1);
+    expect(manifest?.files.filter((f) => f.table === "fact_sales_order").map((f) => f.rows)).toEqual([
+      15, 15, 15, 5,
+    ]);
+    expect(await starRows(deps.store, deps.processedBucket, manifest, "fact_sales_order")).toEqual(
+      toFactSalesOrder(data.sales_order),
+    );
+    await expectOnlyListed(deps, RUN_1);
+    expect(listedFiles(manifest).filter((f) => crashed.includes(f.key))).toEqual([]);
+  });
+
+  it("two attempts that wrote everything: the second manifest put loses, and only the winner's files stay", async () => {
+    const { deps } = await localTransformDeps(20);
+    await writeRawRun(deps.store, deps.ingestBucket, {
+      runId: RUN_1,
+      tables: asRawTables(makeDataset({ orders: 50 })),
+    });
+    const manifestKey = `runs/${RUN_1}.json`;
+    const bothWritten = [gate(), gate()];
+    const firstCommitted = gate();
+    const attempt = (index: 0 | 1, partRows: number) => {
+      const store = withPutHooks(deps.store, {
+        async before(key) {
+          if (key !== manifestKey) return;
+          bothWritten[index]?.open();
+          await Promise.all(bothWritten.map((g) => g.opened));
+          if (index === 1) await firstCommitted.opened;
+        },
+        after(key) {
+          if (key === manifestKey) firstCommitted.open();
+        },
+      });
+      return runTransform({ runId: RUN_1 }, { ...deps, store, partRows });
+    };
+
+    const outcomes = await Promise.all([attempt(0, 20), attempt(1, 15)]);
+
+    expect(outcomes.map((o) => o.status)).toEqual(["done", "skipped"]);
+    const manifest = await manifestOf(deps.store, deps.processedBucket, RUN_1);
+    expect(manifest?.files.filter((f) => f.table === "fact_sales_order").map((f) => f.rows)).toEqual([
+      20, 20, 10,
+    ]);
+    await expectOnlyListed(deps, RUN_1);
+  });
+
+  it("an attempt still writing when another commits loses, and what it wrote before and after is removed", async () => {
+    const { deps } = await localTransformDeps(20);
+    const data = makeDataset({ orders: 50 });
+    await writeRawRun(deps.store, deps.ingestBucket, { runId: RUN_1, tables: asRawTables(data) });
+    const slowHasAPart = gate();
+    const fastDone = gate();
+    let held = false;
+    const slow = withPutHooks(deps.store, {
+      async before(key) {
+        if (held || !isSalesPart(key)) return;
+        held = true;
+        slowHasAPart.open();
+        await fastDone.opened;
+      },
+    });
+    const fast = async () => {
+      await slowHasAPart.opened;
+      try {
+        return await runTransform({ runId: RUN_1 }, { ...deps, partRows: 15 });
+      } finally {
+        fastDone.open();
+      }
+    };
+
+    const outcomes = await Promise.all([runTransform({ runId: RUN_1 }, { ...deps, store: slow }), fast()]);
+
+    expect(outcomes.map((o) => o.status)).toEqual(["skipped", "done"]);
+    const manifest = await manifestOf(deps.store, deps.processedBucket, RUN_1);
+    expect(manifest?.files.filter((f) => f.table === "fact_sales_order").map((f) => f.rows)).toEqual([
+      15, 15, 15, 5,
+    ]);
+    expect(await starRows(deps.store, deps.processedBucket, manifest, "fact_sales_order")).toEqual(
+      toFactSalesOrder(data.sales_order),
+    );
+    await expectOnlyListed(deps, RUN_1);
+  });
+
+  it("a replay once the manifest exists is skipped and changes nothing, even after the raw data changed", async () => {
+    const { deps } = await localTransformDeps(20);
+    const data = makeDataset({ orders: 50 });
+    await writeRawRun(deps.store, deps.ingestBucket, { runId: RUN_1, tables: asRawTables(data) });
+    await runTransform({ runId: RUN_1 }, deps);
+    const before = await keysOf(deps.store, deps.processedBucket);
+    const changed = data.sales_order.map((o, i) => (i === 3 ? { ...o, units_sold: 7777 } : o));
+    await correctRawFile(
+      deps.store,
+      deps.ingestBucket,
+      RUN_1,
+      SALES_KEY,
+      changed.map((o) => JSON.stringify(o)),
+    );
+
+    const outcome = await runTransform({ runId: RUN_1 }, { ...deps, partRows: 15 });
+
+    expect(outcome.status).toBe("skipped");
+    expect(await keysOf(deps.store, deps.processedBucket)).toEqual(before);
   });
 });

@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { type ObjectStore, rawDataKey, runManifestKey } from "@etl/s3-io";
-import type { RawRunManifest, RawTableEntry, SourceTable } from "@etl/schemas";
+import {
+  type RawRunManifest,
+  RawRunManifestSchema,
+  type RawTableEntry,
+  type SourceTable,
+} from "@etl/schemas";
 
 /** A table's content in a raw run: rows (written one JSON object a line) or raw text lines. */
 export type RawTableContent = readonly object[] | { lines: readonly string[] };
@@ -61,4 +66,43 @@ export async function writeRawRun(
   };
   await store.put(bucket, runManifestKey(spec.runId), JSON.stringify(manifest), { ifNoneMatch: true });
   return manifest;
+}
+
+/**
+ * Corrects a raw file of a run that failed, the way `apps/transform/README.md` tells operators:
+ * the corrected gzip JSON Lines go to a new key next to the original (`...-0001-fix1.jsonl.gz`;
+ * the original stays as evidence), then the run's manifest is written again with that file's
+ * entry (key, rows, bytes, SHA-256) and the table's totals. Returns the new key.
+ */
+export async function correctRawFile(
+  store: ObjectStore,
+  bucket: string,
+  runId: string,
+  key: string,
+  lines: readonly string[],
+): Promise<string> {
+  const manifestKey = runManifestKey(runId);
+  const manifest = RawRunManifestSchema.parse(
+    JSON.parse(Buffer.from(await store.get(bucket, manifestKey)).toString("utf8")),
+  );
+  const body = new Uint8Array(gzipSync(`${lines.join("\n")}\n`));
+  const fixedKey = key.replace(/\.jsonl\.gz$/, "-fix1.jsonl.gz");
+  await store.put(bucket, fixedKey, body, { ifNoneMatch: true });
+  const tables = manifest.tables.map((entry) => {
+    if (!entry.files.some((f) => f.key === key)) return entry;
+    const files = entry.files.map((f) =>
+      f.key === key ? { key: fixedKey, rows: lines.length, bytes: body.byteLength, sha256: sha256(body) } : f,
+    );
+    return {
+      ...entry,
+      files,
+      rows: files.reduce((n, f) => n + f.rows, 0),
+      bytes: files.reduce((n, f) => n + f.bytes, 0),
+    };
+  });
+  if (tables.every((entry, i) => entry === manifest.tables[i])) {
+    throw new Error(`${key} is not a file of run ${runId}`);
+  }
+  await store.put(bucket, manifestKey, JSON.stringify({ ...manifest, tables }));
+  return fixedKey;
 }
