@@ -3,9 +3,11 @@ import {
   chmodSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -67,7 +69,12 @@ describe("local cloud in a folder only its owner may enter", () => {
     chmodSync(outer, 0o700);
     const binaries = join(outer, "repo", "node_modules", "postgres");
     mkdirSync(dirname(binaries), { recursive: true });
-    cpSync(postgresBinaries(), binaries, { recursive: true, verbatimSymlinks: true });
+    // Same timestamps: the shared cache keys a copy without a version by size and time, so reruns reuse it.
+    cpSync(postgresBinaries(), binaries, {
+      recursive: true,
+      verbatimSymlinks: true,
+      preserveTimestamps: true,
+    });
     const dataDir = join(outer, "repo", ".etl");
 
     const first = await startLocalCloud({ dataDir, postgresBinaries: binaries });
