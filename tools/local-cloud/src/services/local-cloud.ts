@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isAlive, isPostmasterOf, runningPostmaster, stopPostmaster } from "./postgres";
+import { probeCloud } from "./probe";
 import { type CloudEndpoints, type CloudOptions, type CloudState, ServiceStartError } from "./types";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,15 +55,6 @@ function waitForReady(child: ChildProcess, logFile?: string): Promise<CloudState
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitForExit(pids: number[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -98,43 +91,98 @@ export async function startLocalCloud(options: CloudOptions): Promise<RunningClo
   };
 }
 
-/** Reads the state of a cloud started with `etl up`, or undefined when none runs. */
-export function readCloudState(dataDir: string): CloudState | undefined {
-  const file = join(dataDir, "state.json");
-  if (!existsSync(file)) return undefined;
-  const state = JSON.parse(readFileSync(file, "utf8")) as CloudState;
-  return isAlive(state.pid) ? state : undefined;
+function readStateFile(dataDir: string): CloudState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")) as CloudState;
+  } catch {
+    // Missing, or cut short by a crash while written: as good as none.
+    return undefined;
+  }
 }
 
-/** Starts the local cloud in the background (`etl up`); it runs until `stopDetachedCloud`. */
-export async function startDetachedCloud(options: CloudOptions): Promise<CloudState> {
-  const running = readCloudState(options.dataDir);
-  if (running) return running;
+/** Reads the state of a cloud started with `etl up`, or undefined when its supervisor is gone. */
+export function readCloudState(dataDir: string): CloudState | undefined {
+  const state = readStateFile(dataDir);
+  return state && isAlive(state.pid) ? state : undefined;
+}
+
+function portOf(url: string): number | undefined {
+  const port = Number(new URL(url).port);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+export interface DetachedStart {
+  state: CloudState;
+  /** True when a healthy cloud was already running and was left as it was. */
+  alreadyRunning: boolean;
+  /** What was found dead or stale and recovered, one line each. */
+  recovered: string[];
+}
+
+/**
+ * Starts the local cloud in the background (`etl up`); it runs until `stopDetachedCloud`. When
+ * one runs already, each service is asked for a sign of life; if any is dead, or the supervisor
+ * is gone (killed, machine restarted), what is left is stopped by its recorded pids and the cloud
+ * starts again on the same data and, when free, the same ports.
+ */
+export async function startDetachedCloud(options: CloudOptions): Promise<DetachedStart> {
+  const recovered: string[] = [];
+  const previous = readStateFile(options.dataDir);
+  if (previous && isAlive(previous.pid)) {
+    const dead = (await probeCloud(previous)).filter((p) => !p.ok);
+    if (dead.length === 0) return { state: previous, alreadyRunning: true, recovered };
+    recovered.push(...dead.map((p) => p.message ?? p.label), "restarted the local cloud");
+  } else if (previous) {
+    recovered.push(`the local cloud's supervisor (pid ${previous.pid}) was gone: started it again`);
+  }
+  if (previous || runningPostmaster(join(options.dataDir, "postgres")))
+    await stopDetachedCloud(options.dataDir);
+  const preferredPorts = previous
+    ? {
+        postgres: portOf(previous.databaseUrl),
+        s3: portOf(previous.s3Endpoint),
+        dynamodb: portOf(previous.dynamodbEndpoint),
+      }
+    : undefined;
   mkdirSync(options.dataDir, { recursive: true });
   const logFile = join(options.dataDir, "local-cloud.log");
   const log = openSync(logFile, "a");
+  const daemonOptions: CloudOptions = { ...options, ...(preferredPorts ? { preferredPorts } : {}) };
   const child = spawn(process.execPath, daemonArgs(), {
     cwd: packageRoot,
-    env: { ...process.env, ETL_CLOUD_OPTIONS: JSON.stringify(options), NODE_OPTIONS: "" },
+    env: { ...process.env, ETL_CLOUD_OPTIONS: JSON.stringify(daemonOptions), NODE_OPTIONS: "" },
     stdio: ["ignore", "pipe", log],
     detached: true,
   });
   const state = await waitForReady(child, logFile);
   child.stdout?.destroy();
   child.unref();
-  return state;
+  return { state, alreadyRunning: false, recovered };
 }
 
-/** Stops a cloud started with `etl up`; resolves false when none was running. */
+/**
+ * Stops a cloud started with `etl up`, by the pids it recorded: the supervisor, and PostgreSQL
+ * even when the supervisor was killed and left it running. Resolves false when nothing ran.
+ */
 export async function stopDetachedCloud(dataDir: string): Promise<boolean> {
-  const state = readCloudState(dataDir);
-  if (!state) return false;
-  const pids = [state.pid, ...(state.postgresPid ? [state.postgresPid] : [])];
-  process.kill(state.pid, "SIGTERM");
-  await waitForExit(pids, 20_000);
-  for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
+  const state = readStateFile(dataDir);
+  const cluster = join(dataDir, "postgres");
+  let stopped = false;
+  if (state && isAlive(state.pid)) {
+    process.kill(state.pid, "SIGTERM");
+    await waitForExit([state.pid], 20_000);
+    if (isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
+    stopped = true;
+  }
+  // The recorded pid is trusted only while it is this cluster's postmaster (pids are reused);
+  // its own lock file names it too when the state file is gone.
+  for (const pid of new Set([state?.postgresPid, runningPostmaster(cluster)])) {
+    if (pid === undefined || !isPostmasterOf(pid, cluster)) continue;
+    await stopPostmaster(pid);
+    stopped = true;
+  }
   rmSync(join(dataDir, "state.json"), { force: true });
-  return true;
+  return stopped;
 }
 
 export { isAlive };

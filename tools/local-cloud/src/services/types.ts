@@ -13,7 +13,9 @@ export interface CloudEndpoints {
 }
 
 export interface CloudState extends CloudEndpoints {
+  /** The supervisor: the process that runs the S3 and DynamoDB servers and started PostgreSQL. */
   pid: number;
+  /** PostgreSQL's postmaster, which outlives a killed supervisor until stopped by this pid. */
   postgresPid?: number;
   startedAt: string;
 }
@@ -24,6 +26,10 @@ export interface CloudOptions {
   region?: string;
   /** Fixed ports, for users who want stable endpoints; free ports are picked when omitted. */
   ports?: Partial<Record<ServiceName, number>>;
+  /** Ports to take again when free (a restart keeps its endpoints); free ports otherwise. */
+  preferredPorts?: Partial<Record<ServiceName, number>>;
+  /** Folder with PostgreSQL's bin/initdb and bin/postgres; the embedded package's by default. */
+  postgresBinaries?: string;
 }
 
 /** Raised when a local service cannot start; the message names the service and what to do. */
