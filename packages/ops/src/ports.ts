@@ -75,6 +75,11 @@ export interface StoredRecord {
 export interface PutRecordOptions {
   /** Write only when no record has this id; resolves false when one exists. */
   ifAbsent?: boolean;
+  /**
+   * Write only when a record with this id exists and each of these `data` fields holds its value
+   * (`null`: the field is absent); resolves false otherwise. A compare-and-set on one record.
+   */
+  ifData?: Record<string, string | number | boolean | null>;
   /** Let the table's TTL delete the record this long after the write. */
   ttlSeconds?: number;
 }
@@ -93,7 +98,7 @@ export interface StateStore {
    * otherwise nothing changes and a `WatermarkConflictError` is thrown.
    */
   advanceWatermarks(updates: readonly WatermarkUpdate[], runId: string): Promise<void>;
-  /** Resolves false only when `ifAbsent` is set and the record exists. */
+  /** Resolves false only when the `ifAbsent` or `ifData` condition does not hold. */
   putRecord(
     namespace: string,
     id: string,
