@@ -1,5 +1,6 @@
 export type Stage = "ingest" | "transform" | "load" | "files";
-export type AuditStatus = "STARTED" | "FINISHED" | "FAILED" | "ABORTED" | "SKIPPED" | "HANDED_OFF";
+/** `BUSY`: a delivery found another attempt working on the object and was refused (retryable). */
+export type AuditStatus = "STARTED" | "FINISHED" | "FAILED" | "ABORTED" | "SKIPPED" | "HANDED_OFF" | "BUSY";
 
 /** One file (or, with key "-", one whole run) in one attempt of one stage. */
 export interface AuditItem {
