@@ -558,6 +558,7 @@ export async function runFileLoad(
       rule,
       id,
       name: fileName(input.key),
+      columns,
     });
     if (preparation.kind === "rejected")
       return await abort(preparation.code, preparation.reason, preparation.details);

@@ -1,4 +1,5 @@
 import { DataError } from "@etl/schemas";
+import { impreciseNumbers } from "./json-numbers";
 
 /**
  * Records of the formats PostgreSQL's COPY cannot read (fixed width, JSON Lines, Parquet rows)
@@ -57,6 +58,14 @@ export function jsonLineToCsv(text: string, sources: readonly (string | undefine
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new DataError(`record ${line} is not a JSON object`, { code: "BAD_JSON_LINE" });
   const record = value as Record<string, unknown>;
+  // Prepared files carry such numbers as strings already; a direct caller gets the refusal.
+  const picked = new Set(sources);
+  const imprecise = impreciseNumbers(text).find((n) => picked.has(n.key));
+  if (imprecise)
+    throw new DataError(
+      `record ${line}: ${imprecise.key} is ${imprecise.text}, which a JSON number cannot carry exactly (integers up to ${Number.MAX_SAFE_INTEGER}); send it as a string`,
+      { code: "NUMBER_PRECISION" },
+    );
   return `${sources.map((s) => (s === undefined ? "" : csvField(record[s]))).join(",")}\n`;
 }
 
