@@ -6,7 +6,7 @@ import { delimitedOptions, type FileRule, impreciseNumbers, type TableColumn } f
 import type { ObjectStore } from "@etl/s3-io";
 import { readParquetSchema } from "@etl/s3-io/parquet-read";
 import { DataError, messageOf } from "@etl/schemas";
-import { processingKey } from "./destinations";
+import { fittedName, processingKey } from "./destinations";
 import { charLength, charsAt, fitLength, isBlank, readRecords, splitFields } from "./records";
 
 /** A file's records written where the load (or, split, the next rules) will read them. */
@@ -296,7 +296,10 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
       // The part's name starts with the version's id: two landed files of one name never
       // overwrite each other's parts while those wait for their own load.
       ...(rule.split
-        ? { type, landingKey: `${rule.split.to}${type}/${input.id.slice(0, 12)}-${input.name}` }
+        ? {
+            type,
+            landingKey: `${rule.split.to}${type}/${fittedName(`${rule.split.to}${type}/`, `${input.id.slice(0, 12)}-${input.name}`)}`,
+          }
         : {}),
     });
     return writer;

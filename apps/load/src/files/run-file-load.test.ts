@@ -307,6 +307,49 @@ describe("runFileLoad", () => {
     expect(await store.head(BUCKET, KEY)).toBeDefined();
   });
 
+  it("refuses a file without its header on Redshift too, before anything is submitted", async () => {
+    const { deps, store, requests, land } = setup();
+    const object = await land("1,2.50\n2,3.00\nT 000002\n");
+    const redshift: FileWarehouse = { ...deps.warehouse, target: "redshift" };
+
+    const outcome = await runFileLoad(object, { ...deps, warehouse: redshift });
+
+    expect(outcome).toMatchObject({ status: "ABORTED", destination: "error/sales/2026/11/23/day-1.csv" });
+    expect(outcome.error).toBe(
+      'the header is "1,2.50", the rule expects "id,amount" (the columns by name, in order; * any)',
+    );
+    expect(requests).toHaveLength(0);
+    expect(store.objects(BUCKET).map((o) => o.key)).toEqual([
+      "error/sales/2026/11/23/day-1.csv",
+      "error/sales/2026/11/23/day-1.csv.reason.json",
+    ]);
+  });
+
+  it("keeps archive and error keys within S3's 1,024 bytes when the file's name alone is that long", async () => {
+    const { deps, store, land } = setup();
+    const name = `${"n".repeat(1024 - "landing/sales/".length - "-é.csv".length - 1)}-é.csv`;
+    const key = `landing/sales/${name}`;
+    expect(Buffer.byteLength(key)).toBe(1024);
+    const good = await land(GOOD, key);
+    const bad = await land("x\n", key.replace(/n-é/, "m-é"));
+
+    const archived = await runFileLoad(good, deps);
+    const refused = await runFileLoad(bad, deps);
+
+    expect(archived.status).toBe("FINISHED");
+    expect(refused.status).toBe("ABORTED");
+    for (const outcome of [archived, refused]) {
+      expect(outcome.destination).toMatch(
+        /^(archive|error)\/sales\/2026\/11\/23\/[0-9a-f]{12}-n+(m)?-é\.csv$/,
+      );
+      expect(Buffer.byteLength(`${outcome.destination}.${"0".repeat(12)}.reason.json`)).toBeLessThanOrEqual(
+        1024,
+      );
+    }
+    expect(archived.destination).not.toBe(refused.destination?.replace("error/", "archive/"));
+    expect(store.objects(BUCKET).map((o) => o.key)).toHaveLength(3);
+  });
+
   it("aborts a rule the warehouse cannot express before reading the file", async () => {
     const { deps, store, requests, land } = setup();
     const object = await land(GOOD);
