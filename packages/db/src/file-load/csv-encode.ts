@@ -21,7 +21,8 @@ export function csvField(value: unknown): string {
 
 /**
  * A fixed-width record cut at the widths (characters, not bytes) into trimmed fields; a blank
- * field is NULL. Characters beyond the last width are ignored; a short record leaves NULLs.
+ * field is NULL. Characters beyond the last width are ignored; a short record leaves NULLs
+ * (landed files reach here with the layout's length: the preparation step checks it).
  */
 export function fixedWidthFields(record: string, widths: readonly number[]): (string | null)[] {
   const chars = Array.from(record);
