@@ -195,7 +195,10 @@ describe("createDynamoAuditLog on the local DynamoDB server", () => {
     const key = `landing/${"dir-é/".repeat(145)}${"x".repeat(1024 - 8 - 7 * 145)}`;
     expect(Buffer.byteLength(key)).toBe(1024);
 
-    await audit.record([{ ...item(1), key }, { ...item(2), key: `${key.slice(0, -1)}y` }]);
+    await audit.record([
+      { ...item(1), key },
+      { ...item(2), key: `${key.slice(0, -1)}y` },
+    ]);
 
     const stored = await query(client, tables.audit, "load#20261123T141500123Z-00000042");
     expect(stored.map((s) => s.key).sort()).toEqual([key, `${key.slice(0, -1)}y`]);
