@@ -21,6 +21,7 @@ export {
   type FileWriteMode,
   loadedColumns,
 } from "./file-load/file-load-spec";
+export { type ImpreciseNumber, impreciseNumbers, isImpreciseNumber } from "./file-load/json-numbers";
 export { loadFileIntoPostgres, type PostgresFileLoadResult } from "./file-load/postgres-file-load";
 export {
   type CsvDialect,

@@ -16,9 +16,11 @@ export type {
 } from "./ports";
 export {
   type AuditRecord,
+  auditSortKey,
   DEFAULT_AUDIT_TTL_DAYS,
   type FailureRecord,
   MAX_ERROR_CHARS,
+  MAX_SORT_KEY_BYTES,
   MAX_SQL_CHARS,
   runPartitionKey,
   toAuditRecord,

@@ -1,5 +1,6 @@
 export type Stage = "ingest" | "transform" | "load" | "files";
-export type AuditStatus = "STARTED" | "FINISHED" | "FAILED" | "ABORTED" | "SKIPPED" | "HANDED_OFF";
+/** `BUSY`: a delivery found another attempt working on the object and was refused (retryable). */
+export type AuditStatus = "STARTED" | "FINISHED" | "FAILED" | "ABORTED" | "SKIPPED" | "HANDED_OFF" | "BUSY";
 
 /** One file (or, with key "-", one whole run) in one attempt of one stage. */
 export interface AuditItem {
@@ -77,6 +78,11 @@ export interface StoredRecord {
 export interface PutRecordOptions {
   /** Write only when no record has this id; resolves false when one exists. */
   ifAbsent?: boolean;
+  /**
+   * Write only when a record with this id exists and each of these `data` fields holds its value
+   * (`null`: the field is absent); resolves false otherwise. A compare-and-set on one record.
+   */
+  ifData?: Record<string, string | number | boolean | null>;
   /** Let the table's TTL delete the record this long after the write. */
   ttlSeconds?: number;
 }
@@ -95,7 +101,7 @@ export interface StateStore {
    * otherwise nothing changes and a `WatermarkConflictError` is thrown.
    */
   advanceWatermarks(updates: readonly WatermarkUpdate[], runId: string): Promise<void>;
-  /** Resolves false only when `ifAbsent` is set and the record exists. */
+  /** Resolves false only when the `ifAbsent` or `ifData` condition does not hold. */
   putRecord(
     namespace: string,
     id: string,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_SQL_CHARS, toAuditRecord, toFailureRecord } from "./records";
+import { auditSortKey, MAX_SQL_CHARS, toAuditRecord, toFailureRecord } from "./records";
 
 const now = new Date("2026-11-23T14:15:00.000Z");
 const epoch = Math.floor(now.getTime() / 1000);
@@ -47,6 +47,41 @@ describe("toAuditRecord", () => {
 
     expect(record.error).toBe("auth failed for postgres://u:***@h/d");
     expect(record.expiresAt).toBeUndefined();
+  });
+});
+
+describe("auditSortKey", () => {
+  const attempt = "2026-11-23T14:14:00.000Z";
+
+  it("keeps key#attempt while it fits DynamoDB's 1,024-byte sort key", () => {
+    const key = `landing/${"a".repeat(1024 - "landing/".length - attempt.length - 1)}`;
+
+    expect(auditSortKey(key, attempt)).toBe(`${key}#${attempt}`);
+    expect(Buffer.byteLength(auditSortKey(key, attempt))).toBe(1024);
+  });
+
+  it("bounds the sort key of any legal S3 key (1,024 bytes of UTF-8): a readable start and a hash", () => {
+    const key = `landing/${"é/".repeat(338)}xx`;
+    expect(Buffer.byteLength(key)).toBe(1024);
+    const other = `${key.slice(0, -1)}y`;
+
+    const sk = auditSortKey(key, attempt);
+
+    expect(Buffer.byteLength(sk)).toBeLessThanOrEqual(1024);
+    expect(sk).toMatch(/^landing\/(é\/)+é?#sha256:[0-9a-f]{64}#2026-11-23T14:14:00\.000Z$/);
+    expect(sk).not.toContain("\uFFFD");
+    expect(auditSortKey(other, attempt)).not.toBe(sk);
+    expect(auditSortKey(key, attempt)).toBe(sk);
+  });
+
+  it("is the sort key of the stored audit item, which keeps the whole key", () => {
+    const key = `landing/${"k/".repeat(600)}`;
+
+    const record = toAuditRecord({ stage: "files", runId: "r", key, attempt, status: "FINISHED" }, { now });
+
+    expect(record.sk).toBe(auditSortKey(key, attempt));
+    expect(record.key).toBe(key);
+    expect(Buffer.byteLength(record.sk)).toBeLessThanOrEqual(1024);
   });
 });
 

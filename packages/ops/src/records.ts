@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { AuditItem, FailureItem, Stage } from "./ports";
 import { redactSecrets, redactValue } from "./redact";
 
@@ -9,7 +10,42 @@ export const MAX_SQL_CHARS = 100_000;
 /** Longest error message kept (characters). */
 export const MAX_ERROR_CHARS = 10_000;
 
-/** An audit item as stored: keys `pk = stage#runId`, `sk = key#attempt`. */
+/** DynamoDB refuses a sort key over 1,024 bytes, and an S3 key alone may have 1,024. */
+export const MAX_SORT_KEY_BYTES = 1024;
+/** How much of a long object key stays readable at the start of its sort key (bytes). */
+const READABLE_KEY_BYTES = 512;
+/** Attempts are ISO times; a longer one is hashed too, so the sort key stays bounded. */
+const MAX_ATTEMPT_BYTES = 256;
+
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** The longest start of `text` of at most `bytes` bytes of UTF-8, cut between characters. */
+function utf8Start(text: string, bytes: number): string {
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, "utf8");
+    if (used + size > bytes) break;
+    used += size;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * The audit sort key of an object key and an attempt: `key#attempt` while that fits DynamoDB's
+ * 1,024 bytes, else `<first 512 bytes of the key>#sha256:<hex of the whole key>#attempt`, so any
+ * legal S3 key (up to 1,024 bytes) is audited. The item keeps the whole key in `key`.
+ */
+export function auditSortKey(key: string, attempt: string): string {
+  const plain = `${key}#${attempt}`;
+  if (Buffer.byteLength(plain, "utf8") <= MAX_SORT_KEY_BYTES) return plain;
+  const tail =
+    Buffer.byteLength(attempt, "utf8") <= MAX_ATTEMPT_BYTES ? attempt : `sha256:${sha256(attempt)}`;
+  return `${utf8Start(key, READABLE_KEY_BYTES)}#sha256:${sha256(key)}#${tail}`;
+}
+
+/** An audit item as stored: keys `pk = stage#runId`, `sk = auditSortKey(key, attempt)`. */
 export interface AuditRecord extends AuditItem {
   pk: string;
   sk: string;
@@ -43,7 +79,7 @@ export function toAuditRecord(item: AuditItem, options: { now: Date; ttlDays?: n
   const record: AuditRecord = {
     ...item,
     pk: runPartitionKey(item.stage, item.runId),
-    sk: `${item.key}#${item.attempt}`,
+    sk: auditSortKey(item.key, item.attempt),
     recordedAt: options.now.toISOString(),
     ...expiry(options.now, options.ttlDays),
   };

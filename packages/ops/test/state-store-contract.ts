@@ -146,5 +146,29 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       expect(record?.data).toEqual({ n: 1 });
       expect(record?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 3000);
     });
+
+    it("writes a record with ifData only while its data fields hold the given values", async () => {
+      const store = await makeStore();
+      await store.putRecord("claims", "c-1", { attempt: "A", leaseUntil: 5 });
+
+      const missing = await store.putRecord("claims", "c-2", { attempt: "A" }, { ifData: { attempt: "A" } });
+      const first = await store.putRecord(
+        "claims",
+        "c-1",
+        { attempt: "A", status: "FINISHED" },
+        { ifData: { attempt: "A", status: null } },
+      );
+      const second = await store.putRecord(
+        "claims",
+        "c-1",
+        { attempt: "A", status: "FAILED" },
+        { ifData: { attempt: "A", status: null } },
+      );
+      const other = await store.putRecord("claims", "c-1", { attempt: "B" }, { ifData: { attempt: "B" } });
+
+      expect([missing, first, second, other]).toEqual([false, true, false, false]);
+      expect((await store.getRecord("claims", "c-1"))?.data).toEqual({ attempt: "A", status: "FINISHED" });
+      expect(await store.getRecord("claims", "c-2")).toBeUndefined();
+    });
   });
 }

@@ -24,8 +24,16 @@ export class DataError extends EtlError {
 
 /** A dependency failed in a way a later attempt may not (network, throttling, locks). */
 export class TransientError extends EtlError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+  /**
+   * Whole seconds before a retry can succeed (a lease another attempt holds, say), when known: a
+   * queue may deliver the message again no sooner. Undefined: retry on the queue's own schedule.
+   */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options: { code?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message, { retryable: true, code: options.code ?? "TRANSIENT", cause: options.cause });
+    this.retryAfterSeconds =
+      options.retryAfterSeconds === undefined ? undefined : Math.max(0, Math.ceil(options.retryAfterSeconds));
   }
 }
 

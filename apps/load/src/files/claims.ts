@@ -4,6 +4,7 @@ import type { StateStore } from "@etl/ops";
 export const CLAIM_NAMESPACE = "landed-files";
 
 export type FileStatus = "FINISHED" | "FAILED" | "ABORTED";
+export type ReportStep = "audit" | "failure" | "event" | "alert";
 
 /**
  * What the state table keeps about one object version: who works on it (an attempt holding a
@@ -29,6 +30,8 @@ export interface FileClaim {
   etag?: string;
   size?: number;
   reported?: boolean;
+  /** Which parts of the report are out, so finishing a half-done report repeats none of them. */
+  reportedSteps?: ReportStep[];
   parts?: string[];
   /** The rule's `notify`, for reporting a duplicate's unreported outcome. */
   notify?: "success" | "failure" | "both" | "none";
@@ -57,9 +60,14 @@ export function createClaims(state: StateStore, now: () => number) {
     state.putRecord(CLAIM_NAMESPACE, id, claim as unknown as Record<string, unknown>, {
       ttlSeconds: CLAIM_TTL_SECONDS,
     });
+  const own = (id: string, claim: FileClaim, attempt = claim.attempt) =>
+    state.putRecord(CLAIM_NAMESPACE, id, claim as unknown as Record<string, unknown>, {
+      ifData: { attempt, status: null },
+      ttlSeconds: CLAIM_TTL_SECONDS,
+    });
   return {
     async claim(id: string, fresh: FileClaim): Promise<ClaimResult> {
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 3; i++) {
         const created = await state.putRecord(
           CLAIM_NAMESPACE,
           id,
@@ -80,15 +88,26 @@ export function createClaims(state: StateStore, now: () => number) {
           ...fresh,
           ...(existing.statementId ? { statementId: existing.statementId } : {}),
         };
-        await save(id, taken);
-        return { kind: "claimed", claim: taken, takenOver: true };
+        // Of two deliveries taking one dead attempt over, one wins; the other looks again.
+        if (await own(id, taken, existing.attempt)) return { kind: "claimed", claim: taken, takenOver: true };
       }
       return { kind: "busy", claim: fresh };
     },
     save,
+    /**
+     * Writes the claim only while `attempt` (by default the claim's own) still holds it undecided:
+     * false when another attempt took it over or any attempt decided it. Every write of an attempt
+     * goes through here, so a decision, once written, is never overwritten.
+     */
+    own,
+    /** The claim as stored. */
+    async get(id: string): Promise<FileClaim | undefined> {
+      const found = await state.getRecord(CLAIM_NAMESPACE, id);
+      return found ? asClaim(found.data) : undefined;
+    },
     /** Gives the version up (a retryable failure): the next delivery takes it at once. */
     async release(id: string, claim: FileClaim): Promise<void> {
-      await save(id, { ...claim, leaseUntil: 0 });
+      await own(id, { ...claim, leaseUntil: 0 });
     },
   };
 }

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { PassThrough, pipeline, type Readable, Transform } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
-import { delimitedOptions, type FileRule } from "@etl/db";
+import { delimitedOptions, type FileRule, impreciseNumbers, type TableColumn } from "@etl/db";
 import type { ObjectStore } from "@etl/s3-io";
 import { readParquetSchema } from "@etl/s3-io/parquet-read";
 import { DataError, messageOf } from "@etl/schemas";
-import { processingKey } from "./destinations";
-import { charsAt, isBlank, readRecords } from "./records";
+import { fittedName, processingKey } from "./destinations";
+import { charLength, charsAt, fitLength, isBlank, readRecords, splitFields } from "./records";
 
 /** A file's records written where the load (or, split, the next rules) will read them. */
 export interface PreparedPart {
@@ -32,6 +32,8 @@ export interface PrepareInput {
   id: string;
   /** The landed file's name, for the split parts' landing keys (`<to><type>/<id>-<name>`). */
   name: string;
+  /** The target's columns and types: a JSON Lines number too big for a double may stay text. */
+  columns?: readonly TableColumn[];
 }
 
 /** Most record types a split may produce: each part is an upload in flight. */
@@ -112,6 +114,147 @@ async function openText(input: PrepareInput) {
   return { text, hash, counted };
 }
 
+/** Longest header text quoted in a reason. */
+const MAX_QUOTED = 200;
+const clip = (text: string) => (text.length <= MAX_QUOTED ? text : `${text.slice(0, MAX_QUOTED)}...`);
+const sameName = (found: string | undefined, name: string) =>
+  (found ?? "").trim().toLowerCase() === name.toLowerCase();
+const TEXT_TYPE = /^(text|character|char|varchar|nchar|nvarchar|bpchar)\b/i;
+
+/**
+ * Checks the header lines instead of dropping them unseen (a file without its header would lose
+ * its first record): against the rule's `headerPattern` (the lines joined by `\n`), else the last
+ * header line against the columns' names, in order, case and surrounding spaces aside: split
+ * with the rule's delimiter and quote, or cut at the fixed widths (each name cut to its width;
+ * a filler matches anything). A rule with no names (split, JSON Lines) has a trailer instead,
+ * whose count catches a missing header (the rule schema requires one or the other).
+ */
+function checkHeader(rule: FileRule, headers: readonly Buffer[]): void {
+  if (rule.headerPattern !== undefined) {
+    const found = headers.map((h) => h.toString("utf8")).join("\n");
+    if (new RegExp(rule.headerPattern).test(found)) return;
+    throw new Rejection(
+      "BAD_HEADER",
+      `the header ${JSON.stringify(clip(found))} does not match the rule's headerPattern ${JSON.stringify(rule.headerPattern)}`,
+      { expected: rule.headerPattern, found: clip(found) },
+    );
+  }
+  const columns = rule.columns ?? [];
+  if (!columns.some((c) => c.name !== undefined)) return;
+  // A byte-order mark is not part of the first name.
+  const last = (headers[headers.length - 1] ?? Buffer.alloc(0)).toString("utf8").replace(/^\uFEFF/, "");
+  let expected: string;
+  let matches: boolean;
+  let how: string;
+  if (rule.format === "csv" || rule.format === "delimited") {
+    const dialect = delimitedOptions(rule);
+    const fields = splitFields(last, dialect);
+    expected = columns.map((c) => c.name ?? "*").join(dialect.delimiter);
+    matches =
+      fields.length === columns.length &&
+      columns.every((c, i) => c.name === undefined || sameName(fields[i], c.name));
+    how = "the columns by name, in order; * any";
+  } else if (rule.format === "fixed_width") {
+    const chars = Array.from(last);
+    let at = 0;
+    matches = true;
+    expected = "";
+    for (const column of columns) {
+      const width = column.width ?? 0;
+      const name = column.name?.slice(0, width);
+      expected += name === undefined ? "?".repeat(width) : name.padEnd(width);
+      if (name !== undefined && !sameName(chars.slice(at, at + width).join(""), name)) matches = false;
+      at += width;
+    }
+    how = "the columns' names cut to their widths; ? any";
+  } else return;
+  if (!matches)
+    throw new Rejection(
+      "BAD_HEADER",
+      `the header is ${JSON.stringify(clip(last))}, the rule expects ${JSON.stringify(expected)} (${how})`,
+      { expected, found: clip(last) },
+    );
+}
+
+/** A fixed-width rule's record length (the sum of the widths) and the lengths it accepts. */
+function fixedLayout(rule: FileRule): { length: number; min: number; max: number } | undefined {
+  if (rule.format !== "fixed_width" || rule.split || !rule.columns) return undefined;
+  const length = rule.columns.reduce((sum, c) => sum + (c.width ?? 0), 0);
+  return {
+    length,
+    min: Math.max(0, length - (rule.lengthTolerance?.shorter ?? 0)),
+    max: length + (rule.lengthTolerance?.longer ?? 0),
+  };
+}
+
+/**
+ * Every fixed-width record has the layout's length in characters (a short one would load NULLs,
+ * a long one be cut unseen), or within the rule's tolerance, where it is padded or cut here so
+ * PostgreSQL and Redshift's FIXEDWIDTH read the same fields.
+ */
+function fitRecord(
+  record: Buffer,
+  line: number,
+  layout: { length: number; min: number; max: number },
+): Buffer {
+  const length = charLength(record);
+  if (length === layout.length) return record;
+  if (length >= layout.min && length <= layout.max) return fitLength(record, layout.length);
+  const tolerant = layout.min !== layout.length || layout.max !== layout.length;
+  throw new Rejection(
+    "BAD_RECORD_LENGTH",
+    `line ${line} has ${length} characters, the layout needs ${layout.length}${tolerant ? ` (${layout.min} to ${layout.max} allowed)` : ""}`,
+    { line, length, expected: layout.length, ...(tolerant ? { allowed: [layout.min, layout.max] } : {}) },
+  );
+}
+
+/**
+ * A JSON Lines number that a JavaScript number (and so the load) would silently round, such as
+ * an integer above 2^53 - 1, is refused; unless its column is text, where it is rewritten as a
+ * string of its exact digits, in the copy both warehouses load. Found in the raw text: a parse
+ * would already have rounded it.
+ */
+function checkNumbers(
+  record: Buffer,
+  numbers: { record: number; line: number },
+  sources: { loaded: ReadonlySet<string>; text: ReadonlySet<string> },
+): Buffer {
+  let text = record.toString("utf8");
+  let found: ReturnType<typeof impreciseNumbers>;
+  try {
+    found = impreciseNumbers(text).filter((n) => sources.loaded.has(n.key));
+    if (found.length > 0) JSON.parse(text);
+  } catch {
+    // Not JSON: the load refuses the record, naming it.
+    return record;
+  }
+  if (found.length === 0) return record;
+  for (const n of found)
+    if (!n.direct || !sources.text.has(n.key))
+      throw new Rejection(
+        "NUMBER_PRECISION",
+        `record ${numbers.record} (line ${numbers.line}): ${n.key} ${n.direct ? "is" : "holds"} ${n.text}, which a JSON number cannot carry exactly (integers up to ${Number.MAX_SAFE_INTEGER}); send it as a string or load it into a text column`,
+        { record: numbers.record, line: numbers.line, field: n.key, value: n.text },
+      );
+  for (const n of [...found].sort((a, b) => b.start - a.start))
+    text = `${text.slice(0, n.start)}${JSON.stringify(n.text)}${text.slice(n.end)}`;
+  return Buffer.from(text, "utf8");
+}
+
+/** The JSON keys a JSON Lines rule loads, and those whose target column is text. */
+function jsonSources(input: PrepareInput) {
+  const types = new Map((input.columns ?? []).map((c) => [c.name, c.dataType]));
+  const loaded = new Set<string>();
+  const text = new Set<string>();
+  for (const column of input.rule.columns ?? []) {
+    if (column.name === undefined) continue;
+    const source = column.source ?? column.name;
+    loaded.add(source);
+    if (TEXT_TYPE.test(types.get(column.name) ?? "")) text.add(source);
+  }
+  return { loaded, text };
+}
+
 const isZlibError = (error: unknown) =>
   typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("Z_");
 
@@ -153,16 +296,25 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
       // The part's name starts with the version's id: two landed files of one name never
       // overwrite each other's parts while those wait for their own load.
       ...(rule.split
-        ? { type, landingKey: `${rule.split.to}${type}/${input.id.slice(0, 12)}-${input.name}` }
+        ? {
+            type,
+            landingKey: `${rule.split.to}${type}/${fittedName(`${rule.split.to}${type}/`, `${input.id.slice(0, 12)}-${input.name}`)}`,
+          }
         : {}),
     });
     return writer;
   };
   let line = 0;
   let records = 0;
-  let held: Buffer | undefined;
-  const take = async (record: Buffer) => {
+  let held: { record: Buffer; line: number } | undefined;
+  const headers: Buffer[] = [];
+  const layout = fixedLayout(rule);
+  const json = rule.format === "jsonl" && !rule.split ? jsonSources(input) : undefined;
+  const take = async (raw: Buffer, at: number) => {
     records++;
+    let record = raw;
+    if (layout) record = fitRecord(record, at, layout);
+    if (json) record = checkNumbers(record, { record: records, line: at }, json);
     const split = rule.split;
     if (!split) return writerFor("").write(record);
     const type = charsAt(record, split.start, split.end).trim();
@@ -182,11 +334,16 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
     try {
       for await (const record of readRecords(text, quoting)) {
         line++;
-        if (line <= rule.headerLines || isBlank(record)) continue;
+        if (line <= rule.headerLines) {
+          headers.push(record);
+          if (line === rule.headerLines) checkHeader(rule, headers);
+          continue;
+        }
+        if (isBlank(record)) continue;
         if (rule.trailer) {
-          if (held) await take(held);
-          held = record;
-        } else await take(record);
+          if (held) await take(held.record, held.line);
+          held = { record, line };
+        } else await take(record, line);
       }
     } catch (error) {
       if (isZlibError(error))
@@ -201,11 +358,11 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
     if (rule.trailer) {
       const { start, end } = rule.trailer;
       if (!held) throw new Rejection("MISSING_TRAILER", "the file has no trailer line");
-      const field = charsAt(held, start, end).trim();
+      const field = charsAt(held.record, start, end).trim();
       if (!/^\d{1,15}$/.test(field))
         throw new Rejection(
           "BAD_TRAILER",
-          `the trailer has no record count at ${start}:${end}: ${JSON.stringify(held.toString("utf8").slice(0, 80))}`,
+          `the trailer has no record count at ${start}:${end}: ${JSON.stringify(held.record.toString("utf8").slice(0, 80))}`,
         );
       const expected = Number(field);
       if (expected !== records)

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { charsAt, isBlank, readRecords } from "./records";
+import { charLength, charsAt, fitLength, isBlank, readRecords, splitFields } from "./records";
 
 async function records(chunks: string[], options = {}): Promise<string[]> {
   const found: string[] = [];
@@ -43,5 +43,32 @@ describe("charsAt and isBlank", () => {
     [" x", false],
   ])("%j is blank: %s", (text, expected) => {
     expect(isBlank(Buffer.from(text))).toBe(expected);
+  });
+});
+
+describe("splitFields", () => {
+  it.each([
+    ["plain", "a,b,c", { delimiter: ",", quote: '"', escape: '"' }, ["a", "b", "c"]],
+    [
+      "quoted delimiter and doubled quote",
+      '"a,b","say ""hi""",',
+      { delimiter: ",", quote: '"', escape: '"' },
+      ["a,b", 'say "hi"', ""],
+    ],
+    ["odd characters", ";x'y;'\\;z", { delimiter: "'", quote: ";", escape: "\\" }, ["x'y", "\\z"]],
+    ["an escape inside quotes", ";a\\;b;'c", { delimiter: "'", quote: ";", escape: "\\" }, ["a;b", "c"]],
+  ])("%s", (_, record, options, expected) => {
+    expect(splitFields(record, options)).toEqual(expected);
+  });
+});
+
+describe("charLength and fitLength", () => {
+  it("count characters, and pad or cut to a length in characters", () => {
+    const record = Buffer.from("Straße", "utf8");
+
+    expect(charLength(record)).toBe(6);
+    expect(fitLength(record, 8).toString("utf8")).toBe("Straße  ");
+    expect(fitLength(record, 5).toString("utf8")).toBe("Straß");
+    expect(fitLength(record, 6)).toBe(record);
   });
 });

@@ -76,3 +76,62 @@ export function charsAt(record: Buffer, start: number, end: number): string {
     .slice(start - 1, end)
     .join("");
 }
+
+/** Characters (code points) of a UTF-8 record: every byte that does not continue a character. */
+export function charLength(record: Buffer): number {
+  let count = 0;
+  for (const byte of record) if ((byte & 0xc0) !== 0x80) count++;
+  return count;
+}
+
+/** The record padded with spaces, or cut, to exactly `length` characters. */
+export function fitLength(record: Buffer, length: number): Buffer {
+  const have = charLength(record);
+  if (have < length) return Buffer.concat([record, Buffer.alloc(length - have, 0x20)]);
+  if (have === length) return record;
+  let chars = 0;
+  for (let i = 0; i < record.length; i++) {
+    if (((record[i] ?? 0) & 0xc0) !== 0x80) {
+      if (chars === length) return record.subarray(0, i);
+      chars++;
+    }
+  }
+  return record;
+}
+
+export interface FieldSplitOptions {
+  delimiter: string;
+  quote: string;
+  /** Inside quotes, the next character is literal; the quote itself means a doubled quote. */
+  escape: string;
+}
+
+/**
+ * The fields of one delimited record as text, quotes removed (`"a,b"` is `a,b`, a doubled quote
+ * inside quotes is one quote, an escaped character is itself). For header lines: the records are
+ * parsed by the warehouse's COPY.
+ */
+export function splitFields(record: string, options: FieldSplitOptions): string[] {
+  const fields: string[] = [];
+  let field = "";
+  let inQuote = false;
+  for (let i = 0; i < record.length; i++) {
+    const c = record.charAt(i);
+    if (inQuote) {
+      if (c === options.escape && options.escape !== options.quote && i + 1 < record.length) {
+        field += record.charAt(++i);
+      } else if (c === options.quote) {
+        if (record.charAt(i + 1) === options.quote) {
+          field += c;
+          i++;
+        } else inQuote = false;
+      } else field += c;
+    } else if (c === options.quote) inQuote = true;
+    else if (c === options.delimiter) {
+      fields.push(field);
+      field = "";
+    } else field += c;
+  }
+  fields.push(field);
+  return fields;
+}

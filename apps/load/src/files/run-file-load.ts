@@ -11,7 +11,7 @@ import {
 import type { Alerter, AuditItem, AuditLog, createLogger, StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, TransientError } from "@etl/schemas";
-import { createClaims, type FileClaim, type FileStatus } from "./claims";
+import { createClaims, type FileClaim, type FileStatus, type ReportStep } from "./claims";
 import { fileId, fileName, ledgerKey, moveKey, versionTag } from "./destinations";
 import type { FileWarehouse } from "./file-warehouse";
 import type { LandedObject } from "./landed-objects";
@@ -161,6 +161,39 @@ export async function runFileLoad(
   const elapsed = () => Math.round(performance.now() - t0);
   const base = { bucket: input.bucket, key: input.key, version };
 
+  /**
+   * Another attempt holds the lease: refused as retryable, with the lease's remaining time as the
+   * hint for when to deliver again, and audited (status BUSY) so a stuck file shows up.
+   */
+  async function busy(holder: FileClaim): Promise<never> {
+    const waitMs = Math.max(1_000, holder.leaseUntil - deps.clock().getTime());
+    const error = new TransientError(
+      `${input.key} (${version}) is being loaded by the attempt of ${holder.attempt}; retry in ${Math.ceil(waitMs / 1000)} s, when its lease ends`,
+      { code: "FILE_BUSY", retryAfterSeconds: waitMs / 1000 },
+    );
+    try {
+      const match = await deps.rules.match(input.key);
+      await deps.audit.record([
+        {
+          stage: "files",
+          runId: match.kind === "none" ? UNMATCHED : match.kind === "matched" ? match.rule.name : match.name,
+          key: input.key,
+          attempt,
+          status: "BUSY",
+          bucket: input.bucket,
+          durationMs: elapsed(),
+          error: error.message,
+          ...(input.etag ? { etag: input.etag } : {}),
+          ...(input.size !== undefined ? { size: input.size } : {}),
+        },
+      ]);
+    } catch (auditError) {
+      // The refusal is what matters: the delivery is retried either way.
+      deps.logger?.warn("busy delivery not audited", { key: input.key, error: messageOf(auditError) });
+    }
+    throw error;
+  }
+
   const claimed = await claims.claim(id, {
     ...base,
     attempt,
@@ -168,16 +201,11 @@ export async function runFileLoad(
     ...(input.etag ? { etag: input.etag } : {}),
     ...(input.size !== undefined ? { size: input.size } : {}),
   });
-  if (claimed.kind === "busy") {
-    throw new TransientError(
-      `${input.key} (${version}) is being loaded by the attempt of ${claimed.claim.attempt}`,
-      {
-        code: "FILE_BUSY",
-      },
-    );
-  }
+  if (claimed.kind === "busy") return busy(claimed.claim);
   let claim = claimed.claim;
   const parts: string[] = [];
+  /** True once this attempt's outcome is written to the claim: it is never decided again. */
+  let concluded = false;
 
   const audit = async (item: Partial<AuditItem> & Pick<AuditItem, "status">, runId: string) => {
     await deps.audit.record([
@@ -212,80 +240,120 @@ export async function runFileLoad(
     await deps.store.delete(deps.bucket, input.key);
   };
 
-  const report = async (c: FileClaim, rule: FileRule | undefined, refusal?: Refusal) => {
+  /**
+   * Audit item, failure item, status event and alert. Each is attempted even when an earlier one
+   * fails (an audit table that refuses a write must not silence the alert); the steps that are out
+   * are kept in the claim, so a redelivery finishing the report repeats none of them.
+   */
+  const report = async (c: FileClaim, rule: FileRule | undefined, refusal?: Refusal): Promise<FileClaim> => {
+    const done = new Set<ReportStep>(c.reportedSteps ?? []);
+    const problems: string[] = [];
+    const step = async (name: ReportStep, fn: () => Promise<void>) => {
+      if (done.has(name)) return;
+      try {
+        await fn();
+        done.add(name);
+      } catch (error) {
+        problems.push(`${name}: ${messageOf(error)}`);
+      }
+    };
     const status = c.status ?? "FAILED";
     const runId = c.rule ?? UNMATCHED;
-    await audit(
-      {
-        status,
-        ...(c.table ? { table: c.table } : {}),
-        ...(c.rows !== undefined ? { rows: c.rows } : {}),
-        ...(c.statementId ? { statementId: c.statementId } : {}),
-        ...(c.error ? { error: c.error } : {}),
-      },
-      runId,
-    );
-    if (status !== "FINISHED") {
-      await deps.audit.recordFailure({
-        stage: "files",
-        runId,
-        error: c.error ?? status,
-        retryable: false,
-        key: input.key,
-        ...(c.table ? { table: c.table } : {}),
-        ...(refusal?.context?.sql ? { sql: refusal.context.sql } : {}),
-        details: {
-          status,
-          code: refusal?.code ?? status,
-          destination: c.destination,
-          version,
-          ...(refusal?.details ?? {}),
-          ...(refusal?.context?.details ?? {}),
-        },
-      });
-    }
-    await deps.events.publish(
-      toStatusEvent(
+    // The outcome's item belongs to the attempt that decided it (a redelivery finishing the
+    // report audits its own SKIPPED beside it).
+    await step("audit", () =>
+      audit(
         {
           status,
-          ...base,
-          ...(c.rule ? { rule: c.rule } : {}),
-          ...(c.table ? { target: c.table } : {}),
-          rows: c.rows ?? 0,
-          destination: c.destination ?? "",
-          ...(c.parts && c.parts.length > 0 ? { parts: c.parts } : {}),
+          attempt: c.attempt,
+          ...(c.table ? { table: c.table } : {}),
+          ...(c.rows !== undefined ? { rows: c.rows } : {}),
+          ...(c.statementId ? { statementId: c.statementId } : {}),
           ...(c.error ? { error: c.error } : {}),
-          attempt,
-          durationMs: elapsed(),
         },
-        deps.clock(),
+        runId,
+      ),
+    );
+    if (status !== "FINISHED") {
+      await step("failure", () =>
+        deps.audit.recordFailure({
+          stage: "files",
+          runId,
+          error: c.error ?? status,
+          retryable: false,
+          key: input.key,
+          ...(c.table ? { table: c.table } : {}),
+          ...(refusal?.context?.sql ? { sql: refusal.context.sql } : {}),
+          details: {
+            status,
+            code: refusal?.code ?? status,
+            destination: c.destination,
+            version,
+            ...(refusal?.details ?? {}),
+            ...(refusal?.context?.details ?? {}),
+          },
+        }),
+      );
+    }
+    await step("event", () =>
+      deps.events.publish(
+        toStatusEvent(
+          {
+            status,
+            ...base,
+            ...(c.rule ? { rule: c.rule } : {}),
+            ...(c.table ? { target: c.table } : {}),
+            rows: c.rows ?? 0,
+            destination: c.destination ?? "",
+            ...(c.parts && c.parts.length > 0 ? { parts: c.parts } : {}),
+            ...(c.error ? { error: c.error } : {}),
+            attempt,
+            durationMs: elapsed(),
+          },
+          deps.clock(),
+        ),
       ),
     );
     // No rule, or an invalid one, cannot say who to tell: a person must look, so it alerts.
     if (notifies(rule?.notify ?? c.notify ?? "failure", status)) {
-      await deps.alerter.alert({
-        stage: "files",
-        runId,
-        ...(c.table ? { table: c.table } : {}),
-        key: input.key,
-        subject:
-          status === "FINISHED"
-            ? `FINISHED: ${c.rows ?? 0} rows${c.table ? ` into ${c.table}` : ""}${c.parts?.length ? `, ${c.parts.length} parts` : ""}`
-            : `${status}: ${c.error ?? ""}`,
-        detail: {
-          status,
-          ...base,
-          rule: c.rule ?? null,
-          destination: c.destination,
-          rows: c.rows ?? 0,
-          ...(c.parts?.length ? { parts: c.parts } : {}),
-          ...(c.error ? { error: c.error } : {}),
-          ...(refusal ? { code: refusal.code } : {}),
-          attempt,
-        },
-      });
+      await step("alert", () =>
+        deps.alerter.alert({
+          stage: "files",
+          runId,
+          ...(c.table ? { table: c.table } : {}),
+          key: input.key,
+          subject:
+            status === "FINISHED"
+              ? `FINISHED: ${c.rows ?? 0} rows${c.table ? ` into ${c.table}` : ""}${c.parts?.length ? `, ${c.parts.length} parts` : ""}`
+              : `${status}: ${c.error ?? ""}`,
+          detail: {
+            status,
+            ...base,
+            rule: c.rule ?? null,
+            destination: c.destination,
+            rows: c.rows ?? 0,
+            ...(c.parts?.length ? { parts: c.parts } : {}),
+            ...(c.error ? { error: c.error } : {}),
+            ...(refusal ? { code: refusal.code } : {}),
+            attempt,
+          },
+        }),
+      );
     }
+    const reported: FileClaim = { ...c, reportedSteps: [...done] };
+    if (problems.length > 0) {
+      await claims.save(id, reported).catch(() => undefined);
+      throw new Error(problems.join("; "));
+    }
+    return { ...reported, reported: true };
   };
+
+  /** A decided outcome that could not be moved or reported: retryable, the redelivery finishes it. */
+  const unfinished = (c: FileClaim, error: unknown) =>
+    new TransientError(
+      `${input.key}: ${c.status}${c.error ? ` (${c.error})` : ""} is recorded, destination ${c.destination}, but finishing it failed: ${messageOf(error)}; a redelivery finishes it`,
+      { code: "FILE_REPORT_FAILED", cause: error },
+    );
 
   /** Decides the outcome: record it, move the file, report, mark reported. */
   const conclude = async (
@@ -302,7 +370,7 @@ export async function runFileLoad(
     // Never overwrite: another file of the same name went there today.
     if (existing && existing.etag !== claim.etag) destination = `${destination}.${id.slice(0, 12)}`;
     const error = result.refusal ? withMessage(rule, result.refusal.reason) : undefined;
-    claim = {
+    const decision: FileClaim = {
       ...claim,
       status,
       destination,
@@ -316,29 +384,15 @@ export async function runFileLoad(
       notify: rule?.notify ?? "failure",
     };
     // The outcome is recorded before the move: a crash after it is finished by the next delivery.
-    await claims.save(id, claim);
-    await move(
-      claim,
-      status === "FINISHED"
-        ? undefined
-        : {
-            status,
-            ...base,
-            rule: ruleName ?? null,
-            code: result.refusal?.code,
-            error,
-            ...(result.refusal?.details ? { details: result.refusal.details } : {}),
-            attempt,
-            at: at.toISOString(),
-          },
-    );
-    for (const part of result.processing ?? []) {
-      await deps.store.delete(deps.bucket, part.key);
-      if (rule?.format === "jsonl") await deps.store.delete(deps.bucket, `${part.key}.jsonpaths`);
+    // Conditional: a version decided once (by this attempt or one that took it over) stays so.
+    if (!(await claims.own(id, decision))) return lost();
+    claim = decision;
+    concluded = true;
+    try {
+      await finish(status, rule, ruleName, at, error, result);
+    } catch (failure) {
+      throw unfinished(claim, failure);
     }
-    await report(claim, rule, result.refusal);
-    claim = { ...claim, reported: true };
-    await claims.save(id, claim);
     deps.logger?.info("landed file concluded", {
       status,
       key: input.key,
@@ -359,13 +413,68 @@ export async function runFileLoad(
     };
   };
 
+  /** Moves the decided file, removes the processing copies, reports, marks the claim reported. */
+  const finish = async (
+    status: FileStatus,
+    rule: FileRule | undefined,
+    ruleName: string | undefined,
+    at: Date,
+    error: string | undefined,
+    result: { refusal?: Refusal; processing?: readonly PreparedPart[] },
+  ) => {
+    await move(
+      claim,
+      status === "FINISHED"
+        ? undefined
+        : {
+            status,
+            ...base,
+            rule: ruleName ?? null,
+            code: result.refusal?.code,
+            error,
+            ...(result.refusal?.details ? { details: result.refusal.details } : {}),
+            attempt,
+            at: at.toISOString(),
+          },
+    );
+    for (const part of result.processing ?? []) {
+      await deps.store.delete(deps.bucket, part.key);
+      if (rule?.format === "jsonl") await deps.store.delete(deps.bucket, `${part.key}.jsonpaths`);
+    }
+    claim = await report(claim, rule, result.refusal);
+    await claims.save(id, claim);
+  };
+
+  /**
+   * This attempt lost the version before deciding it: another attempt took it over (its lease ran
+   * out) and may have decided it. A decision found is finished like a duplicate's; otherwise the
+   * other attempt is left to it.
+   */
+  async function lost(): Promise<FileLoadOutcome> {
+    const current = await claims.get(id);
+    if (current?.status) return duplicate(current);
+    await audit(
+      { status: "SKIPPED", error: `another attempt (${current?.attempt ?? "unknown"}) took the file over` },
+      UNMATCHED,
+    );
+    deps.logger?.warn("landed file taken over by another attempt", { key: input.key, version });
+    return {
+      status: "SKIPPED",
+      ...base,
+      rows: 0,
+      error: "taken over by another attempt",
+      durationMs: elapsed(),
+    };
+  }
+
   /** A duplicate event: finish what a crashed attempt left (move, report), else nothing. */
   async function duplicate(done: FileClaim): Promise<FileLoadOutcome> {
     const still = await deps.store.head(deps.bucket, input.key);
-    if (still && (done.etag === undefined || still.etag === done.etag)) await move(done);
-    if (!done.reported) {
-      await report(done, undefined);
-      await claims.save(id, { ...done, reported: true });
+    try {
+      if (still && (done.etag === undefined || still.etag === done.etag)) await move(done);
+      if (!done.reported) await claims.save(id, await report(done, undefined));
+    } catch (error) {
+      throw unfinished(done, error);
     }
     await audit(
       { status: "SKIPPED", error: `duplicate event: already ${done.status} (${done.destination})` },
@@ -380,6 +489,11 @@ export async function runFileLoad(
       durationMs: elapsed(),
     };
   }
+
+  const takenOver = () =>
+    new TransientError(`${input.key} (${version}): another attempt took the file over`, {
+      code: "FILE_TAKEN_OVER",
+    });
 
   const skip = async (why: string): Promise<FileLoadOutcome> => {
     await claims.release(id, claim);
@@ -444,6 +558,7 @@ export async function runFileLoad(
       rule,
       id,
       name: fileName(input.key),
+      columns,
     });
     if (preparation.kind === "rejected")
       return await abort(preparation.code, preparation.reason, preparation.details);
@@ -470,7 +585,7 @@ export async function runFileLoad(
           parts.push(landing);
         }
         claim = { ...claim, parts: [...parts] };
-        await claims.save(id, claim);
+        if (!(await claims.own(id, claim))) throw takenOver();
       } else parts.push(...claim.parts);
       return await conclude("FINISHED", rule, rule.name, { rows: preparation.records, processing: prepared });
     }
@@ -495,7 +610,7 @@ export async function runFileLoad(
         ...(claim.statementId ? { statementId: claim.statementId } : {}),
         onSubmitted: async (statementId) => {
           claim = { ...claim, statementId };
-          await claims.save(id, claim);
+          if (!(await claims.own(id, claim))) throw takenOver();
         },
       });
     } catch (error) {
@@ -517,6 +632,8 @@ export async function runFileLoad(
       processing: prepared,
     });
   } catch (error) {
+    // Decided already: the error is in finishing the decision, never a reason to decide again.
+    if (concluded) throw error;
     if (isRetryable(error)) {
       // A Redshift statement still running reads the processing copy: it stays for the next
       // attempt. Otherwise the copy goes; the next attempt writes it again under the same key.
@@ -526,9 +643,20 @@ export async function runFileLoad(
       throw error;
     }
     // Anything else that cannot succeed on a retry still must not strand the file.
-    return conclude("FAILED", rule, rule?.name, {
-      refusal: { code: (error as { code?: string }).code ?? "FAILED", reason: messageOf(error) },
-      processing: prepared,
-    });
+    try {
+      return await conclude("FAILED", rule, rule?.name, {
+        refusal: { code: (error as { code?: string }).code ?? "FAILED", reason: messageOf(error) },
+        processing: prepared,
+      });
+    } catch (recording) {
+      if (concluded) throw recording;
+      // Not even the failure could be recorded: keep the file in landing/ for a redelivery, and
+      // say what failed first.
+      await claims.release(id, claim).catch(() => undefined);
+      throw new TransientError(
+        `${input.key}: ${messageOf(error)}; recording that failure failed too: ${messageOf(recording)}`,
+        { code: "FILE_REPORT_FAILED", cause: error },
+      );
+    }
   }
 }

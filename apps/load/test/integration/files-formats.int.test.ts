@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { FileRuleSchema } from "@etl/db";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFilesWorld, type FilesWorld, fixture } from "./files-support";
 
@@ -91,6 +92,50 @@ describe("landed files of every format on the local services", () => {
       { order_id: 9, customer: 'Line "Two"', amount: null, sold_at: "2026-07-05 10:30:00.000000" },
     ]);
     expect(await world.keys("archive/")).toEqual([`archive/orders_jsonl/${today()}/orders.jsonl.gz`]);
+  });
+
+  it("JSON Lines: an integer beyond 2^53 keeps its exact digits in a text column", async () => {
+    await world.rules.upsert(
+      FileRuleSchema.parse({
+        name: "notes_jsonl",
+        keyGlob: "landing/notes/*.jsonl",
+        format: "jsonl",
+        target: { schema: "landed", table: "notes" },
+        columns: [
+          { name: "order_id", source: "id" },
+          { name: "note", source: "ref" },
+        ],
+      }),
+    );
+
+    const outcome = await world.load(
+      "landing/notes/big.jsonl",
+      '{"id": 1, "ref": 9007199254740993}\n{"id": 2, "ref": -123456789012345678901234567890}\n',
+    );
+
+    expect(outcome).toMatchObject({ status: "FINISHED", rows: 2 });
+    expect(await world.rows("select order_id, note from landed.notes order by order_id")).toEqual([
+      { order_id: 1, note: "9007199254740993" },
+      { order_id: 2, note: "-123456789012345678901234567890" },
+    ]);
+  });
+
+  it("fixed width within a declared length tolerance: a record short of its last field loads it as NULL", async () => {
+    const stored = await world.rules.get("orders_fixed");
+    if (!stored?.rule) throw new Error("no rule orders_fixed");
+    await world.rules.upsert(FileRuleSchema.parse({ ...stored.rule, lengthTolerance: { shorter: 19 } }));
+    const [first = ""] = fixture("orders.fw").toString().split("\n");
+
+    const outcome = await world.load(
+      "landing/orders/fixed/short.fw",
+      `${first}\n${first.slice(0, 37).replace("000006", "000010")}\n`,
+    );
+
+    expect(outcome).toMatchObject({ status: "FINISHED", rows: 2 });
+    expect((await orders()).map((o) => [o.order_id, o.sold_at])).toEqual([
+      [6, "2026-07-04 09:15:00.000000"],
+      [10, null],
+    ]);
   });
 
   it("Parquet: columns checked against the rule, exact decimals and microseconds", async () => {

@@ -133,6 +133,58 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "the header line is missing, and no trailer would notice a record short",
+    {
+      status: "ABORTED",
+      code: "BAD_HEADER",
+      rule: "orders_csv",
+      key: "landing/orders/csv/no-header.csv",
+      body: () => "1,A,1.00,2026-07-01 12:00:00\n2,B,2.00,2026-07-01 13:00:00\n",
+      reason:
+        /the header is "1,A,1\.00,2026-07-01 12:00:00", the rule expects "order_id,customer,amount,sold_at"/,
+      arrange: async (w) => {
+        const stored = await w.rules.get("orders_csv");
+        if (!stored?.rule) throw new Error("no rule orders_csv");
+        const { trailer: _, ...rest } = stored.rule;
+        await w.rules.upsert(FileRuleSchema.parse(rest));
+      },
+    },
+  ],
+  [
+    "the header does not match the rule's header pattern",
+    {
+      status: "ABORTED",
+      code: "BAD_HEADER",
+      rule: "orders_split",
+      key: "landing/orders/split/p.txt",
+      body: () => fixture("orders-split.txt").toString().replace("HEADER", "HEADAR"),
+      reason: /the header "HEADAR 2026-07-06" does not match the rule's headerPattern/,
+      arrange: (w) => variant(w, "orders_split", { headerPattern: "^HEADER \\d{4}-\\d{2}-\\d{2}$" }),
+    },
+  ],
+  [
+    "a fixed-width record shorter than the layout",
+    {
+      status: "ABORTED",
+      code: "BAD_RECORD_LENGTH",
+      rule: "orders_fixed",
+      key: "landing/orders/fixed/short.fw",
+      body: () => `${fixture("orders.fw").toString().split("\n")[0]}\nD000008Short\n`,
+      reason: /line 2 has 12 characters, the layout needs 56/,
+    },
+  ],
+  [
+    "a JSON Lines integer beyond 2^53 for a numeric column",
+    {
+      status: "ABORTED",
+      code: "NUMBER_PRECISION",
+      rule: "orders_jsonl",
+      key: "landing/orders/jsonl/big.jsonl.gz",
+      body: () => gzipSync('{"ID": 8, "customer": "a"}\n{"ID": 9007199254740993, "customer": "b"}\n'),
+      reason: /record 2 \(line 2\): ID is 9007199254740993, which a JSON number cannot carry exactly/,
+    },
+  ],
+  [
     "the trailer is missing",
     {
       status: "ABORTED",

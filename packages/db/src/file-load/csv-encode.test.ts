@@ -46,10 +46,21 @@ describe("jsonLineToCsv", () => {
     ["not JSON", "{id: 1}", /record 3 is not JSON/],
     ["an array", "[1]", /record 3 is not a JSON object/],
     ["null", "null", /record 3 is not a JSON object/],
+    [
+      "an integer JavaScript would round",
+      '{"id": 9007199254740993}',
+      /record 3: id is 9007199254740993, which a JSON number cannot carry exactly/,
+    ],
   ])("refuses %s", (_, text, expected) => {
     expect(() => jsonLineToCsv(text, ["id"], 3)).toThrow(DataError);
     expect(() => jsonLineToCsv(text, ["id"], 3)).toThrow(expected);
   });
+});
+
+it("keeps the digits of a big number sent as a string, and ignores one in a key it does not pick", () => {
+  expect(jsonLineToCsv('{"id": "9007199254740993", "x": 9007199254740993}', ["id"], 1)).toBe(
+    '"9007199254740993"\n',
+  );
 });
 
 describe("rowToCsv", () => {

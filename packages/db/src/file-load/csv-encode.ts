@@ -1,4 +1,5 @@
 import { DataError } from "@etl/schemas";
+import { impreciseNumbers } from "./json-numbers";
 
 /**
  * Records of the formats PostgreSQL's COPY cannot read (fixed width, JSON Lines, Parquet rows)
@@ -20,7 +21,8 @@ export function csvField(value: unknown): string {
 
 /**
  * A fixed-width record cut at the widths (characters, not bytes) into trimmed fields; a blank
- * field is NULL. Characters beyond the last width are ignored; a short record leaves NULLs.
+ * field is NULL. Characters beyond the last width are ignored; a short record leaves NULLs
+ * (landed files reach here with the layout's length: the preparation step checks it).
  */
 export function fixedWidthFields(record: string, widths: readonly number[]): (string | null)[] {
   const chars = Array.from(record);
@@ -57,6 +59,14 @@ export function jsonLineToCsv(text: string, sources: readonly (string | undefine
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new DataError(`record ${line} is not a JSON object`, { code: "BAD_JSON_LINE" });
   const record = value as Record<string, unknown>;
+  // Prepared files carry such numbers as strings already; a direct caller gets the refusal.
+  const picked = new Set(sources);
+  const imprecise = impreciseNumbers(text).find((n) => picked.has(n.key));
+  if (imprecise)
+    throw new DataError(
+      `record ${line}: ${imprecise.key} is ${imprecise.text}, which a JSON number cannot carry exactly (integers up to ${Number.MAX_SAFE_INTEGER}); send it as a string`,
+      { code: "NUMBER_PRECISION" },
+    );
   return `${sources.map((s) => (s === undefined ? "" : csvField(record[s]))).join(",")}\n`;
 }
 

@@ -91,6 +91,69 @@ describe("FileRuleSchema", () => {
     expect(problemsOf({ ...split, target: { schema: "s", table: "t" } }).join()).toContain("remove target");
   });
 
+  it.each([
+    [
+      "a header pattern that is not a regular expression",
+      { headerLines: 1, headerPattern: "^(order" },
+      "headerPattern: must be a regular expression",
+    ],
+    [
+      "a header pattern without header lines",
+      { headerPattern: "^order_id," },
+      "headerPattern: needs headerLines",
+    ],
+    [
+      "a header pattern on Parquet",
+      { format: "parquet", headerPattern: "^x" },
+      "headerPattern: needs headerLines",
+    ],
+    [
+      "JSON Lines header lines with nothing to check them against",
+      { format: "jsonl", headerLines: 1 },
+      "headerLines: nothing to check the header against",
+    ],
+    [
+      "a length tolerance on CSV",
+      { lengthTolerance: { shorter: 1 } },
+      "lengthTolerance applies to fixed-width",
+    ],
+    [
+      "a negative length tolerance",
+      { format: "fixed_width", columns: [{ name: "a", width: 2 }], lengthTolerance: { longer: -1 } },
+      "lengthTolerance.longer",
+    ],
+  ])("refuses %s", (_, change, expected) => {
+    const found = problemsOf({ ...csv, ...change });
+
+    expect(found.join("\n")).toContain(expected);
+  });
+
+  it("accepts header checks: by the columns, by a pattern, or by a trailer's count when there are no names", () => {
+    const split = {
+      name: "orders_split",
+      keyGlob: "landing/orders/*.txt",
+      format: "fixed_width",
+      headerLines: 1,
+      split: { start: 1, end: 1, to: "landing/orders-split/" },
+    };
+
+    expect(problemsOf({ ...csv, headerLines: 1 })).toEqual([]);
+    expect(problemsOf({ ...csv, format: "jsonl", headerLines: 1, headerPattern: "^#" })).toEqual([]);
+    expect(problemsOf({ ...csv, format: "jsonl", headerLines: 1, trailer: { start: 1, end: 6 } })).toEqual(
+      [],
+    );
+    expect(problemsOf({ ...split, trailer: { start: 9, end: 14 } })).toEqual([]);
+    expect(problemsOf(split).join()).toContain("headerLines: nothing to check the header against");
+    expect(
+      FileRuleSchema.parse({
+        ...csv,
+        format: "fixed_width",
+        columns: [{ name: "a", width: 2 }],
+        lengthTolerance: { shorter: 3 },
+      }).lengthTolerance,
+    ).toEqual({ shorter: 3, longer: 0 });
+  });
+
   it("accepts odd single characters for delimiter, quote and escape", () => {
     const rule = FileRuleSchema.parse({
       ...csv,

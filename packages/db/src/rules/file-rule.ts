@@ -41,6 +41,15 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** An IANA time zone name such as `Europe/London` or `UTC`. */
 export const TimeZoneSchema = z
   .string()
@@ -97,8 +106,30 @@ const FileRuleObject = z.strictObject({
   delimiter: RuleCharSchema.optional(),
   quote: RuleCharSchema.optional(),
   escape: RuleCharSchema.optional(),
-  /** Lines at the top of the file that are not records. */
+  /**
+   * Lines at the top of the file that are not records. They are checked: against `headerPattern`
+   * when given, else the last header line against the columns' names (csv, delimited, fixed
+   * width); a rule with no names to check against (split, JSON Lines) needs the pattern or a trailer.
+   */
   headerLines: z.number().int().min(0).max(1000).default(0),
+  /** A regular expression the header lines (joined by `\n`) must match, instead of the names. */
+  headerPattern: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine(isRegExp, "must be a regular expression (JavaScript syntax)")
+    .optional(),
+  /**
+   * Fixed width only: how many characters a record may be shorter or longer than the layout
+   * (the sum of the widths). Within it, a short record is padded (its missing fields are NULL)
+   * and a long one cut; beyond it the file is ABORTED. Default: exactly the layout's length.
+   */
+  lengthTolerance: z
+    .strictObject({
+      shorter: z.number().int().min(0).max(65_535).default(0),
+      longer: z.number().int().min(0).max(65_535).default(0),
+    })
+    .optional(),
   /** The last line is a trailer holding the record count at characters `start` to `end` (from 1). */
   trailer: z
     .strictObject({ start: z.number().int().min(1).max(1000), end: z.number().int().min(1).max(1000) })
@@ -178,6 +209,19 @@ function problems(rule: RawRule): { path: (string | number)[]; message: string }
     if (rule.split) add(["split"], "a Parquet file cannot be split by record type");
   }
 
+  if (rule.headerPattern !== undefined && rule.headerLines === 0)
+    add(["headerPattern"], "needs headerLines: the pattern checks the header lines");
+  const names = columns.flatMap((c) => (c.name === undefined ? [] : [c.name]));
+  const headerByNames =
+    names.length > 0 && (TEXT_DELIMITED.has(rule.format) || rule.format === "fixed_width");
+  if (line && rule.headerLines > 0 && rule.headerPattern === undefined && !headerByNames && !rule.trailer)
+    add(
+      ["headerLines"],
+      "nothing to check the header against (no column names for this format): add a headerPattern, or a trailer whose count catches a missing header",
+    );
+  if (rule.lengthTolerance !== undefined && (rule.format !== "fixed_width" || columns.length === 0))
+    add(["lengthTolerance"], "lengthTolerance applies to fixed-width rules with columns only");
+
   if (rule.split) {
     for (const option of ["target", "columns", "mergeKeys", "followUp"] as const)
       if (rule[option] !== undefined) add([option], `a split rule loads nothing itself: remove ${option}`);
@@ -188,7 +232,6 @@ function problems(rule: RawRule): { path: (string | number)[]; message: string }
 
   if (!rule.target) add(["target"], "a rule that does not split needs a target schema and table");
   if (columns.length === 0) add(["columns"], "list the file's fields in order");
-  const names = columns.flatMap((c) => (c.name === undefined ? [] : [c.name]));
   if (columns.length > 0 && names.length === 0) add(["columns"], "at least one field must name a column");
   const seen = new Set<string>();
   for (const name of names) {

@@ -28,7 +28,7 @@ export const BATCH_SIZE = 25;
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
 
 /**
- * The audit log on DynamoDB. Audit items (`pk = stage#runId`, `sk = key#attempt`) go in
+ * The audit log on DynamoDB. Audit items (`pk = stage#runId`, `sk = auditSortKey(key, attempt)`) go in
  * `BatchWriteItem` chunks of 25; `UnprocessedItems` are retried with exponential backoff and
  * jitter, and still unprocessed after the last attempt they fail the call with a TransientError.
  * A later record of the same key and attempt replaces the earlier one (status updates). Failure

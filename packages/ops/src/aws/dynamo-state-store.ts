@@ -44,6 +44,32 @@ function toStoredRecord(namespace: string, item: Record<string, unknown>): Store
   return record;
 }
 
+/** The condition of a conditional `putRecord`: absent, or its `data` fields holding values. */
+function recordCondition(options: PutRecordOptions) {
+  const conditions: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (options.ifAbsent) conditions.push("attribute_not_exists(pk)");
+  if (options.ifData) {
+    conditions.push("attribute_exists(pk)");
+    names["#data"] = "data";
+    Object.entries(options.ifData).forEach(([field, value], i) => {
+      names[`#f${i}`] = field;
+      if (value === null) conditions.push(`attribute_not_exists(#data.#f${i})`);
+      else {
+        values[`:v${i}`] = value;
+        conditions.push(`#data.#f${i} = :v${i}`);
+      }
+    });
+  }
+  if (conditions.length === 0) return {};
+  return {
+    ConditionExpression: conditions.join(" AND "),
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
 /**
  * The state store on DynamoDB.
  *
@@ -158,17 +184,12 @@ export function createDynamoStateStore(options: DynamoStateStoreOptions): StateS
       };
       if (putOptions.ttlSeconds !== undefined)
         item.expiresAt = Math.floor(now.getTime() / 1000) + Math.round(putOptions.ttlSeconds);
+      const conditional = putOptions.ifAbsent === true || putOptions.ifData !== undefined;
       try {
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: item,
-            ...(putOptions.ifAbsent ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
-          }),
-        );
+        await doc.send(new PutCommand({ TableName: table, Item: item, ...recordCondition(putOptions) }));
         return true;
       } catch (error) {
-        if (putOptions.ifAbsent && isConditionFailure(error)) return false;
+        if (conditional && isConditionFailure(error)) return false;
         throw toOpsError(error, `PutItem ${table}`);
       }
     },

@@ -72,6 +72,12 @@ export function createMemoryStateStore(options: { clock?: () => Date } = {}): Me
     async putRecord(namespace, id, data, putOptions = {}) {
       const map = namespaceOf(namespace);
       if (putOptions.ifAbsent && map.has(id)) return false;
+      if (putOptions.ifData) {
+        const current = map.get(id)?.data;
+        if (!current) return false;
+        for (const [field, value] of Object.entries(putOptions.ifData))
+          if ((current[field] ?? null) !== value) return false;
+      }
       const now = clock();
       const record: StoredRecord = { namespace, id, data: clone(data), updatedAt: now.toISOString() };
       if (putOptions.ttlSeconds !== undefined)

@@ -188,6 +188,23 @@ describe("createDynamoAuditLog on the local DynamoDB server", () => {
     expect(stored.map((s) => [s.status, s.statementId])).toEqual([["FINISHED", "s-1"]]);
   });
 
+  it("audits an object whose key has the 1,024 bytes S3 allows (DynamoDB caps sort keys there)", async () => {
+    const client = localDynamoClient();
+    const tables = await freshTables(client);
+    const audit = createDynamoAuditLog({ client, auditTable: tables.audit, failureTable: tables.failure });
+    const key = `landing/${"dir-é/".repeat(145)}${"x".repeat(1024 - 8 - 7 * 145)}`;
+    expect(Buffer.byteLength(key)).toBe(1024);
+
+    await audit.record([
+      { ...item(1), key },
+      { ...item(2), key: `${key.slice(0, -1)}y` },
+    ]);
+
+    const stored = await query(client, tables.audit, "load#20261123T141500123Z-00000042");
+    expect(stored.map((s) => s.key).sort()).toEqual([key, `${key.slice(0, -1)}y`]);
+    for (const s of stored) expect(Buffer.byteLength(String(s.sk))).toBeLessThanOrEqual(1024);
+  });
+
   it("writes a failure item with its SQL redacted", async () => {
     const client = localDynamoClient();
     const tables = await freshTables(client);
