@@ -1,5 +1,13 @@
 export type Stage = "ingest" | "transform" | "load" | "files";
-export type AuditStatus = "STARTED" | "FINISHED" | "FAILED" | "ABORTED" | "SKIPPED" | "HANDED_OFF";
+/** `DEAD_LETTERED`: a message failed its queue's last receive (reported by the batch loop). */
+export type AuditStatus =
+  | "STARTED"
+  | "FINISHED"
+  | "FAILED"
+  | "ABORTED"
+  | "SKIPPED"
+  | "HANDED_OFF"
+  | "DEAD_LETTERED";
 
 /** One file (or, with key "-", one whole run) in one attempt of one stage. */
 export interface AuditItem {

@@ -24,8 +24,15 @@ export class DataError extends EtlError {
 
 /** A dependency failed in a way a later attempt may not (network, throttling, locks). */
 export class TransientError extends EtlError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+  /** When the failing side says when to try again (throttling, a lock's holder); a hint only. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    message: string,
+    options: { code?: string; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super(message, { retryable: true, code: options.code ?? "TRANSIENT", cause: options.cause });
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
