@@ -27,10 +27,7 @@ export class TransientError extends EtlError {
   /** When the failing side says when to try again (throttling, a lock's holder); a hint only. */
   readonly retryAfterSeconds?: number;
 
-  constructor(
-    message: string,
-    options: { code?: string; cause?: unknown; retryAfterSeconds?: number } = {},
-  ) {
+  constructor(message: string, options: { code?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message, { retryable: true, code: options.code ?? "TRANSIENT", cause: options.cause });
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
