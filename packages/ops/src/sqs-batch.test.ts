@@ -129,7 +129,7 @@ describe("settleSqsBatch failure reporting", () => {
   });
 
   it("reports a FIFO record left unprocessed on its last receive as dead-lettered too", async () => {
-    const { audit, failures } = world();
+    const { audit, alerter, failures } = world();
 
     const result = await settleSqsBatch([onReceive("a", 1), onReceive("b", 3)], unreachable, logger, {
       fifo: true,
@@ -137,6 +137,10 @@ describe("settleSqsBatch failure reporting", () => {
     });
 
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(["a", "b"]);
+    expect(alerter.sent.map((s) => s.subject)).toEqual([
+      "ETL load a.json: failing, will retry (DB_UNAVAILABLE)",
+      "ETL load b.json: dead-lettered after 3 receives (NOT_HANDLED)",
+    ]);
     expect(audit.items.map((i) => [i.runId, i.status])).toEqual([["run-of-b", "DEAD_LETTERED"]]);
     expect(audit.items[0]?.error).toContain("message a before it in its FIFO group failed");
   });

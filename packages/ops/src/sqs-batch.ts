@@ -167,7 +167,9 @@ async function retried<R extends SqsRecordLike>(
     });
   }
   const settled: SettledRecord = { ...base, ...subject, status: last ? "dead-lettered" : "retry" };
-  const wait = error !== undefined && failures.isWait?.(error) === true;
+  // A record left unprocessed behind a failed one did not fail itself: it is reported only if
+  // it is dead-lettered.
+  const wait = error === undefined || failures.isWait?.(error) === true;
   if (!last && (receiveCount > 1 || wait)) return settled;
   const code = error instanceof EtlError ? error.code : error === undefined ? "NOT_HANDLED" : "UNKNOWN";
   const queue = queueOf(record);
