@@ -51,6 +51,8 @@ export const LoadConfigSchema = CommonEnvSchema.extend({
   /** Landed files: the EventBridge bus of status events; locally FILE_EVENTS_FILE (or next to ALERT_FILE). */
   FILE_EVENT_BUS: z.string().min(1).optional(),
   FILE_EVENTS_FILE: z.string().optional(),
+  /** The queue's `maxReceiveCount` (3, as the stack sets it): a failure on that receive is dead-lettered. */
+  MAX_RECEIVE_COUNT: envInt(1, 1000).default(3),
 })
   .refine((c) => c.WAREHOUSE_TARGET !== "postgres" || c.WAREHOUSE_SECRET_ARN || c.WAREHOUSE_URL, {
     message: "the postgres target needs WAREHOUSE_SECRET_ARN (AWS) or WAREHOUSE_URL (local)",

@@ -1,5 +1,7 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
-import { settleSqsBatch } from "@etl/ops";
+import { StatementStillRunningError } from "@etl/db";
+import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
+import { EtlError } from "@etl/schemas";
 import type { Context, SQSBatchResponse } from "aws-lambda";
 import { createFilesDeps } from "./files/files-deps";
 import { landedObjects } from "./files/landed-objects";
@@ -10,8 +12,10 @@ const deps = createFilesDeps();
 /**
  * SQS messages carrying S3 ObjectCreated notifications of files under `landing/` in the landing
  * bucket → one `runFileLoad` per object version. Retryable failures are reported in
- * `batchItemFailures`, so SQS redelivers only those messages; FAILED and ABORTED files were
- * moved, audited and alerted by the use case and are acknowledged.
+ * `batchItemFailures`, so SQS redelivers only those messages; the batch loop alerts them on a
+ * message's first receive and when its last receive fails (dead-lettered), except a file another
+ * attempt holds or a statement still running, which only wait. FAILED and ABORTED files were
+ * moved, audited and alerted (as their rule says) by the use case and are acknowledged.
  */
 export async function handler(event: unknown, context?: Context): Promise<SQSBatchResponse> {
   if (context) deps.logger.addContext(context);
@@ -23,14 +27,37 @@ export async function handler(event: unknown, context?: Context): Promise<SQSBat
       const { objects, ignored } = landedObjects(record.body, deps.files.bucket);
       for (const reason of ignored)
         deps.logger.info("notification ignored", { messageId: record.messageId, reason });
+      const failed: AcknowledgedFailure[] = [];
       for (const object of objects) {
         const outcome = await runFileLoad(object, deps.files, invocation);
+        if (outcome.status === "FAILED" || outcome.status === "ABORTED")
+          failed.push({
+            runId: outcome.rule ?? "-",
+            key: object.key,
+            error: `${outcome.status}: ${outcome.error ?? "see the audit"}`,
+          });
         deps.metrics.addDimensions({ rule: outcome.rule ?? "unmatched", status: outcome.status });
         deps.metrics.addMetric("files", "Count", 1);
         deps.metrics.addMetric("rows", "Count", outcome.rows);
         deps.metrics.publishStoredMetrics();
       }
+      return failed;
     },
     deps.logger,
+    {
+      failures: {
+        stage: "files",
+        audit: deps.files.audit,
+        alerter: deps.files.alerter,
+        maxReceiveCount: deps.config.MAX_RECEIVE_COUNT,
+        subjectOf: (record) => {
+          const [object] = landedObjects(record.body, deps.files.bucket).objects;
+          return object ? { runId: "-", key: object.key } : { runId: "-" };
+        },
+        isWait: (error) =>
+          error instanceof StatementStillRunningError ||
+          (error instanceof EtlError && error.code === "FILE_BUSY"),
+      },
+    },
   );
 }

@@ -14,6 +14,8 @@ export const TransformConfigSchema = CommonEnvSchema.extend({
   PROCESSED_BUCKET: bucketName,
   /** Rows per Parquet part: memory is bounded by a part, not by the run. */
   PART_ROWS: envInt(1000, 10_000_000).default(DEFAULT_PART_ROWS),
+  /** The queue's `maxReceiveCount` (3, as the stack sets it): a failure on that receive is dead-lettered. */
+  MAX_RECEIVE_COUNT: envInt(1, 1000).default(3),
 });
 
 export type TransformConfig = z.infer<typeof TransformConfigSchema>;

@@ -28,4 +28,15 @@ export {
   truncate,
 } from "./records";
 export { isSecretKey, REDACTED, redactSecrets, redactValue } from "./redact";
-export { type BatchLogger, type SqsBatchResult, type SqsRecordLike, settleSqsBatch } from "./sqs-batch";
+export {
+  type AcknowledgedFailure,
+  type BatchLogger,
+  type FailureReporting,
+  type RecordSubject,
+  SETTLED_RECORDS,
+  type SettledRecord,
+  type SettleOptions,
+  type SqsBatchResult,
+  type SqsRecordLike,
+  settleSqsBatch,
+} from "./sqs-batch";

@@ -1,6 +1,17 @@
 export type Stage = "ingest" | "transform" | "load" | "files";
-/** `BUSY`: a delivery found another attempt working on the object and was refused (retryable). */
-export type AuditStatus = "STARTED" | "FINISHED" | "FAILED" | "ABORTED" | "SKIPPED" | "HANDED_OFF" | "BUSY";
+/**
+ * `BUSY`: a delivery found another attempt working on the object and was refused (retryable).
+ * `DEAD_LETTERED`: a message failed its queue's last receive (reported by the batch loop).
+ */
+export type AuditStatus =
+  | "STARTED"
+  | "FINISHED"
+  | "FAILED"
+  | "ABORTED"
+  | "SKIPPED"
+  | "HANDED_OFF"
+  | "BUSY"
+  | "DEAD_LETTERED";
 
 /** One file (or, with key "-", one whole run) in one attempt of one stage. */
 export interface AuditItem {

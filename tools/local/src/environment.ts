@@ -69,6 +69,8 @@ export async function openLocalEnvironment(dataDir: string): Promise<LocalEnviro
     SAFETY_LAG_SECONDS: "0",
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
     POWERTOOLS_METRICS_DISABLED: "true",
+    // The local queues dead-letter on the third failed receive, as the stacks' queues do.
+    MAX_RECEIVE_COUNT: "3",
     ...LOCAL_NAMES,
   };
   for (const key of Object.keys(env)) {

@@ -25,24 +25,52 @@ type IngestHandler = (
   context?: unknown,
 ) => Promise<{ runId: string; rows: number; manifestKey: string | null }>;
 
+/** The local queues (folders under `<data>/queues/`), named as the stacks name their roles. */
+export const LOCAL_QUEUES = {
+  transform: { name: "etl-transform", fifo: false },
+  load: { name: "etl-load.fifo", fifo: true },
+  files: { name: "etl-files", fifo: false },
+} as const;
+
+export interface LocalQueueOptions {
+  /** Receives before a message is dead-lettered; the handlers get it as MAX_RECEIVE_COUNT. */
+  maxReceives?: number;
+  visibilityTimeoutMs?: number;
+  retryBackoff?: { baseMs: number; maxMs: number };
+}
+
+/** Opens the three local queues; opening (and counting) changes nothing in them. */
+export function openLocalQueues(dataDir: string, options: LocalQueueOptions = {}) {
+  const open = ({ name, fifo }: { name: string; fifo: boolean }) =>
+    new FileQueue(join(dataDir, "queues", name), name, { ...options, fifo });
+  return {
+    transform: open(LOCAL_QUEUES.transform),
+    load: open(LOCAL_QUEUES.load),
+    files: open(LOCAL_QUEUES.files),
+  };
+}
+
 /**
  * The pipeline as AWS runs it, on the local services: the ingest handler on a scheduled event;
  * each bucket's ObjectCreated notifications routed, in their real shape, through durable queues
  * (the load queue is FIFO, one group per warehouse) to the transform and load handlers, with
- * redelivery and a dead-letter folder under `<data>/queues/`.
+ * redelivery after a backoff and a dead-letter folder under `<data>/queues/`.
  *
  * The handlers are the real modules, imported after the environment is set, as Lambda would
  * load them at cold start.
  */
-export async function createLocalPipeline(local: LocalEnvironment, options: { maxReceives?: number } = {}) {
-  const queuesDir = join(local.endpoints.dataDir, "queues");
-  const maxReceives = options.maxReceives ?? 3;
-  const transformQueue = new FileQueue(join(queuesDir, "etl-transform"), "etl-transform", { maxReceives });
-  const loadQueue = new FileQueue(join(queuesDir, "etl-load.fifo"), "etl-load.fifo", {
-    fifo: true,
-    maxReceives,
-  });
-  const filesQueue = new FileQueue(join(queuesDir, "etl-files"), "etl-files", { maxReceives });
+export async function createLocalPipeline(
+  local: LocalEnvironment,
+  options: LocalQueueOptions & {
+    /** How long each stage's drain waits, in all, for retries to become visible (60 s by default). */
+    maxWaitMs?: number;
+  } = {},
+) {
+  const maxReceives = options.maxReceives ?? Number(local.env.MAX_RECEIVE_COUNT ?? 3);
+  // The handlers tell a message's last receive by the queue's max receive count, as on AWS.
+  process.env.MAX_RECEIVE_COUNT = String(maxReceives);
+  const queues = openLocalQueues(local.endpoints.dataDir, { ...options, maxReceives });
+  const { transform: transformQueue, load: loadQueue, files: filesQueue } = queues;
   const routes = [
     {
       bucket: local.env.INGEST_BUCKET ?? "",
@@ -73,7 +101,7 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
   const ingestStore = createS3ObjectStore(s3, { localServer: true });
 
   return {
-    queues: { transform: transformQueue, load: loadQueue, files: filesQueue },
+    queues,
     readIngestObject: (key: string) => ingestStore.get(local.env.INGEST_BUCKET ?? "", key),
     errors,
     async ingest(): Promise<StageReport> {
@@ -89,6 +117,7 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
         functionName: "etl-transform",
         region,
         onError: (e) => errors.push(e),
+        ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       });
       deliver();
       return { stage: "transform", durationMs: Date.now() - began, delivery };
@@ -100,6 +129,7 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
         functionName: "etl-load",
         region,
         onError: (e) => errors.push(e),
+        ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       });
       return { stage: "load", durationMs: Date.now() - began, delivery };
     },
@@ -111,6 +141,7 @@ export async function createLocalPipeline(local: LocalEnvironment, options: { ma
         functionName: "etl-files",
         region,
         onError: (e) => errors.push(e),
+        ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       });
       deliver();
       return { stage: "files", durationMs: Date.now() - began, delivery };

@@ -121,8 +121,10 @@ export interface ReportDeps {
 
 /**
  * Records a failed attempt: audit items (FAILED, or ABORTED for a cancelled statement), a
- * failure item holding the SQL that failed (secrets redacted) and an alert whose subject names
- * stage, table and file and whose body is JSON. Nothing secret reaches either.
+ * failure item holding the SQL that failed (secrets redacted) and, for a failure no retry can
+ * fix, an alert whose subject names stage, table and file and whose body is JSON. A retryable
+ * failure is alerted by the handler's batch loop instead: once on the message's first receive
+ * and once if it is dead-lettered, not on every attempt. Nothing secret reaches either.
  */
 export async function reportFailure(
   deps: ReportDeps,
@@ -168,12 +170,13 @@ export async function reportFailure(
       ...(loadErrors ? { loadErrors } : {}),
     },
   });
+  if (retryable) return;
   await deps.alerter.alert({
     stage: "load",
     runId: context.runId,
     ...(place.table ? { table: place.table } : {}),
     key,
-    subject: retryable ? `${code}, retrying` : code,
+    subject: code,
     detail: {
       error: message,
       code,

@@ -1,16 +1,26 @@
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
  * A durable, SQS-like queue in a folder, for running the pipeline locally: messages are files
  * (`pending/`, `inflight/`, `dead/`), so a crash loses nothing and an operator can look inside.
- * FIFO queues deliver one message per group at a time, in send order, and drop a message whose
+ *
+ * As on SQS, only a receive changes a message: it moves to `inflight/` with the time it becomes
+ * visible again (`visibleAt`, the visibility timeout), and a later receive, by this process or
+ * another one, takes it again only after that time. Opening, counting or listing a queue
+ * changes nothing, so `etl status` or a second `etl run` never re-delivers a message another
+ * process is handling. A failed message stays in flight for a backoff (SQS's
+ * `ChangeMessageVisibility`) and moves to `dead/` on its `maxReceives`-th failure.
+ *
+ * FIFO queues deliver one message per group at a time, in send order (a group stays blocked
+ * while its message is in flight, also during a retry's backoff), and drop a message whose
  * deduplication id was seen before (SQS keeps ids for 5 minutes; here they are kept for good,
  * which only makes replays stricter).
  */
 export interface QueueMessage {
   messageId: string;
+  /** Valid for this receive only: after the message is received again, it no longer acts. */
   receiptHandle: string;
   body: string;
   receiveCount: number;
@@ -23,7 +33,21 @@ export interface FileQueueOptions {
   fifo?: boolean;
   /** After this many failed receives a message moves to `dead/` (the dead-letter folder). */
   maxReceives?: number;
+  /** How long a received message stays invisible when nobody acknowledges or fails it. */
+  visibilityTimeoutMs?: number;
+  /** A failed message is visible again after `baseMs × 2^(receives − 1)`, at most `maxMs`. */
+  retryBackoff?: { baseMs: number; maxMs: number };
+  /** Where the one line about each dead-lettered message goes (stderr by default). */
+  log?: (line: string) => void;
 }
+
+/** The local functions' timeout (`localContext`): a handler may take that long. */
+export const DEFAULT_VISIBILITY_TIMEOUT_MS = 15 * 60_000;
+export const DEFAULT_RETRY_BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
+/** SQS's longest visibility timeout: a retry delay above it is cut to it. */
+const MAX_VISIBILITY_MS = 12 * 60 * 60_000;
+/** Every holder keeps the lock for milliseconds: one older than this was left by a dead process. */
+const STALE_LOCK_MS = 10_000;
 
 interface Stored {
   messageId: string;
@@ -32,12 +56,34 @@ interface Stored {
   sentAt: number;
   groupId?: string;
   dedupId?: string;
+  /** In flight: when it is visible again (epoch ms), and the receipt of its latest receive. */
+  visibleAt?: number;
+  receipt?: string;
+}
+
+interface Entry {
+  sub: "pending" | "inflight" | "dead";
+  file: string;
+  stored: Stored;
+}
+
+/** File names sort in send order, across instances and processes. */
+let sequence = 0;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENOENT";
 }
 
 export class FileQueue {
   readonly fifo: boolean;
   readonly maxReceives: number;
-  private sequence = 0;
+  readonly visibilityTimeoutMs: number;
+  readonly retryBackoff: { baseMs: number; maxMs: number };
+  private readonly log: (line: string) => void;
 
   constructor(
     readonly dir: string,
@@ -46,12 +92,11 @@ export class FileQueue {
   ) {
     this.fifo = options.fifo ?? name.endsWith(".fifo");
     this.maxReceives = options.maxReceives ?? 3;
+    this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
+    this.retryBackoff = options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     for (const sub of ["pending", "inflight", "dead", "dedup"])
       mkdirSync(join(dir, sub), { recursive: true });
-    // Anything in flight when the last process stopped is visible again.
-    for (const file of readdirSync(join(dir, "inflight"))) {
-      renameSync(join(dir, "inflight", file), join(dir, "pending", file));
-    }
   }
 
   get arn(): string {
@@ -64,11 +109,15 @@ export class FileQueue {
       if (!options.groupId) throw new Error(`${this.name}: a FIFO queue needs a message group id`);
       const dedupId = options.dedupId ?? createHash("sha256").update(body).digest("hex");
       const marker = join(this.dir, "dedup", createHash("sha256").update(dedupId).digest("hex"));
-      if (existsSync(marker)) return false;
-      writeFileSync(marker, dedupId);
+      try {
+        writeFileSync(marker, dedupId, { flag: "wx" });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+        throw error;
+      }
       options = { ...options, dedupId };
     }
-    this.sequence += 1;
+    sequence += 1;
     const message: Stored = {
       messageId: randomUUID(),
       body,
@@ -76,10 +125,145 @@ export class FileQueue {
       sentAt: Date.now(),
       ...options,
     };
-    const name = `${String(Date.now()).padStart(15, "0")}-${String(process.pid).padStart(7, "0")}-${String(this.sequence).padStart(9, "0")}.json`;
-    writeFileSync(join(this.dir, "pending", `.${name}`), JSON.stringify(message));
-    renameSync(join(this.dir, "pending", `.${name}`), join(this.dir, "pending", name));
+    const name = `${String(Date.now()).padStart(15, "0")}-${String(process.pid).padStart(7, "0")}-${String(sequence).padStart(9, "0")}.json`;
+    this.write("pending", name, message);
     return true;
+  }
+
+  /**
+   * Receives up to `max` visible messages (pending ones, and in-flight ones whose visibility
+   * timeout passed), in send order, and makes them invisible for the visibility timeout. A
+   * message that is visible again after its last allowed receive moves to `dead/` instead, as
+   * SQS moves it (its handler never reported back: it crashed or timed out).
+   */
+  receive(max = 10): QueueMessage[] {
+    return this.locked(() => {
+      const now = Date.now();
+      const busyGroups = new Set<string>();
+      const candidates: Entry[] = [];
+      for (const entry of this.entries("inflight")) {
+        if ((entry.stored.visibleAt ?? 0) > now) busyGroups.add(entry.stored.groupId ?? "");
+        else candidates.push(entry);
+      }
+      candidates.push(...this.entries("pending"));
+      candidates.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      const taken: QueueMessage[] = [];
+      for (const { sub, file, stored } of candidates) {
+        if (taken.length >= max) break;
+        if (this.fifo) {
+          const group = stored.groupId ?? "";
+          if (busyGroups.has(group)) continue;
+          busyGroups.add(group);
+        }
+        if (stored.receiveCount >= this.maxReceives) {
+          this.moveToDead(sub, file, stored);
+          continue;
+        }
+        const receipt = randomUUID();
+        const next: Stored = {
+          ...stored,
+          receiveCount: stored.receiveCount + 1,
+          visibleAt: now + this.visibilityTimeoutMs,
+          receipt,
+        };
+        // Renamed first, then rewritten: a crash in between leaves a visible in-flight message.
+        if (sub === "pending") renameSync(join(this.dir, "pending", file), join(this.dir, "inflight", file));
+        this.write("inflight", file, next);
+        const { visibleAt: _visibleAt, receipt: _receipt, ...message } = next;
+        taken.push({ ...message, receiptHandle: `${file}#${receipt}` });
+      }
+      return taken;
+    });
+  }
+
+  /** Deletes a received message; false when the receipt is stale (the message was received again). */
+  ack(receiptHandle: string): boolean {
+    return this.locked(() => {
+      const held = this.held(receiptHandle);
+      if (!held) return false;
+      rmSync(join(this.dir, "inflight", held.file), { force: true });
+      return true;
+    });
+  }
+
+  /**
+   * A failed receive: on the message's last allowed receive it moves to `dead/`; otherwise it
+   * becomes visible again after `delayMs`, or the backoff for its receive count. `stale` when the
+   * receipt no longer holds the message.
+   */
+  fail(receiptHandle: string, options: { delayMs?: number } = {}): "retry" | "dead" | "stale" {
+    return this.locked(() => {
+      const held = this.held(receiptHandle);
+      if (!held) return "stale";
+      const { file, stored } = held;
+      if (stored.receiveCount >= this.maxReceives) {
+        this.moveToDead("inflight", file, stored);
+        return "dead";
+      }
+      const delayMs = Math.min(MAX_VISIBILITY_MS, options.delayMs ?? this.backoffMs(stored.receiveCount));
+      this.write("inflight", file, { ...stored, visibleAt: Date.now() + Math.max(0, delayMs) });
+      return "retry";
+    });
+  }
+
+  /** The delay before a message that failed its `receiveCount`-th receive is visible again. */
+  backoffMs(receiveCount: number): number {
+    const { baseMs, maxMs } = this.retryBackoff;
+    return Math.min(maxMs, baseMs * 2 ** Math.max(0, receiveCount - 1));
+  }
+
+  /**
+   * As SQS counts them: `pending` is visible now (including in-flight messages whose timeout
+   * passed), `inflight` is invisible (being handled, or waiting for a retry), `dead` is dead-lettered.
+   */
+  depth(): { pending: number; inflight: number; dead: number } {
+    const now = Date.now();
+    const inflight = this.entries("inflight");
+    const invisible = inflight.filter((e) => (e.stored.visibleAt ?? 0) > now).length;
+    return {
+      pending: this.files("pending").length + inflight.length - invisible,
+      inflight: invisible,
+      dead: this.files("dead").length,
+    };
+  }
+
+  /** When the next message becomes visible: now if one is; undefined when the queue is empty. */
+  nextVisibleAt(): number | undefined {
+    if (this.files("pending").length > 0) return Date.now();
+    const times = this.entries("inflight").map((e) => e.stored.visibleAt ?? 0);
+    return times.length > 0 ? Math.min(...times) : undefined;
+  }
+
+  /** Moves every dead letter back to the queue with a fresh receive count; returns how many. */
+  redriveDeadLetters(): number {
+    return this.locked(() => {
+      const dead = this.entries("dead");
+      for (const { file, stored } of dead) {
+        this.write("dead", file, { ...stored, receiveCount: 0 });
+        renameSync(join(this.dir, "dead", file), join(this.dir, "pending", file));
+      }
+      return dead.length;
+    });
+  }
+
+  deadLetters(): QueueMessage[] {
+    return this.entries("dead").map((e) => ({ ...e.stored, receiptHandle: e.file }));
+  }
+
+  private moveToDead(sub: Entry["sub"], file: string, stored: Stored): void {
+    const { visibleAt: _visibleAt, receipt: _receipt, ...message } = stored;
+    this.write(sub, file, message);
+    renameSync(join(this.dir, sub, file), join(this.dir, "dead", file));
+    this.log(
+      `DEAD LETTER ${this.name}: message ${stored.messageId} after ${stored.receiveCount} receive(s), in ${join(this.dir, "dead", file)}; after fixing the cause: etl replay --dead-letters`,
+    );
+  }
+
+  /** The in-flight message a receipt handle still holds. */
+  private held(receiptHandle: string): { file: string; stored: Stored } | undefined {
+    const [file = "", receipt] = receiptHandle.split("#");
+    const stored = this.read("inflight", file);
+    return stored && stored.receipt === receipt ? { file, stored } : undefined;
   }
 
   private files(sub: string): string[] {
@@ -88,65 +272,62 @@ export class FileQueue {
       .sort();
   }
 
-  /** Receives up to `max` messages and makes them invisible until acknowledged or failed. */
-  receive(max = 10): QueueMessage[] {
-    const busyGroups = new Set(
-      this.fifo ? this.files("inflight").map((f) => this.read("inflight", f).groupId ?? "") : [],
-    );
-    const taken: QueueMessage[] = [];
-    for (const file of this.files("pending")) {
-      if (taken.length >= max) break;
-      const stored = this.read("pending", file);
-      if (this.fifo) {
-        const group = stored.groupId ?? "";
-        if (busyGroups.has(group)) continue;
-        busyGroups.add(group);
+  private entries(sub: Entry["sub"]): Entry[] {
+    const entries: Entry[] = [];
+    for (const file of this.files(sub)) {
+      const stored = this.read(sub, file);
+      if (stored) entries.push({ sub, file, stored });
+    }
+    return entries;
+  }
+
+  /** A message file, or undefined when another process moved it since it was listed. */
+  private read(sub: string, file: string): Stored | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, sub, file), "utf8")) as Stored;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Written beside and renamed into place, so a reader never sees half a message. */
+  private write(sub: string, file: string, stored: Stored): void {
+    const temp = join(this.dir, sub, `.${process.pid}-${file}`);
+    writeFileSync(temp, JSON.stringify(stored));
+    renameSync(temp, join(this.dir, sub, file));
+  }
+
+  /**
+   * Runs a change under the queue's lock (a directory: `mkdir` is atomic), so two processes
+   * never take the same message or two messages of one FIFO group.
+   */
+  private locked<T>(change: () => T): T {
+    const lock = join(this.dir, ".lock");
+    const giveUpAt = Date.now() + 2 * STALE_LOCK_MS;
+    for (;;) {
+      try {
+        mkdirSync(lock);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
-      stored.receiveCount += 1;
-      writeFileSync(join(this.dir, "pending", file), JSON.stringify(stored));
-      renameSync(join(this.dir, "pending", file), join(this.dir, "inflight", file));
-      taken.push({ ...stored, receiptHandle: file });
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS)
+          rmSync(lock, { recursive: true, force: true });
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      if (Date.now() > giveUpAt)
+        throw new Error(
+          `${this.name}: the queue folder ${this.dir} stays locked; remove ${lock} if no etl command is running`,
+        );
+      sleepSync(5);
     }
-    return taken;
-  }
-
-  ack(receiptHandle: string): void {
-    rmSync(join(this.dir, "inflight", receiptHandle), { force: true });
-  }
-
-  /** Makes a failed message visible again, or dead-letters it after `maxReceives` receives. */
-  fail(receiptHandle: string): "retry" | "dead" {
-    const stored = this.read("inflight", receiptHandle);
-    const target = stored.receiveCount >= this.maxReceives ? "dead" : "pending";
-    renameSync(join(this.dir, "inflight", receiptHandle), join(this.dir, target, receiptHandle));
-    return target === "dead" ? "dead" : "retry";
-  }
-
-  depth(): { pending: number; inflight: number; dead: number } {
-    return {
-      pending: this.files("pending").length,
-      inflight: this.files("inflight").length,
-      dead: this.files("dead").length,
-    };
-  }
-
-  /** Moves every dead letter back to the queue with a fresh receive count; returns how many. */
-  redriveDeadLetters(): number {
-    const files = this.files("dead");
-    for (const file of files) {
-      const stored = this.read("dead", file);
-      stored.receiveCount = 0;
-      writeFileSync(join(this.dir, "dead", file), JSON.stringify(stored));
-      renameSync(join(this.dir, "dead", file), join(this.dir, "pending", file));
+    try {
+      return change();
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
     }
-    return files.length;
-  }
-
-  deadLetters(): QueueMessage[] {
-    return this.files("dead").map((f) => ({ ...this.read("dead", f), receiptHandle: f }));
-  }
-
-  private read(sub: string, file: string): Stored {
-    return JSON.parse(readFileSync(join(this.dir, sub, file), "utf8")) as Stored;
   }
 }

@@ -1,5 +1,13 @@
-export { FileQueue, type FileQueueOptions, type QueueMessage } from "./file-queue";
 export {
+  DEFAULT_RETRY_BACKOFF,
+  DEFAULT_VISIBILITY_TIMEOUT_MS,
+  FileQueue,
+  type FileQueueOptions,
+  type QueueMessage,
+} from "./file-queue";
+export {
+  type DrainOptions,
+  type DrainProblem,
   type DrainResult,
   drainQueue,
   type LocalContext,

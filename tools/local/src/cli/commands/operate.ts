@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
@@ -13,11 +12,10 @@ import {
   recentItems,
   sendToQueue,
 } from "../../operator";
-import { WAREHOUSE_GROUP } from "../../pipeline";
-import { FileQueue } from "../../runtime";
+import { openLocalQueues, type StageReport, WAREHOUSE_GROUP } from "../../pipeline";
 import { formatTable } from "../../summary";
 import { type Command, defaultDataDir, out } from "../command";
-import { preparePipeline } from "./pipeline";
+import { preparePipeline, reportProblems } from "./pipeline";
 
 const targetOptions = { "data-dir": { type: "string" as const }, aws: { type: "boolean" as const } };
 
@@ -90,15 +88,13 @@ export const status: Command = {
         out(`  ${t.padEnd(16)} ${marks[`watermark#${t}`] ?? "(none: next run reads everything)"}`);
 
       if (target.kind === "local") {
-        out("\nqueues:");
-        for (const [name, fifo] of [
-          ["etl-transform", false],
-          ["etl-load.fifo", true],
-          ["etl-files", false],
-        ] as const) {
-          const depth = new FileQueue(join(dataDir, "queues", name), name, { fifo }).depth();
+        out("\nqueues (in flight: being handled, or waiting for a retry):");
+        for (const queue of Object.values(openLocalQueues(dataDir))) {
+          const depth = queue.depth();
+          const next = depth.inflight > 0 ? queue.nextVisibleAt() : undefined;
           out(
-            `  ${name.padEnd(16)} pending ${depth.pending}, in flight ${depth.inflight}, dead letters ${depth.dead}`,
+            `  ${queue.name.padEnd(16)} pending ${depth.pending}, in flight ${depth.inflight}` +
+              `${next ? ` (next visible ${new Date(next).toISOString()})` : ""}, dead letters ${depth.dead}`,
           );
         }
       }
@@ -181,14 +177,7 @@ export const replay: Command = {
     return withTarget(values, async (target, dataDir) => {
       if (values["dead-letters"] === true) {
         let moved = 0;
-        for (const [name, fifo] of [
-          ["etl-transform", false],
-          ["etl-load.fifo", true],
-          ["etl-files", false],
-        ] as const) {
-          const queue = new FileQueue(join(dataDir, "queues", name), name, { fifo });
-          moved += queue.redriveDeadLetters();
-        }
+        for (const queue of Object.values(openLocalQueues(dataDir))) moved += queue.redriveDeadLetters();
         out(`${moved} dead-lettered message(s) moved back to their queues`);
         if (moved === 0) return 0;
       } else if (!what) {
@@ -213,25 +202,28 @@ export const replay: Command = {
           out(`sent s3://${bucket}/${key} to ${url}`);
           return 0;
         }
-        const name = toLoad ? "etl-load.fifo" : "etl-transform";
-        const queue = new FileQueue(join(dataDir, "queues", name), name, { fifo: toLoad });
+        const queues = openLocalQueues(dataDir);
+        const queue = toLoad ? queues.load : queues.transform;
         queue.send(body, toLoad ? { groupId: WAREHOUSE_GROUP, dedupId: `replay-${Date.now()}` } : {});
         out(`queued s3://${bucket}/${key} for ${toLoad ? "load" : "transform"}`);
       }
       const local = await openLocalEnvironment(dataDir);
       try {
         const pipeline = await preparePipeline(local);
-        for (const stage of [pipeline.transform, pipeline.load]) {
+        const reports: StageReport[] = [];
+        // Every queue, the landed files' too: a redriven dead letter may sit in any of them.
+        for (const stage of [pipeline.transform, pipeline.load, pipeline.files]) {
           const report = await stage();
+          reports.push(report);
           const d = report.delivery;
           out(
             `  ${report.stage.padEnd(10)} ${d?.succeeded ?? 0} delivered, ${d?.retried ?? 0} retried, ${d?.deadLettered ?? 0} dead-lettered`,
           );
         }
+        return reportProblems(reports, out).length > 0 ? 1 : 0;
       } finally {
         await local.close();
       }
-      return 0;
     });
   },
 };

@@ -8,6 +8,7 @@ import pg from "pg";
 import { landRates, prepareDemoLanding } from "../../demo-landing";
 import { applyEnvironment, type LocalEnvironment, openLocalEnvironment } from "../../environment";
 import { createLocalPipeline, type LocalPipeline, type StageReport } from "../../pipeline";
+import type { DrainProblem } from "../../runtime";
 import { formatTable, summariseWarehouse, type WarehouseSummary } from "../../summary";
 import { type Command, defaultDataDir, out } from "../command";
 import { ensureLocalResources } from "./ingest";
@@ -15,11 +16,37 @@ import { ensureLocalResources } from "./ingest";
 const count = (n: number) => n.toLocaleString("en-GB");
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** A message of a stage that did not get through: failed for good, dead-lettered or still waiting. */
+export interface StageProblem extends DrainProblem {
+  stage: StageReport["stage"];
+}
+
 export interface CycleReport {
   runId: string | null;
   rows: number;
   tables: { table: string; rows: number }[];
   stages: { stage: string; durationMs: number; invocations?: number; deadLettered?: number }[];
+  problems: StageProblem[];
+}
+
+const PROBLEM_LABELS: Record<DrainProblem["status"], string> = {
+  failed: "FAILED",
+  "dead-lettered": "DEAD-LETTERED",
+  pending: "RETRY PENDING",
+};
+
+/** One line per problem: what, which stage, which run and file, why. */
+export function problemLine(p: StageProblem): string {
+  return `  ${PROBLEM_LABELS[p.status]} ${p.stage} run ${p.runId ?? "?"}${p.key ? ` ${p.key}` : ""}${p.error ? `: ${p.error}` : ""}`;
+}
+
+/** Every problem of the stages' deliveries, printed, for the command's exit code. */
+export function reportProblems(reports: StageReport[], print: (line: string) => void): StageProblem[] {
+  const problems = reports.flatMap((r) =>
+    (r.delivery?.problems ?? []).map((p) => ({ stage: r.stage, ...p })),
+  );
+  for (const p of problems) print(problemLine(p));
+  return problems;
 }
 
 /** Prepares the warehouse and local resources once; then `cycle` runs ingest → transform → load. */
@@ -70,6 +97,7 @@ export async function runCycle(pipeline: LocalPipeline, print: (line: string) =>
         `${d?.retried ? `, ${d.retried} retried` : ""}${d?.deadLettered ? `, ${d.deadLettered} DEAD-LETTERED` : ""}`,
     );
   }
+  const problems = reportProblems(stages, print);
   return {
     runId: result.manifestKey ? result.runId : null,
     rows: result.rows,
@@ -79,6 +107,7 @@ export async function runCycle(pipeline: LocalPipeline, print: (line: string) =>
       durationMs: s.durationMs,
       ...(s.delivery ? { invocations: s.delivery.invocations, deadLettered: s.delivery.deadLettered } : {}),
     })),
+    problems,
   };
 }
 
@@ -122,9 +151,15 @@ export const run: Command = {
       const pipeline = await preparePipeline(local);
       const report = await runCycle(pipeline, out);
       const dead = Object.values(pipeline.queues).reduce((n, q) => n + q.depth().dead, 0);
+      if (report.problems.length > 0)
+        out(
+          `${report.problems.length} message(s) did not get through (above); see ${join(local.endpoints.dataDir, "alerts.jsonl")} and etl status`,
+        );
       if (dead > 0)
-        out(`${dead} message(s) in the dead-letter folders under ${join(local.endpoints.dataDir, "queues")}`);
-      return dead > 0 || report.stages.some((s) => (s.deadLettered ?? 0) > 0) ? 1 : 0;
+        out(
+          `${dead} message(s) in the dead-letter folders under ${join(local.endpoints.dataDir, "queues")}; after fixing the cause: etl replay --dead-letters`,
+        );
+      return dead > 0 || report.problems.length > 0 ? 1 : 0;
     } finally {
       await local.close();
     }
@@ -217,7 +252,8 @@ export const demo: Command = {
         );
         out(`demo finished in ${seconds(Date.now() - began)}`);
       }
-      return dead > 0 || alerts.length > 0 ? 1 : 0;
+      const problems = first.problems.length + second.problems.length;
+      return dead > 0 || alerts.length > 0 || problems > 0 ? 1 : 0;
     } finally {
       process.env = saved;
       await cloud.stop();
