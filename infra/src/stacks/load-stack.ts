@@ -25,6 +25,13 @@ const TIMEOUT = Duration.minutes(15);
 /** Where the load writes the Redshift COPY manifests (several files, exact content lengths). */
 export const COPY_MANIFEST_PREFIX = "copy-manifests/";
 
+/**
+ * The `StatementName` prefixes of the Data API statements the load submits with `WithEvent`
+ * (`etl-load-<id>` for runs, `etl-file-<id>` for landed files, apps/load): the status rule takes
+ * their events only, not every statement of the account. A test holds these to the load's code.
+ */
+export const DATA_API_STATEMENT_PREFIXES = ["etl-load-", "etl-file-"] as const;
+
 /** The FIFO message group of a warehouse: loads into one warehouse are serialised. */
 export function warehouseGroupId(settings: Settings): string {
   const name =
@@ -194,10 +201,13 @@ export class LoadStack extends Stack {
     if (this.completion) {
       const target = new targets.LambdaFunction(this.completion.function, { retryAttempts: 2 });
       new events.Rule(this, "StatementStatusChanged", {
-        description: "Redshift Data API statement finished, failed or was aborted",
+        description: "A Redshift Data API statement of the load finished, failed or was aborted",
         eventPattern: {
           source: ["aws.redshift-data"],
           detailType: ["Redshift Data Statement Status Change"],
+          detail: {
+            statementName: events.Match.anyOf(...DATA_API_STATEMENT_PREFIXES.map((p) => events.Match.prefix(p))),
+          },
         },
         targets: [target],
       });
