@@ -189,7 +189,8 @@ describe("load stack, Redshift Serverless warehouse", () => {
   it("takes status events of the statements the load names only: the prefixes its code gives them", () => {
     const named = new Set<string>();
     for (const file of sourceFiles(join(REPO_ROOT, "apps", "load", "src"))) {
-      for (const match of readFileSync(file, "utf8").matchAll(/`(etl-[a-z]+-)\$\{/g)) named.add(match[1] ?? "");
+      for (const match of readFileSync(file, "utf8").matchAll(/`(etl-[a-z]+-)\$\{/g))
+        named.add(match[1] ?? "");
     }
 
     expect([...named].sort()).toEqual([...DATA_API_STATEMENT_PREFIXES].sort());

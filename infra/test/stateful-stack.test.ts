@@ -74,28 +74,30 @@ describe("stateful stack", () => {
   });
 
   // Hand-offs and file claims in the state table carry `expiresAt` as much as audit and failure items.
-  it.each([
-    "StateTable",
-    "AuditTable",
-    "FailureTable",
-  ])("%s: pk/sk strings, on demand, point-in-time recovery, TTL on expiresAt", (id) => {
-    const table = resource(s.stateful, "AWS::DynamoDB::Table", id);
+  it.each(["StateTable", "AuditTable", "FailureTable"])(
+    "%s: pk/sk strings, on demand, point-in-time recovery, TTL on expiresAt",
+    (id) => {
+      const table = resource(s.stateful, "AWS::DynamoDB::Table", id);
 
-    expect(table.Properties).toMatchObject({
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      DeletionProtectionEnabled: true,
-    });
-    expect(table.Properties?.TimeToLiveSpecification).toEqual({ AttributeName: "expiresAt", Enabled: true });
-  });
+      expect(table.Properties).toMatchObject({
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(table.Properties?.TimeToLiveSpecification).toEqual({
+        AttributeName: "expiresAt",
+        Enabled: true,
+      });
+    },
+  );
 
   it("encrypts the alert topic with a rotated key that CloudWatch alarms may use, and subscribes the emails", () => {
     const topic = resource(s.stateful, "AWS::SNS::Topic", "AlertTopic");
@@ -115,7 +117,8 @@ describe("stateful stack", () => {
 
   it("lets only this account's CloudWatch alarms publish to the topic, and still denies publishing without TLS", () => {
     const policies = Object.values(resourcesOf(s.stateful, "AWS::SNS::TopicPolicy"));
-    const statements = (policies[0]?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    const document = policies[0]?.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined;
+    const statements = document?.Statement ?? [];
     const alarmArn = {
       "Fn::Join": [
         "",
@@ -154,9 +157,10 @@ describe("stateful stack", () => {
       ]),
     );
     expect(statements).toHaveLength(2);
-    const keyStatements = (
-      resource(s.stateful, "AWS::KMS::Key", "AlertKey").Properties?.KeyPolicy as { Statement: Statement[] }
-    ).Statement;
+    const keyPolicy = resource(s.stateful, "AWS::KMS::Key", "AlertKey").Properties?.KeyPolicy as
+      | { Statement?: Statement[] }
+      | undefined;
+    const keyStatements = keyPolicy?.Statement ?? [];
     expect(keyStatements.find((st) => st.Sid === "CloudWatchAlarmsPublish")).toEqual({
       Sid: "CloudWatchAlarmsPublish",
       Effect: "Allow",

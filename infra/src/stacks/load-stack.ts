@@ -206,7 +206,9 @@ export class LoadStack extends Stack {
           source: ["aws.redshift-data"],
           detailType: ["Redshift Data Statement Status Change"],
           detail: {
-            statementName: events.Match.anyOf(...DATA_API_STATEMENT_PREFIXES.map((p) => events.Match.prefix(p))),
+            statementName: events.Match.anyOf(
+              ...DATA_API_STATEMENT_PREFIXES.map((p) => events.Match.prefix(p)),
+            ),
           },
         },
         targets: [target],
