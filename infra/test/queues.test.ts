@@ -77,8 +77,14 @@ describe.each([
       for (const mapping of Object.values(resourcesOf(template, "AWS::Lambda::EventSourceMapping"))) {
         const queue = queues[idOf(mapping.Properties?.EventSourceArn)];
         const fn = functions[idOf(mapping.Properties?.FunctionName)];
-        const limit = (queue?.Properties?.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount;
-        const variables = (fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+        const redrive = queue?.Properties?.RedrivePolicy as { maxReceiveCount?: number } | undefined;
+        const environment = fn?.Properties?.Environment as
+          | { Variables?: Record<string, unknown> }
+          | undefined;
+        const limit = redrive?.maxReceiveCount;
+        const variables = environment?.Variables ?? {};
+
+        expect(limit).toBeGreaterThan(0);
 
         expect(variables.MAX_RECEIVE_COUNT).toEqual(reads ? String(limit) : undefined);
       }
