@@ -41,7 +41,7 @@ export const PARQUET_WASM_FILE = "parquet_wasm_bg.wasm";
 /**
  * Where the Parquet WASM module lives. `parquet-wasm`'s Node build reads
  * `${__dirname}/parquet_wasm_bg.wasm` at import; bundled, `__dirname` is the bundle's
- * directory, so the module is copied there (an `afterBundling` command hook) whenever the bundle
+ * directory, so the module is copied there (`copyWasmIfLoaded`, after each bundling) whenever the bundle
  * names it: the transform by design, any other bundle only if it pulls in the Parquet writer.
  */
 export function parquetWasmSource(): string {
