@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -7,7 +7,7 @@ import { IngestConfigSchema } from "@etl/ingest/config";
 import { LoadConfigSchema } from "@etl/load/config";
 import { TransformConfigSchema } from "@etl/transform/config";
 import { build } from "esbuild";
-import { HOUSE_ESBUILD, PARQUET_WASM_FILE, parquetWasmSource } from "./constructs/bundling";
+import { copyWasmIfLoaded, houseBuildOptions, PARQUET_WASM_FILE } from "./constructs/bundling";
 import { buildEnvironment } from "./function-env";
 import { type AppName, entryPath, HANDLERS, type HandlerSpec } from "./handlers";
 
@@ -80,25 +80,8 @@ export const BUNDLE_BUDGET_BYTES = 1.5 * 1024 * 1024;
 /** Bundles one entry with the house settings into `outdir/index.mjs` (+ the WASM module when it loads it). */
 export async function bundleHandler(spec: HandlerSpec, outdir: string): Promise<string> {
   const outfile = join(outdir, "index.mjs");
-  await build({
-    entryPoints: [entryPath(spec)],
-    outfile,
-    bundle: true,
-    platform: HOUSE_ESBUILD.platform,
-    target: HOUSE_ESBUILD.target,
-    format: HOUSE_ESBUILD.format,
-    minify: HOUSE_ESBUILD.minify,
-    sourcemap: HOUSE_ESBUILD.sourcemap,
-    sourcesContent: HOUSE_ESBUILD.sourcesContent,
-    mainFields: [...HOUSE_ESBUILD.mainFields],
-    external: [...HOUSE_ESBUILD.external],
-    banner: { js: HOUSE_ESBUILD.banner },
-    define: { ...HOUSE_ESBUILD.define },
-    logLevel: "silent",
-  });
-  if (readFileSync(outfile, "utf8").includes(PARQUET_WASM_FILE)) {
-    copyFileSync(parquetWasmSource(), join(outdir, PARQUET_WASM_FILE));
-  }
+  await build(houseBuildOptions(entryPath(spec), outfile));
+  copyWasmIfLoaded(outdir);
   return outfile;
 }
 

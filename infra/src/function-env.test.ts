@@ -3,7 +3,8 @@ import { LoadConfigSchema } from "@etl/load/config";
 import { TransformConfigSchema } from "@etl/transform/config";
 import { Lazy } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { buildEnvironment, EnvironmentError, LOCAL_ONLY_KEYS } from "./function-env";
+import { z } from "zod";
+import { buildEnvironment, EnvironmentError, LOCAL_ONLY_KEYS, whereRead } from "./function-env";
 
 const ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:etl/totesys-AbCdEf";
 const COMMON = { AUDIT_TABLE: "etl-audit", FAILURE_TABLE: "etl-failure" };
@@ -117,5 +118,22 @@ describe("buildEnvironment", () => {
     expect(build).toThrow(
       /^transform: invalid environment: S3_ENDPOINT: local only.*; AUDIT_TABLE: .*; FAILURE_TABLE/,
     );
+  });
+
+  it("passes an optional setting only to an app whose schema reads it (whereRead)", () => {
+    const reads = z.object({ AUDIT_TABLE: z.string(), MAX_RECEIVE_COUNT: z.coerce.number().optional() });
+    const ignores = z.object({ AUDIT_TABLE: z.string() });
+    const optional = { MAX_RECEIVE_COUNT: "5" };
+
+    expect(buildEnvironment("a", reads, { AUDIT_TABLE: "t", ...whereRead(reads, optional) })).toEqual({
+      AUDIT_TABLE: "t",
+      MAX_RECEIVE_COUNT: "5",
+    });
+    expect(buildEnvironment("b", ignores, { AUDIT_TABLE: "t", ...whereRead(ignores, optional) })).toEqual({
+      AUDIT_TABLE: "t",
+    });
+    expect(problemsOf(() => buildEnvironment("b", ignores, { AUDIT_TABLE: "t", ...optional }))).toEqual([
+      "MAX_RECEIVE_COUNT: not read by the app's config schema",
+    ]);
   });
 });

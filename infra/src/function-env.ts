@@ -34,6 +34,21 @@ export class EnvironmentError extends Error {
 }
 
 /**
+ * Keeps only the values the app's config schema reads. For settings an app may or may not take
+ * (`MAX_RECEIVE_COUNT`, the queue's redrive limit): infra knows the value, the app decides
+ * whether it reads it, and `buildEnvironment` still refuses every key the schema does not know.
+ *
+ * @example
+ * buildEnvironment("transform", schema, { ...values, ...whereRead(schema, { MAX_RECEIVE_COUNT: "5" }) });
+ */
+export function whereRead(
+  schema: z.ZodObject,
+  values: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(values).filter(([key]) => key in schema.shape));
+}
+
+/**
  * Builds a function's `environment` from its app's config schema and fails synth when the
  * schema would fail at cold start: every problem is listed by variable name. Values that are
  * CDK tokens (bucket and table names, ARNs resolved at deploy) count as present; only their

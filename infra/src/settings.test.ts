@@ -66,6 +66,12 @@ describe("settings", () => {
     expect(settings.redshiftDatabase).toBeUndefined();
   });
 
+  it("asks for a settings file when none is given, before any variable is judged", () => {
+    expect(() => loadSettings(() => undefined)).toThrow(
+      /no settings file: pass -c config=config\/<name>\.json \(config\/example\.json to try it\)/,
+    );
+  });
+
   it("names the settings file it cannot read", () => {
     expect(() => loadSettings((key) => (key === "config" ? "missing.json" : undefined), "/nowhere")).toThrow(
       /config: cannot read \/nowhere\/missing.json/,

@@ -112,7 +112,7 @@ export function parseSettings(input: Record<string, unknown>): Settings {
 
 /**
  * The settings of a deployment: a JSON settings file named by the `config` context key (a path
- * from the infra directory), overridden key by key by context values (`-c key=value`).
+ * from the infra directory, required), overridden key by key by context values (`-c key=value`).
  *
  * @example
  * // cdk synth -c config=config/example.json -c warehouseTarget=redshift
@@ -120,15 +120,20 @@ export function parseSettings(input: Record<string, unknown>): Settings {
  */
 export function loadSettings(context: (key: string) => unknown, baseDir = process.cwd()): Settings {
   const configPath = context("config");
-  let fromFile: Record<string, unknown> = {};
-  if (configPath !== undefined) {
-    if (typeof configPath !== "string") throw new Error("invalid CDK context: config: must be a file path");
-    const path = resolve(baseDir, configPath);
-    try {
-      fromFile = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    } catch (error) {
-      throw new Error(`invalid CDK context: config: cannot read ${path}: ${(error as Error).message}`);
-    }
+  // Without a settings file every synth would stop at the first app's missing secret ARN, which
+  // names a variable instead of the missing option.
+  if (configPath === undefined || configPath === "") {
+    throw new Error(
+      "no settings file: pass -c config=config/<name>.json (config/example.json to try it); see infra/README.md, Settings",
+    );
+  }
+  if (typeof configPath !== "string") throw new Error("invalid CDK context: config: must be a file path");
+  const path = resolve(baseDir, configPath);
+  let fromFile: Record<string, unknown>;
+  try {
+    fromFile = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`invalid CDK context: config: cannot read ${path}: ${(error as Error).message}`);
   }
   const fromContext = Object.fromEntries(
     SETTING_KEYS.map((key) => [key, context(key)]).filter(([, value]) => value !== undefined),

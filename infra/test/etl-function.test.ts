@@ -35,6 +35,13 @@ function props(overrides: Partial<EtlFunctionProps> = {}): EtlFunctionProps {
   };
 }
 
+const PLAIN: HandlerSpec = {
+  app: "load",
+  handler: "plain-fixture",
+  entry: "infra/test/fixtures/plain-handler.ts",
+  wasm: false,
+};
+
 describe("EtlFunction", () => {
   it("has the house defaults: Node 22, arm64, JSON logs to its own retained log group, Powertools settings", () => {
     const stack = new Stack(new App(), "Fixture");
@@ -101,6 +108,27 @@ describe("EtlFunction", () => {
       expect(readFileSync(join(bundleDir, "index.mjs"), "utf8").split("\n").length).toBeLessThan(10);
       expect(JSON.parse(run)).toEqual({ wasmBytes: statSync(join(bundleDir, PARQUET_WASM_FILE)).size });
       Template.fromStack(stack).hasResourceProperties("AWS::Lambda::Function", { Handler: "index.handler" });
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it("gives each entry its own bundle when several functions bundle in one app", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "etl-cdk-out-"));
+    try {
+      const app = new App({ outdir });
+      const stack = new Stack(app, "Fixture");
+      new EtlFunction(stack, "Wasm", props({ bundle: true }));
+      new EtlFunction(stack, "Plain", props({ bundle: true, spec: PLAIN }));
+      const assembly = app.synth();
+      const bundles = readdirSync(assembly.directory)
+        .filter((d) => d.startsWith("asset.") && existsSync(join(assembly.directory, d, "index.mjs")))
+        .map((d) => readdirSync(join(assembly.directory, d)).sort());
+
+      expect(bundles.sort((a, b) => a.length - b.length)).toEqual([
+        ["index.mjs", "index.mjs.map"],
+        ["index.mjs", "index.mjs.map", PARQUET_WASM_FILE],
+      ]);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../src/paths";
+import { DATA_API_STATEMENT_PREFIXES } from "../src/stacks/load-stack";
 import {
   actionsOf,
   environmentOf,
@@ -19,13 +23,21 @@ import {
   WORKGROUP_ARN,
 } from "./synth";
 
+/** The load app's source files, without its tests. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
+    .map((e) => join(e.parentPath, e.name));
+}
+
 function variablesOf(s: Synthesized, id: string): Record<string, unknown> {
   return environmentOf(s.load, id);
 }
 
+/** The app's own variables; MAX_RECEIVE_COUNT follows the load's schema (see queues.test.ts). */
 const appKeys = (variables: Record<string, unknown>) =>
   Object.keys(variables)
-    .filter((k) => !/^(POWERTOOLS_|NODE_OPTIONS)/.test(k))
+    .filter((k) => !/^(POWERTOOLS_|NODE_OPTIONS|MAX_RECEIVE_COUNT$)/.test(k))
     .sort();
 
 describe("load stack, PostgreSQL warehouse", () => {
@@ -54,7 +66,7 @@ describe("load stack, PostgreSQL warehouse", () => {
     expect(queue.Properties).toMatchObject({
       FifoQueue: true,
       ContentBasedDeduplication: true,
-      RedrivePolicy: { maxReceiveCount: 3 },
+      RedrivePolicy: { maxReceiveCount: 5 },
     });
   });
 
@@ -164,6 +176,7 @@ describe("load stack, Redshift Serverless warehouse", () => {
     expect(status.Properties?.EventPattern).toEqual({
       source: ["aws.redshift-data"],
       "detail-type": ["Redshift Data Statement Status Change"],
+      detail: { statementName: [{ prefix: "etl-load-" }, { prefix: "etl-file-" }] },
     });
     expect(sweep.Properties?.ScheduleExpression).toBe("rate(5 minutes)");
     for (const rule of [status, sweep])
@@ -172,6 +185,16 @@ describe("load stack, Redshift Serverless warehouse", () => {
     expect(
       resource(s.load, "AWS::Events::Rule", "ProcessedManifestCreated").Properties?.Targets,
     ).toMatchObject([{ SqsParameters: { MessageGroupId: "warehouse-redshift-etl" } }]);
+  });
+
+  it("takes status events of the statements the load names only: the prefixes its code gives them", () => {
+    const named = new Set<string>();
+    for (const file of sourceFiles(join(REPO_ROOT, "apps", "load", "src"))) {
+      for (const match of readFileSync(file, "utf8").matchAll(/`(etl-[a-z]+-)\$\{/g))
+        named.add(match[1] ?? "");
+    }
+
+    expect([...named].sort()).toEqual([...DATA_API_STATEMENT_PREFIXES].sort());
   });
 
   it("passes the workgroup, database and a COPY role it creates, and no PostgreSQL secret", () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { POSTGRES, resource, resourcesOf, type Synthesized, synth } from "./synth";
+import { POSTGRES, resource, resourcesOf, type Statement, type Synthesized, synth, text } from "./synth";
 
 describe("stateful stack", () => {
   let s: Synthesized;
@@ -73,30 +73,31 @@ describe("stateful stack", () => {
     expect(landing).toMatch(/"Prefix":"archive\/".*"StorageClass":"GLACIER_IR","TransitionInDays":90/);
   });
 
-  it.each([
-    ["StateTable", false],
-    ["AuditTable", true],
-    ["FailureTable", true],
-  ])("%s: pk/sk strings, on demand, point-in-time recovery, TTL %s", (id, ttl) => {
-    const table = resource(s.stateful, "AWS::DynamoDB::Table", id);
+  // Hand-offs and file claims in the state table carry `expiresAt` as much as audit and failure items.
+  it.each(["StateTable", "AuditTable", "FailureTable"])(
+    "%s: pk/sk strings, on demand, point-in-time recovery, TTL on expiresAt",
+    (id) => {
+      const table = resource(s.stateful, "AWS::DynamoDB::Table", id);
 
-    expect(table.Properties).toMatchObject({
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      DeletionProtectionEnabled: true,
-    });
-    expect(table.Properties?.TimeToLiveSpecification).toEqual(
-      ttl ? { AttributeName: "expiresAt", Enabled: true } : undefined,
-    );
-  });
+      expect(table.Properties).toMatchObject({
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        BillingMode: "PAY_PER_REQUEST",
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(table.Properties?.TimeToLiveSpecification).toEqual({
+        AttributeName: "expiresAt",
+        Enabled: true,
+      });
+    },
+  );
 
   it("encrypts the alert topic with a rotated key that CloudWatch alarms may use, and subscribes the emails", () => {
     const topic = resource(s.stateful, "AWS::SNS::Topic", "AlertTopic");
@@ -112,6 +113,72 @@ describe("stateful stack", () => {
       ["email", "ops@example.com"],
       ["email", "data@example.com"],
     ]);
+  });
+
+  it("lets only this account's CloudWatch alarms publish to the topic, and still denies publishing without TLS", () => {
+    const policies = Object.values(resourcesOf(s.stateful, "AWS::SNS::TopicPolicy"));
+    const document = policies[0]?.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined;
+    const statements = document?.Statement ?? [];
+    const alarmArn = {
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":cloudwatch:",
+          { Ref: "AWS::Region" },
+          ":",
+          { Ref: "AWS::AccountId" },
+          ":alarm:Etl*",
+        ],
+      ],
+    };
+
+    expect(policies).toHaveLength(1);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: { Ref: expect.stringMatching("^AlertTopic") },
+          Condition: {
+            StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+            ArnLike: { "aws:SourceArn": alarmArn },
+          },
+        },
+        expect.objectContaining({
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sns:Publish",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
+      ]),
+    );
+    expect(statements).toHaveLength(2);
+    const keyPolicy = resource(s.stateful, "AWS::KMS::Key", "AlertKey").Properties?.KeyPolicy as
+      | { Statement?: Statement[] }
+      | undefined;
+    const keyStatements = keyPolicy?.Statement ?? [];
+    expect(keyStatements.find((st) => st.Sid === "CloudWatchAlarmsPublish")).toEqual({
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } },
+        ArnLike: { "aws:SourceArn": alarmArn },
+      },
+    });
+  });
+
+  it("scopes the alarms allowed to publish by the stack prefix", () => {
+    const dev = synth({ ...POSTGRES, stackPrefix: "Dev" });
+
+    expect(text(dev.stateful.findResources("AWS::SNS::TopicPolicy"))).toContain(":alarm:Dev*");
+    expect(text(dev.stateful.findResources("AWS::KMS::Key"))).toContain(":alarm:Dev*");
   });
 
   it("refers to the secrets by ARN without creating any", () => {

@@ -82,6 +82,7 @@ export function resource(template: Template, type: string, idPrefix: string): Re
 export interface Statement {
   Sid?: string;
   Effect: string;
+  Principal?: unknown;
   Action: string | string[];
   Resource: unknown;
   Condition?: unknown;

@@ -1,13 +1,12 @@
-import type { Duration } from "aws-cdk-lib";
+import { AssetHashType, DockerImage, type Duration } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { NagSuppressions } from "cdk-nag";
 import { Construct } from "constructs";
 import { entryPath, type HandlerSpec } from "../handlers";
 import { REPO_ROOT } from "../paths";
-import { copyWasmCommand, HOUSE_ESBUILD } from "./bundling";
+import { bundleEntrySync } from "./bundling";
 import { suppressPrefixGrants } from "./grants";
 
 /** The CloudWatch namespace of every function's Powertools metrics. */
@@ -32,6 +31,32 @@ export interface EtlFunctionProps {
   /** false: an inline placeholder instead of the esbuild bundle (template tests, no entry file needed). */
   bundle: boolean;
   network?: FunctionNetwork;
+}
+
+/**
+ * The handler's esbuild bundle as a Lambda asset, bundled in this process (`bundleEntrySync`,
+ * the house settings). The asset's hash is its output, as with `NodejsFunction`, so an unchanged
+ * bundle is not uploaded again; the source path (the repository) is never copied. CDK skips
+ * the bundling for stacks a command does not touch (`cdk deploy --exclusively EtlLoad`).
+ */
+function bundledCode(spec: HandlerSpec): lambda.Code {
+  const entry = entryPath(spec);
+  return lambda.Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling always succeeds or throws (no Docker fallback).
+      image: DockerImage.fromRegistry("local-bundling-only"),
+      // CDK caches staged assets by source path and the serialisable bundling options, not by
+      // the `tryBundle` callback: naming the entry here keeps one bundle per entry.
+      command: ["esbuild", spec.entry],
+      local: {
+        tryBundle(outputDir: string): boolean {
+          bundleEntrySync(entry, outputDir);
+          return true;
+        },
+      },
+    },
+  });
 }
 
 const PLACEHOLDER_CODE =
@@ -76,37 +101,11 @@ export class EtlFunction extends Construct {
       },
     } satisfies Partial<lambda.FunctionProps>;
 
-    this.function = props.bundle
-      ? new NodejsFunction(this, "Function", {
-          ...common,
-          entry: entryPath(props.spec),
-          handler: "handler",
-          projectRoot: REPO_ROOT,
-          depsLockFilePath: `${REPO_ROOT}/pnpm-lock.yaml`,
-          bundling: {
-            format: OutputFormat.ESM,
-            target: HOUSE_ESBUILD.target,
-            minify: HOUSE_ESBUILD.minify,
-            sourceMap: HOUSE_ESBUILD.sourcemap,
-            sourceMapMode: SourceMapMode.EXTERNAL,
-            sourcesContent: HOUSE_ESBUILD.sourcesContent,
-            mainFields: [...HOUSE_ESBUILD.mainFields],
-            externalModules: [...HOUSE_ESBUILD.external],
-            banner: HOUSE_ESBUILD.banner,
-            define: { ...HOUSE_ESBUILD.define },
-            logLevel: LogLevel.WARNING,
-            commandHooks: {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: (_input: string, output: string) => [copyWasmCommand(output)],
-            },
-          },
-        })
-      : new lambda.Function(this, "Function", {
-          ...common,
-          code: lambda.Code.fromInline(PLACEHOLDER_CODE),
-          handler: "index.handler",
-        });
+    this.function = new lambda.Function(this, "Function", {
+      ...common,
+      code: props.bundle ? bundledCode(props.spec) : lambda.Code.fromInline(PLACEHOLDER_CODE),
+      handler: "index.handler",
+    });
 
     if (props.network && props.network.subnetIds.length > 0) this.attachToVpc(props.network);
 

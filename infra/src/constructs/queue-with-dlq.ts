@@ -5,11 +5,22 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 
+/**
+ * Receives before a message moves to its dead-letter queue. A handler backs a retryable failure
+ * off with `ChangeMessageVisibility` and reports the message as failed; several receives let a
+ * run ride out a warehouse restart or throttling instead of being dead-lettered while the next
+ * run (the next message of its FIFO group) loads ahead of it.
+ */
+export const MAX_RECEIVE_COUNT = 5;
+
 export interface QueueWithDlqProps {
   fifo?: boolean;
-  /** At least six times the consumer's timeout, as Lambda's SQS guidance asks. */
+  /**
+   * At least the consumer's timeout (SQS event sources refuse less); six times it, as Lambda's
+   * SQS guidance asks, leaves room for the poller's retries.
+   */
   visibilityTimeout: Duration;
-  /** Receives before a message moves to the dead-letter queue. */
+  /** Receives before a message moves to the dead-letter queue; default `MAX_RECEIVE_COUNT`. */
   maxReceiveCount?: number;
   /** Alarm when the oldest message has waited longer than this. */
   maxMessageAge: Duration;
@@ -26,9 +37,11 @@ export class QueueWithDlq extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly dlqDepthAlarm: cloudwatch.Alarm;
   readonly oldestMessageAlarm: cloudwatch.Alarm;
+  readonly maxReceiveCount: number;
 
   constructor(scope: Construct, id: string, props: QueueWithDlqProps) {
     super(scope, id);
+    this.maxReceiveCount = props.maxReceiveCount ?? MAX_RECEIVE_COUNT;
     const fifo = props.fifo ?? false;
     this.deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
       fifo: fifo || undefined,
@@ -44,7 +57,7 @@ export class QueueWithDlq extends Construct {
       enforceSSL: true,
       visibilityTimeout: props.visibilityTimeout,
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
 
     this.dlqDepthAlarm = deadLetterAlarm(this, "DeadLetterAlarm", this.deadLetterQueue, props.alertTopic);

@@ -13,7 +13,7 @@ import type { Construct } from "constructs";
 import { EtlFunction } from "../constructs/etl-function";
 import { grantAlertPublish, grantPrefixes, suppressPrefixGrants } from "../constructs/grants";
 import { deadLetterAlarm, functionErrorAlarm, QueueWithDlq } from "../constructs/queue-with-dlq";
-import { buildEnvironment } from "../function-env";
+import { buildEnvironment, whereRead } from "../function-env";
 import { HANDLERS, type HandlerSpec } from "../handlers";
 import { suppressBucketNotificationsHandler } from "../nag";
 import { secretReadStatement } from "../secrets";
@@ -24,6 +24,18 @@ const TIMEOUT = Duration.minutes(15);
 
 /** Where the load writes the Redshift COPY manifests (several files, exact content lengths). */
 export const COPY_MANIFEST_PREFIX = "copy-manifests/";
+
+/**
+ * The `StatementName` prefixes of the Data API statements the load submits with `WithEvent`
+ * (`etl-load-<id>` for runs, `etl-file-<id>` for landed files, apps/load): the status rule takes
+ * their events only, not every statement of the account. A test holds these to the load's code.
+ */
+export const DATA_API_STATEMENT_PREFIXES = ["etl-load-", "etl-file-"] as const;
+
+/** The redrive limit of a loader's queue, for a load config that reads it. */
+function receiveLimit(queue: QueueWithDlq): Record<string, string | undefined> {
+  return whereRead(LoadConfigSchema, { MAX_RECEIVE_COUNT: String(queue.maxReceiveCount) });
+}
 
 /** The FIFO message group of a warehouse: loads into one warehouse are serialised. */
 export function warehouseGroupId(settings: Settings): string {
@@ -122,7 +134,7 @@ export class LoadStack extends Stack {
       "Runs",
       HANDLERS.loadRuns,
       "Loads a processed run into the warehouse",
-      base,
+      { ...base, ...receiveLimit(this.runQueue) },
       common,
     );
     this.runs.function.addEventSource(
@@ -152,6 +164,7 @@ export class LoadStack extends Stack {
       "Loads files landed under landing/ by the matching rule",
       {
         ...base,
+        ...receiveLimit(this.fileQueue),
         LANDING_BUCKET: stateful.landingBucket.bucketName,
         RULES_SECRET_ARN: stateful.secrets.rules,
         FILE_EVENT_BUS: "default",
@@ -194,10 +207,15 @@ export class LoadStack extends Stack {
     if (this.completion) {
       const target = new targets.LambdaFunction(this.completion.function, { retryAttempts: 2 });
       new events.Rule(this, "StatementStatusChanged", {
-        description: "Redshift Data API statement finished, failed or was aborted",
+        description: "A Redshift Data API statement of the load finished, failed or was aborted",
         eventPattern: {
           source: ["aws.redshift-data"],
           detailType: ["Redshift Data Statement Status Change"],
+          detail: {
+            statementName: events.Match.anyOf(
+              ...DATA_API_STATEMENT_PREFIXES.map((p) => events.Match.prefix(p)),
+            ),
+          },
         },
         targets: [target],
       });

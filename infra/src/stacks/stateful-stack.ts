@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -80,12 +80,28 @@ export class StatefulStack extends Stack {
       },
     ]);
 
+    // Every table's items may carry `expiresAt` (epoch seconds): state hand-offs and file claims
+    // as much as audit and failure items. Items without it never expire.
     this.stateTable = this.table("StateTable");
-    this.auditTable = this.table("AuditTable", "expiresAt");
-    this.failureTable = this.table("FailureTable", "expiresAt");
+    this.auditTable = this.table("AuditTable");
+    this.failureTable = this.table("FailureTable");
 
-    // CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key: a customer key
-    // whose policy lets CloudWatch use it keeps the topic encrypted and the alarms working.
+    // CloudWatch alarms publish as the service principal `cloudwatch.amazonaws.com`, which needs
+    // both a topic policy allowing it (the topic's policy replaces SNS's default one) and the key's
+    // permission (an AWS-managed SNS key cannot grant it). Both are limited to alarms of this
+    // account and region whose names start with the stack prefix (CloudFormation names them
+    // `<stack name>-<logical id>-<suffix>`), against the confused deputy.
+    const alarmPublishers = {
+      StringEquals: { "aws:SourceAccount": this.account },
+      ArnLike: {
+        "aws:SourceArn": this.formatArn({
+          service: "cloudwatch",
+          resource: "alarm",
+          resourceName: `${settings.stackPrefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
     this.alertKey = new kms.Key(this, "AlertKey", {
       description: "Encrypts the ETL alert topic",
       enableKeyRotation: true,
@@ -97,7 +113,7 @@ export class StatefulStack extends Stack {
         principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
         actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
         resources: ["*"],
-        conditions: { StringEquals: { "aws:SourceAccount": this.account } },
+        conditions: alarmPublishers,
       }),
     );
     this.alertTopic = new sns.Topic(this, "AlertTopic", {
@@ -105,6 +121,15 @@ export class StatefulStack extends Stack {
       masterKey: this.alertKey,
       enforceSSL: true,
     });
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.alertTopic.topicArn],
+        conditions: alarmPublishers,
+      }),
+    );
     for (const email of settings.alertEmails) {
       this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -158,7 +183,7 @@ export class StatefulStack extends Stack {
     });
   }
 
-  private table(id: string, timeToLiveAttribute?: string): dynamodb.Table {
+  private table(id: string): dynamodb.Table {
     return new dynamodb.Table(this, id, {
       partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
       sortKey: { name: "sk", type: dynamodb.AttributeType.STRING },
@@ -166,7 +191,7 @@ export class StatefulStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      ...(timeToLiveAttribute ? { timeToLiveAttribute } : {}),
+      timeToLiveAttribute: "expiresAt",
     });
   }
 }

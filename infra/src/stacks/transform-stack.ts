@@ -8,7 +8,7 @@ import { EtlFunction } from "../constructs/etl-function";
 import { grantAlertPublish, grantPrefixes } from "../constructs/grants";
 import { functionErrorAlarm, QueueWithDlq } from "../constructs/queue-with-dlq";
 import { StarCatalog, type StarColumn } from "../constructs/star-catalog";
-import { buildEnvironment } from "../function-env";
+import { buildEnvironment, whereRead } from "../function-env";
 import { HANDLERS } from "../handlers";
 import { suppressBucketNotificationsHandler } from "../nag";
 import type { AppStackProps } from "./app-stack-props";
@@ -35,18 +35,18 @@ export class TransformStack extends Stack {
     super(scope, id, props);
     const { settings, stateful } = props;
 
+    this.queue = new QueueWithDlq(this, "Manifests", {
+      visibilityTimeout: Duration.seconds(TIMEOUT.toSeconds() * 6),
+      maxMessageAge: Duration.hours(1),
+      alertTopic: stateful.alertTopic,
+    });
     const environment = buildEnvironment("transform", TransformConfigSchema, {
       INGEST_BUCKET: stateful.ingestBucket.bucketName,
       PROCESSED_BUCKET: stateful.processedBucket.bucketName,
       AUDIT_TABLE: stateful.auditTable.tableName,
       FAILURE_TABLE: stateful.failureTable.tableName,
       ALERT_TOPIC_ARN: stateful.alertTopic.topicArn,
-    });
-
-    this.queue = new QueueWithDlq(this, "Manifests", {
-      visibilityTimeout: Duration.seconds(TIMEOUT.toSeconds() * 6),
-      maxMessageAge: Duration.hours(1),
-      alertTopic: stateful.alertTopic,
+      ...whereRead(TransformConfigSchema, { MAX_RECEIVE_COUNT: String(this.queue.maxReceiveCount) }),
     });
     // The bucket belongs to the stateful stack; imported here, its notification is owned by this
     // stack (an unmanaged notification resource), so the stateful stack never depends on this one.
