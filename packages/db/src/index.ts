@@ -75,6 +75,7 @@ export {
   type LoadErrorContext,
   LoadTransientError,
   loadErrorContext,
+  PreviousRunNotLoadedError,
   toLoadError,
 } from "./warehouse/errors";
 export {
