@@ -283,6 +283,8 @@ interface SourceSlot {
   scale: number;
   /** Every star column it fills. */
   fills: number[];
+  /** The nullable star columns it fills: marked valid when a value is read. */
+  valid: number[];
 }
 
 const encoder = new TextEncoder();
@@ -351,6 +353,7 @@ function compile(table: SourceTable, plan: FastPlan, columns: readonly ParquetCo
       integerDigits: 0,
       scale: 0,
       fills: [],
+      valid: [],
     };
   });
   columns.forEach((column, index) => {
@@ -388,6 +391,7 @@ function compile(table: SourceTable, plan: FastPlan, columns: readonly ParquetCo
     if (source.nullable && !column.nullable)
       throw new Error(`${table}: ${column.name} is NOT NULL but ${star.from} is nullable`);
     slot.fills.push(index);
+    if (column.nullable) slot.valid.push(index);
   });
   names.forEach((name, i) => {
     if (plan.source[name]?.kind === "numeric" && slots[i]?.decimal === -1)
@@ -673,7 +677,8 @@ export class FastRowScanner {
       default:
         return -1;
     }
-    if (slot.nullable) for (const index of slot.fills) builders[index]?.setValid(row);
+    // A nullable star column may come from a NOT NULL source (`source_updated_at`): valid too.
+    for (const index of slot.valid) builders[index]?.setValid(row);
     return p;
   }
 }

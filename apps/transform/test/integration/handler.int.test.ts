@@ -8,6 +8,7 @@ import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { beforeAll, describe, expect, it } from "vitest";
 import { asRawTables, makeDataset } from "../support/dataset";
 import { writeRawRun } from "../support/raw-run";
+import { readProcessedManifest } from "../../src/steps/run-manifests";
 
 const RUN_1 = "20240101T000000000Z-00000001";
 const RUN_2 = "20240101T001500000Z-00000002";
@@ -82,6 +83,10 @@ describe("handler", () => {
     expect(next).toEqual({ batchItemFailures: [] });
     expect(replay).toEqual({ batchItemFailures: [] });
     expect(await store.head(processed, `runs/${RUN_2}.json`)).toBeDefined();
+    // The load waits for the run named here: runs load in order.
+    const manifest = (run: string) => readProcessedManifest(store, processed, run);
+    expect((await manifest(RUN_1))?.previousRunId).toBeNull();
+    expect((await manifest(RUN_2))?.previousRunId).toBe(RUN_1);
   });
 
   it("acknowledges a body that is not an S3 notification (it can never succeed)", async () => {
