@@ -1,6 +1,6 @@
+import { PreviousRunNotLoadedError } from "@etl/db";
 import { type Alerter, type AuditLog, type createLogger, redactSecrets } from "@etl/ops";
 import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
-import { PreviousRunNotLoadedError } from "@etl/db";
 import { isRetryable, messageOf, type RunId, TransientError } from "@etl/schemas";
 import { WarehouseBusyError } from "./errors";
 import type { LoadPlan } from "./steps/plan-load";

@@ -77,8 +77,9 @@ function harness(options: { remainingMs?: number; retries?: number } = {}) {
 
   redshift.reset();
   redshift.on(BatchExecuteStatementCommand).callsFake(() => ({ Id: `b-${++batches}` }));
-  redshift.on(ExecuteStatementCommand).callsFake(
-    (input: { Sql: string; Parameters?: { name: string; value: string }[] }) => {
+  redshift
+    .on(ExecuteStatementCommand)
+    .callsFake((input: { Sql: string; Parameters?: { name: string; value: string }[] }) => {
       const id = `q-${++queries}`;
       const runId = input.Parameters?.find((p) => p.name === "run_id")?.value;
       if (input.Sql === loadedKeysOfRunSql())
@@ -92,8 +93,7 @@ function harness(options: { remainingMs?: number; retries?: number } = {}) {
       } else if (input.Sql === EXISTING_COLUMNS_SQL) results.set(id, catalogColumns);
       else if (input.Sql === writtenOfRunSql()) results.set(id, [{ inserted: 9, updated: 2 }]);
       return { Id: id };
-    },
-  );
+    });
   redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => {
     const script = scripts.get(input.Id);
     const next = script && script.length > 1 ? script.shift() : script?.[0];
@@ -325,7 +325,13 @@ describe("Redshift load: in order, and never older", () => {
         'and ("src_dim_location"."source_updated_at" is null ' +
         'or "src_dim_location"."source_updated_at" < "warehouse"."dim_location"."source_updated_at")',
     );
-    expect(location.some((sql) => sql.includes("row_number() over (partition by \"location_id\" order by \"source_updated_at\" desc nulls last"))).toBe(true);
+    expect(
+      location.some((sql) =>
+        sql.includes(
+          'row_number() over (partition by "location_id" order by "source_updated_at" desc nulls last',
+        ),
+      ),
+    ).toBe(true);
     const dates = batchSqls()[migrationBatches] ?? [];
     expect(dates.some((sql) => sql.includes("source_updated_at"))).toBe(false);
   });
@@ -343,7 +349,9 @@ describe("Redshift load: in order, and never older", () => {
     expect(batchSqls()[migrationBatches]).toContain(
       'alter table "warehouse"."stg_dim_location" add column "source_updated_at" varchar(32)',
     );
-    expect(batchSqls()[migrationBatches]).toContain('alter table "etl"."load_runs" add column "inserted" bigint');
+    expect(batchSqls()[migrationBatches]).toContain(
+      'alter table "etl"."load_runs" add column "inserted" bigint',
+    );
   });
 });
 

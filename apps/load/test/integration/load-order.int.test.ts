@@ -18,7 +18,13 @@ import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLoadDeps, type LoadAppDeps } from "../../src/deps";
 import { createHandler } from "../../src/handler";
 import { runLoad } from "../../src/run-load";
-import { type PutRunOptions, putProcessedRun, s3Notification, sqsEvent, starRowsOf } from "../support/processed-run";
+import {
+  type PutRunOptions,
+  putProcessedRun,
+  s3Notification,
+  sqsEvent,
+  starRowsOf,
+} from "../support/processed-run";
 
 // handler.ts builds its deps from the environment when imported; the tests build their own.
 vi.hoisted(() => {
@@ -223,9 +229,7 @@ describe("load order on the local services (PostgreSQL warehouse)", () => {
       },
     ]);
     // Facts keep every version whatever the order: N's sales order is there too.
-    const facts = await warehouse.query(
-      "select sales_order_id from warehouse.fact_sales_order order by 1",
-    );
+    const facts = await warehouse.query("select sales_order_id from warehouse.fact_sales_order order by 1");
     expect(facts.rows.map((r) => r.sales_order_id)).toEqual([1, 2, 3, 4]);
   });
 

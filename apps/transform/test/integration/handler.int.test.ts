@@ -6,9 +6,9 @@ import { cloud, freshBucket, localDynamoClient, localS3Client } from "@etl/local
 import { ensureTables } from "@etl/ops/aws";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readProcessedManifest } from "../../src/steps/run-manifests";
 import { asRawTables, makeDataset } from "../support/dataset";
 import { writeRawRun } from "../support/raw-run";
-import { readProcessedManifest } from "../../src/steps/run-manifests";
 
 const RUN_1 = "20240101T000000000Z-00000001";
 const RUN_2 = "20240101T001500000Z-00000002";

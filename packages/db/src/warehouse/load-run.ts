@@ -232,12 +232,21 @@ export async function loadRunIntoPostgres(
       const skipped = load.tables.flatMap(({ table, files }) =>
         files.map((f): FileLoadResult => ({ table, key: f.key, status: "skipped", rows: 0, durationMs: 0 })),
       );
-      return { runId: load.runId, status: "skipped", files: skipped, tables: [], rows: 0, inserted: 0, updated: 0 };
+      return {
+        runId: load.runId,
+        status: "skipped",
+        files: skipped,
+        tables: [],
+        rows: 0,
+        inserted: 0,
+        updated: 0,
+      };
     }
     if (load.previousRunId) {
       const previous = await run<{ status: string }>(client, runStatusSql(control), [load.previousRunId], {});
       // Thrown inside the transaction: the catch below rolls it back, having written nothing.
-      if (previous.rows[0]?.status !== "FINISHED") throw new PreviousRunNotLoadedError(load.runId, load.previousRunId);
+      if (previous.rows[0]?.status !== "FINISHED")
+        throw new PreviousRunNotLoadedError(load.runId, load.previousRunId);
     }
     const loaded = new Set(
       (await run<{ key: string }>(client, loadedKeysSql(control), [keys], {})).rows.map((r) => r.key),

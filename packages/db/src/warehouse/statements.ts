@@ -96,9 +96,7 @@ export function mergeSql(plan: TablePlan): string {
     return `insert into ${target} (${list(all)}) ${newest} on conflict (${keys}) do nothing`;
   }
   const set = values.map((n) => `${quoteIdent(n)} = excluded.${quoteIdent(n)}`).join(", ");
-  const notOlder = recency
-    ? `(excluded.${recency} >= t.${recency} or t.${recency} is null) and `
-    : "";
+  const notOlder = recency ? `(excluded.${recency} >= t.${recency} or t.${recency} is null) and ` : "";
   return counted(
     `insert into ${target} as t (${list(all)}) ${newest} ` +
       `on conflict (${keys}) do update set ${set} ` +

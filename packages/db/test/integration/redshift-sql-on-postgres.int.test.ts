@@ -251,10 +251,7 @@ describe("the Redshift batch SQL on PostgreSQL: a run loaded late cannot make a 
   it("keeps the newest version of a key within one batch, whatever the order in staging", async () => {
     await runBatch(
       "dim_location",
-      [
-        location("CityB", "2022-11-06 10:00:00.000000"),
-        location("CityA", "2022-11-05 10:00:00.000000"),
-      ],
+      [location("CityB", "2022-11-06 10:00:00.000000"), location("CityA", "2022-11-05 10:00:00.000000")],
       ["star/both.parquet"],
     );
 

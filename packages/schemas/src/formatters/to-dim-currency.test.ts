@@ -12,7 +12,12 @@ describe("toDimCurrency", () => {
     const rows = toDimCurrency([makeCurrency({ currency_id: id, currency_code: code })]);
 
     expect(rows).toEqual([
-      { currency_id: id, currency_code: code, currency_name: name, source_updated_at: "2022-11-03 14:20:49.962000" },
+      {
+        currency_id: id,
+        currency_code: code,
+        currency_name: name,
+        source_updated_at: "2022-11-03 14:20:49.962000",
+      },
     ]);
   });
 

@@ -11,7 +11,9 @@ describe("toDimPaymentType", () => {
   ])("maps payment type %i %s", (id, name) => {
     const rows = toDimPaymentType([makePaymentType({ payment_type_id: id, payment_type_name: name })]);
 
-    expect(rows).toEqual([{ payment_type_id: id, payment_type_name: name, source_updated_at: "2022-11-03 14:20:49.962000" }]);
+    expect(rows).toEqual([
+      { payment_type_id: id, payment_type_name: name, source_updated_at: "2022-11-03 14:20:49.962000" },
+    ]);
   });
 
   it("keeps the newest name", () => {
