@@ -1,3 +1,4 @@
+import { PreviousRunNotLoadedError } from "@etl/db";
 import { type Alerter, type AuditLog, type createLogger, redactSecrets } from "@etl/ops";
 import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, type RunId, TransientError } from "@etl/schemas";
@@ -38,7 +39,11 @@ export interface LoadOutcome {
   /** `failed`: bad data, audited and alerted; the message is acknowledged. */
   status: "loaded" | "skipped" | "handed-off" | "failed";
   files: number;
+  /** Rows read from the files this attempt loaded. */
   rows: number;
+  /** Rows the run's merges inserted and updated, when loaded (a duplicate run: 0 and 0). */
+  inserted?: number;
+  updated?: number;
   durationMs: number;
   statementId?: string;
   error?: string;
@@ -74,7 +79,10 @@ async function headAll(store: ObjectStore, bucket: string, keys: readonly string
 function summary(outcome: Omit<LoadOutcome, "message">): string {
   switch (outcome.status) {
     case "loaded":
-      return `run ${outcome.runId} loaded: ${outcome.files} files, ${outcome.rows} rows`;
+      return outcome.inserted === undefined || outcome.updated === undefined
+        ? `run ${outcome.runId} loaded: ${outcome.files} files, ${outcome.rows} rows read`
+        : `run ${outcome.runId} loaded: ${outcome.files} files, ${outcome.rows} rows read, ` +
+            `${outcome.inserted} inserted, ${outcome.updated} updated`;
     case "skipped":
       return `run ${outcome.runId} was already loaded: nothing changed`;
     case "handed-off":
@@ -92,8 +100,9 @@ function summary(outcome: Omit<LoadOutcome, "message">): string {
  *
  * Failures are audited, recorded (with the SQL that failed, redacted) and alerted. Retryable ones
  * are then thrown, for the queue to redeliver; bad data returns `failed`, so the message is
- * acknowledged rather than retried forever. A run waiting for another run's statement is thrown
- * without an alert: waiting is not a failure.
+ * acknowledged rather than retried forever. A run waiting for another run's statement, or for
+ * its previous run to be loaded (runs load in order), is thrown without an alert: waiting is not
+ * a failure.
  */
 export async function runLoad(
   input: LoadInput,
@@ -142,6 +151,8 @@ export async function runLoad(
       status: result.status,
       files: result.files.filter((f) => f.status === "FINISHED").length,
       rows: result.rows,
+      ...(result.inserted !== undefined ? { inserted: result.inserted } : {}),
+      ...(result.updated !== undefined ? { updated: result.updated } : {}),
       durationMs,
       ...(result.statementId ? { statementId: result.statementId } : {}),
     };
@@ -151,6 +162,16 @@ export async function runLoad(
   } catch (error) {
     if (error instanceof WarehouseBusyError) {
       deps.logger?.info("load waits for another run", { runId: input.runId, busyWith: error.busyWith });
+      throw error;
+    }
+    if (error instanceof PreviousRunNotLoadedError) {
+      // Waiting for the previous run is not a failure: the queue redelivers this run later. A
+      // previous run that failed for good was alerted itself; this one ends in the DLQ if it
+      // is never fixed, and is redriven after it.
+      deps.logger?.warn("load waits for the previous run", {
+        runId: input.runId,
+        previousRunId: error.previousRunId,
+      });
       throw error;
     }
     const durationMs = elapsed();

@@ -262,6 +262,8 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       kind: "processed",
       runId,
       sequence: raw.sequence,
+      // The load loads this run only after the previous one (runs load in order).
+      previousRunId: previous?.runId ?? null,
       createdAt: deps.clock().toISOString(),
       source: { bucket: ingestBucket, key: manifestKey },
       files,

@@ -6,7 +6,7 @@ import { Construct } from "constructs";
 /** A star table column as the transform writes it to Parquet. */
 export interface StarColumn {
   readonly name: string;
-  readonly type: "int" | "bigint" | "text" | "date" | "time" | "decimal" | "boolean";
+  readonly type: "int" | "bigint" | "text" | "date" | "time" | "timestamp" | "decimal" | "boolean";
   readonly precision?: number;
   readonly scale?: number;
   readonly nullable: boolean;
@@ -20,7 +20,7 @@ export interface StarCatalogProps {
   columns: Readonly<Record<string, readonly StarColumn[]>>;
 }
 
-/** The Hive type Athena reads a star column as. Time columns travel as text in the files. */
+/** The Hive type Athena reads a star column as. Time and timestamp columns travel as text in the files. */
 export function toGlueType(column: StarColumn): string {
   switch (column.type) {
     case "int":
@@ -29,6 +29,7 @@ export function toGlueType(column: StarColumn): string {
       return "bigint";
     case "text":
     case "time":
+    case "timestamp":
       return "string";
     case "date":
       return "date";

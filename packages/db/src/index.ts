@@ -82,6 +82,7 @@ export {
   type LoadErrorContext,
   LoadTransientError,
   loadErrorContext,
+  PreviousRunNotLoadedError,
   toLoadError,
 } from "./warehouse/errors";
 export {

@@ -73,6 +73,11 @@ export const ProcessedRunManifestSchema = z.strictObject({
   kind: z.literal("processed"),
   runId: RunIdSchema,
   sequence: z.number().int().positive(),
+  /**
+   * The ingest run before this one (null for the first run): the load refuses this run until that
+   * one is loaded, so runs load in order. Absent in manifests of older transforms (loaded as before).
+   */
+  previousRunId: RunIdSchema.nullable().optional(),
   createdAt: z.string().datetime(),
   source: z.strictObject({ bucket: z.string(), key: z.string() }),
   files: z.array(ProcessedFileSchema),

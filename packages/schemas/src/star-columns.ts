@@ -1,7 +1,7 @@
 import type { StarTable } from "./tables";
 
 /** The logical type of a warehouse column; each writer maps it to its own (Parquet, SQL, Glue). */
-export type ColumnType = "int" | "bigint" | "text" | "date" | "time" | "decimal" | "boolean";
+export type ColumnType = "int" | "bigint" | "text" | "date" | "time" | "timestamp" | "decimal" | "boolean";
 
 export interface ColumnSpec {
   name: string;
@@ -22,6 +22,10 @@ const decimal = (name: string, precision: number, scale: number): ColumnSpec => 
   nullable: false,
 });
 
+/** The recency column every dimension but `dim_date` ends with (see `STAR_COLUMNS`). */
+export const SOURCE_UPDATED_AT_COLUMN = "source_updated_at";
+const SOURCE_UPDATED_AT = col(SOURCE_UPDATED_AT_COLUMN, "timestamp", true);
+
 /**
  * The warehouse columns of every star table, in the real column order of MODEL.md: the single
  * source of truth for the Parquet writer, the warehouse DDL, Redshift COPY column lists and Glue
@@ -30,8 +34,15 @@ const decimal = (name: string, precision: number, scale: number): ColumnSpec => 
  * columns (see `SURROGATE_KEYS`).
  *
  * Values in files: `date` as `YYYY-MM-DD`; `time` as text `HH:MM:SS.ffffff` (Redshift cannot load
- * `TIME` from Parquet, so it is cast in the merge; the warehouse column is `TIME`); `decimal` as a
- * string at the column's scale; `int` as a number.
+ * `TIME` from Parquet, so it is cast in the merge; the warehouse column is `TIME`); `timestamp`
+ * likewise as text `YYYY-MM-DD HH:MM:SS.ffffff` (cast in the merge; the column is `TIMESTAMP`);
+ * `decimal` as a string at the column's scale; `int` as a number.
+ *
+ * Every dimension but `dim_date` ends with `source_updated_at`: the source `last_updated` of the
+ * row's version (the greatest of its sources for `dim_staff` and `dim_counterparty`). The merge
+ * replaces a warehouse row only with a version at least as new, so a run loaded late cannot make
+ * a dimension older. It is nullable in the warehouse only because it was added to existing
+ * tables (rows loaded before it have none); the transform always fills it.
  *
  * Decimal precisions: `unit_price` is `numeric(10,2)` in totesys. `item_unit_price` and
  * `payment_amount` are unconstrained `numeric` there, with two decimals in practice and values up
@@ -59,13 +70,20 @@ export const STAR_COLUMNS: Record<StarTable, readonly ColumnSpec[]> = {
     col("postal_code", "text"),
     col("country", "text"),
     col("phone", "text"),
+    SOURCE_UPDATED_AT,
   ],
-  dim_currency: [col("currency_id", "int"), col("currency_code", "text"), col("currency_name", "text")],
+  dim_currency: [
+    col("currency_id", "int"),
+    col("currency_code", "text"),
+    col("currency_name", "text"),
+    SOURCE_UPDATED_AT,
+  ],
   dim_design: [
     col("design_id", "int"),
     col("design_name", "text"),
     col("file_location", "text"),
     col("file_name", "text"),
+    SOURCE_UPDATED_AT,
   ],
   dim_staff: [
     col("staff_id", "int"),
@@ -74,6 +92,7 @@ export const STAR_COLUMNS: Record<StarTable, readonly ColumnSpec[]> = {
     col("department_name", "text"),
     col("location", "text", true),
     col("email_address", "text"),
+    SOURCE_UPDATED_AT,
   ],
   dim_counterparty: [
     col("counterparty_id", "int"),
@@ -85,13 +104,15 @@ export const STAR_COLUMNS: Record<StarTable, readonly ColumnSpec[]> = {
     col("counterparty_legal_postal_code", "text"),
     col("counterparty_legal_country", "text"),
     col("counterparty_legal_phone_number", "text"),
+    SOURCE_UPDATED_AT,
   ],
-  dim_payment_type: [col("payment_type_id", "int"), col("payment_type_name", "text")],
+  dim_payment_type: [col("payment_type_id", "int"), col("payment_type_name", "text"), SOURCE_UPDATED_AT],
   dim_transaction: [
     col("transaction_id", "int"),
     col("transaction_type", "text"),
     col("sales_order_id", "int", true),
     col("purchase_order_id", "int", true),
+    SOURCE_UPDATED_AT,
   ],
   fact_sales_order: [
     col("sales_order_id", "int"),

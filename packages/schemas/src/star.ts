@@ -17,6 +17,23 @@ export const StarTimeSchema = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}$/, "expected a time HH:MM:SS.ffffff");
 
+/**
+ * A warehouse `timestamp` (without time zone), travelling as text in the canonical form the
+ * formatters write: `YYYY-MM-DD HH:MM:SS.ffffff`.
+ */
+export const StarTimestampSchema = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}$/,
+    "expected a timestamp YYYY-MM-DD HH:MM:SS.ffffff",
+  )
+  .refine((text) => StarDateSchema.safeParse(text.slice(0, 10)).success, {
+    message: "expected a calendar date in the timestamp",
+  });
+
+/** `source_updated_at`: nullable in the warehouse (added to existing tables), always filled by the transform. */
+const sourceUpdatedAt = StarTimestampSchema.nullable();
+
 /** A `decimal` column's value: a string with exactly the column's scale that fits its precision. */
 function decimalOf(table: StarTable, column: string) {
   const { precision = 18, scale = 0 } = columnSpec(table, column);
@@ -82,6 +99,7 @@ export const DimLocationSchema = z.strictObject({
   postal_code: text,
   country: text,
   phone: text,
+  source_updated_at: sourceUpdatedAt,
 });
 export type DimLocation = z.infer<typeof DimLocationSchema>;
 
@@ -89,6 +107,7 @@ export const DimCurrencySchema = z.strictObject({
   currency_id: id,
   currency_code: z.string().regex(/^[A-Z]{3}$/),
   currency_name: z.string().min(1),
+  source_updated_at: sourceUpdatedAt,
 });
 export type DimCurrency = z.infer<typeof DimCurrencySchema>;
 
@@ -97,6 +116,7 @@ export const DimDesignSchema = z.strictObject({
   design_name: text,
   file_location: text,
   file_name: text,
+  source_updated_at: sourceUpdatedAt,
 });
 export type DimDesign = z.infer<typeof DimDesignSchema>;
 
@@ -107,6 +127,7 @@ export const DimStaffSchema = z.strictObject({
   department_name: text,
   location: text.nullable(),
   email_address: text,
+  source_updated_at: sourceUpdatedAt,
 });
 export type DimStaff = z.infer<typeof DimStaffSchema>;
 
@@ -120,12 +141,14 @@ export const DimCounterpartySchema = z.strictObject({
   counterparty_legal_postal_code: text,
   counterparty_legal_country: text,
   counterparty_legal_phone_number: text,
+  source_updated_at: sourceUpdatedAt,
 });
 export type DimCounterparty = z.infer<typeof DimCounterpartySchema>;
 
 export const DimPaymentTypeSchema = z.strictObject({
   payment_type_id: id,
   payment_type_name: text,
+  source_updated_at: sourceUpdatedAt,
 });
 export type DimPaymentType = z.infer<typeof DimPaymentTypeSchema>;
 
@@ -134,6 +157,7 @@ export const DimTransactionSchema = z.strictObject({
   transaction_type: z.enum(["SALE", "PURCHASE"]),
   sales_order_id: id.nullable(),
   purchase_order_id: id.nullable(),
+  source_updated_at: sourceUpdatedAt,
 });
 export type DimTransaction = z.infer<typeof DimTransactionSchema>;
 

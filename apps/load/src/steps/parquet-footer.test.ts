@@ -46,7 +46,8 @@ describe("checkParquetFooter", () => {
     const wrongPrecision = expectedParquetColumns("fact_sales_order").map((c) =>
       c.name === "unit_price" ? { ...c, precision: 12 } : c,
     );
-    const swapped = expectedParquetColumns("dim_currency").reverse();
+    const [id, code, name, ...rest] = expectedParquetColumns("dim_currency");
+    const swapped = [name, code, id, ...rest].flatMap((c) => (c ? [c] : []));
     const fact = starRowsOf().fact_sales_order ?? [];
 
     expect(() => checkParquetFooter("fact_sales_order", "f", writeParquet(wrongPrecision, fact))).toThrow(
@@ -56,7 +57,14 @@ describe("checkParquetFooter", () => {
       checkParquetFooter(
         "dim_currency",
         "c",
-        writeParquet(swapped, [{ currency_id: 1, currency_code: "GBP", currency_name: "Pound Sterling" }]),
+        writeParquet(swapped, [
+          {
+            currency_id: 1,
+            currency_code: "GBP",
+            currency_name: "Pound Sterling",
+            source_updated_at: "2022-11-03 14:20:49.962000",
+          },
+        ]),
       ),
     ).toThrow("column 1 is currency_name, expected currency_id");
   });

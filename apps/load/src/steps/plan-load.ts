@@ -22,6 +22,11 @@ export interface LoadPlan {
   bucket: string;
   /** Tables in load order (dimensions before facts), each with its files in manifest order. */
   tables: TableLoad[];
+  /**
+   * The run that must be loaded first (the manifest's `previousRunId`); null for the first run,
+   * undefined for manifests of older transforms, which load without the check.
+   */
+  previousRunId?: string | null;
 }
 
 /**
@@ -71,5 +76,10 @@ export function planLoad(
     const files = byTable.get(table);
     return files ? [{ table, files }] : [];
   });
-  return { runId: manifest.runId, bucket, tables };
+  return {
+    runId: manifest.runId,
+    bucket,
+    tables,
+    ...(manifest.previousRunId !== undefined ? { previousRunId: manifest.previousRunId } : {}),
+  };
 }

@@ -44,6 +44,7 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): Ware
       const result = await withClient((client) =>
         loadRunIntoPostgres(client, {
           runId: plan.runId,
+          ...(plan.previousRunId !== undefined ? { previousRunId: plan.previousRunId } : {}),
           target: options.target ?? "postgres",
           schema: options.schema,
           ...(options.controlSchema ? { controlSchema: options.controlSchema } : {}),
@@ -62,6 +63,7 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): Ware
       return {
         status: result.status,
         rows: result.rows,
+        ...(result.status === "loaded" ? { inserted: result.inserted, updated: result.updated } : {}),
         files: result.files.map((f) => ({
           table: f.table,
           key: f.key,

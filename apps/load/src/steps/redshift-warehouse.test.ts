@@ -6,14 +6,19 @@ import {
   GetStatementResultCommand,
   RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
+import { PreviousRunNotLoadedError } from "@etl/db";
 import {
+  addColumnSql,
   createRedshiftDataApi,
+  EXISTING_COLUMNS_SQL,
   finishRunSql,
   LOAD_ERROR_DETAIL_SQL,
   loadedKeysOfRunSql,
+  redshiftAdditiveColumns,
   redshiftMigrationSql,
   runStatusOfSql,
   tableBatchSql,
+  writtenOfRunSql,
 } from "@etl/db/redshift";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
@@ -59,21 +64,36 @@ function harness(options: { remainingMs?: number; retries?: number } = {}) {
   const results = new Map<string, Record<string, string | number>[]>();
   const ledgerKeys: string[] = [];
   let runStatus: string | undefined;
+  /** Ledger statuses of other runs (a previous run), by run id. */
+  const runStatuses = new Map<string, string>();
+  /** The catalog's columns: by default every additive column is there (a fresh warehouse). */
+  let catalogColumns = redshiftAdditiveColumns().map((c) => ({
+    table_schema: c.schema,
+    table_name: c.table,
+    column_name: c.column,
+  }));
   let batches = 0;
   let queries = 0;
 
   redshift.reset();
   redshift.on(BatchExecuteStatementCommand).callsFake(() => ({ Id: `b-${++batches}` }));
-  redshift.on(ExecuteStatementCommand).callsFake((input: { Sql: string }) => {
-    const id = `q-${++queries}`;
-    if (input.Sql === loadedKeysOfRunSql())
-      results.set(
-        id,
-        ledgerKeys.map((key) => ({ key })),
-      );
-    else if (input.Sql === runStatusOfSql()) results.set(id, runStatus ? [{ status: runStatus }] : []);
-    return { Id: id };
-  });
+  redshift
+    .on(ExecuteStatementCommand)
+    .callsFake((input: { Sql: string; Parameters?: { name: string; value: string }[] }) => {
+      const id = `q-${++queries}`;
+      const runId = input.Parameters?.find((p) => p.name === "run_id")?.value;
+      if (input.Sql === loadedKeysOfRunSql())
+        results.set(
+          id,
+          ledgerKeys.map((key) => ({ key })),
+        );
+      else if (input.Sql === runStatusOfSql()) {
+        const status = runId !== undefined && runId !== RUN ? runStatuses.get(runId) : runStatus;
+        results.set(id, status ? [{ status }] : []);
+      } else if (input.Sql === EXISTING_COLUMNS_SQL) results.set(id, catalogColumns);
+      else if (input.Sql === writtenOfRunSql()) results.set(id, [{ inserted: 9, updated: 2 }]);
+      return { Id: id };
+    });
   redshift.on(DescribeStatementCommand).callsFake((input: { Id: string }) => {
     const script = scripts.get(input.Id);
     const next = script && script.length > 1 ? script.shift() : script?.[0];
@@ -126,6 +146,10 @@ function harness(options: { remainingMs?: number; retries?: number } = {}) {
     setRunStatus: (status: string) => {
       runStatus = status;
     },
+    runStatuses,
+    setCatalogColumns: (columns: typeof catalogColumns) => {
+      catalogColumns = columns;
+    },
     advance: (ms: number) => {
       now += ms;
     },
@@ -177,7 +201,7 @@ describe("Redshift load: FINISHED", () => {
 
     const { manifest, outcome } = await run(h);
 
-    expect(outcome).toMatchObject({ status: "loaded", files: 8, rows: 11 });
+    expect(outcome).toMatchObject({ status: "loaded", files: 8, rows: 11, inserted: 9, updated: 2 });
     const copyManifests = h.store.objects(BUCKET).filter((o) => o.key.startsWith("copy-manifests/"));
     expect(copyManifests.map((o) => o.key)).toEqual([
       `copy-manifests/${RUN}/fact_sales_order-20261123150000000.manifest`,
@@ -216,10 +240,17 @@ describe("Redshift load: FINISHED", () => {
       calls.every((c) => c.args[0].input.StatementName === "etl-load-c0ffee00" && c.args[0].input.WithEvent),
     ).toBe(true);
     expect(calls[0]?.args[0].input).toMatchObject({ WorkgroupName: "etl", Database: "dev" });
-    expect(redshift.commandCalls(ExecuteStatementCommand)[0]?.args[0].input).toMatchObject({
-      Sql: loadedKeysOfRunSql(),
-      Parameters: [{ name: "run_id", value: RUN }],
-    });
+    expect(redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toMatchObject([
+      {
+        Sql: EXISTING_COLUMNS_SQL,
+        Parameters: [
+          { name: "schema", value: "warehouse" },
+          { name: "control_schema", value: "etl" },
+        ],
+      },
+      { Sql: loadedKeysOfRunSql(), Parameters: [{ name: "run_id", value: RUN }] },
+      { Sql: writtenOfRunSql(), Parameters: [{ name: "run_id", value: RUN }] },
+    ]);
   });
 
   it("audits every file FINISHED with its statement, size and etag, and the run", async () => {
@@ -247,6 +278,80 @@ describe("Redshift load: FINISHED", () => {
     expect(outcome.status).toBe("skipped");
     expect(batchSqls()).toHaveLength(migrationBatches);
     expect(h.audit.items.filter((i) => i.key !== "-").every((i) => i.status === "SKIPPED")).toBe(true);
+  });
+});
+
+describe("Redshift load: in order, and never older", () => {
+  const PREVIOUS = "20261122T141500123Z-00000000";
+
+  it("refuses a run whose previous run is not FINISHED, submitting nothing, then loads it once it is", async () => {
+    const h = harness();
+    await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), { previousRunId: PREVIOUS });
+
+    const waiting = await runLoad({ runId: RUN }, h.deps, h.time).catch((e: unknown) => e);
+
+    expect(waiting).toBeInstanceOf(PreviousRunNotLoadedError);
+    expect(waiting).toMatchObject({
+      retryable: true,
+      code: "PREVIOUS_RUN_NOT_LOADED",
+      message: `run ${RUN} waits for run ${PREVIOUS} to be loaded first`,
+    });
+    expect(batchSqls()).toHaveLength(migrationBatches);
+    expect(redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toMatchObject([
+      { Sql: EXISTING_COLUMNS_SQL },
+      { Sql: runStatusOfSql(), Parameters: [{ name: "run_id", value: PREVIOUS }] },
+      { Sql: runStatusOfSql(), Parameters: [{ name: "run_id", value: RUN }] },
+    ]);
+    expect(h.alerter.sent).toEqual([]);
+
+    h.runStatuses.set(PREVIOUS, "FINISHED");
+    const loaded = await runLoad({ runId: RUN }, h.deps, h.time);
+
+    expect(loaded.status).toBe("loaded");
+    expect(batchSqls()).toHaveLength(migrationBatches + TABLES.length + 1);
+  });
+
+  it("sends every dimension batch with the recency check before the MERGE", async () => {
+    const h = harness();
+
+    await run(h);
+
+    const location = batchSqls()[migrationBatches + 1] ?? [];
+    const merge = location.findIndex((sql) => sql.startsWith("merge into "));
+    expect(location[merge - 3]).toBe(
+      'delete from "src_dim_location" using "warehouse"."dim_location" ' +
+        'where "src_dim_location"."location_id" = "warehouse"."dim_location"."location_id" ' +
+        'and "warehouse"."dim_location"."source_updated_at" is not null ' +
+        'and ("src_dim_location"."source_updated_at" is null ' +
+        'or "src_dim_location"."source_updated_at" < "warehouse"."dim_location"."source_updated_at")',
+    );
+    expect(
+      location.some((sql) =>
+        sql.includes(
+          'row_number() over (partition by "location_id" order by "source_updated_at" desc nulls last',
+        ),
+      ),
+    ).toBe(true);
+    const dates = batchSqls()[migrationBatches] ?? [];
+    expect(dates.some((sql) => sql.includes("source_updated_at"))).toBe(false);
+  });
+
+  it("adds the additive columns a warehouse of the previous release lacks, one statement each", async () => {
+    const h = harness();
+    h.setCatalogColumns([]);
+
+    await run(h);
+
+    expect(batchSqls()[migrationBatches]).toEqual(redshiftAdditiveColumns().map(addColumnSql));
+    expect(batchSqls()[migrationBatches]).toContain(
+      'alter table "warehouse"."dim_location" add column "source_updated_at" timestamp',
+    );
+    expect(batchSqls()[migrationBatches]).toContain(
+      'alter table "warehouse"."stg_dim_location" add column "source_updated_at" varchar(32)',
+    );
+    expect(batchSqls()[migrationBatches]).toContain(
+      'alter table "etl"."load_runs" add column "inserted" bigint',
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { LoadDataError, LoadTransientError } from "@etl/db";
+import { LoadDataError, LoadTransientError, PreviousRunNotLoadedError } from "@etl/db";
 import {
   type CopySource,
   classifyStatementError,
@@ -15,6 +15,7 @@ import {
   s3Uri,
   tableBatchSql,
   waitForStatement,
+  writtenOfRunSql,
 } from "@etl/db/redshift";
 import type { StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
@@ -94,7 +95,8 @@ export function copyManifestKey(runId: string, table: StarTable, attempt: string
  * (a state-table record) to the completion handler. Serializable isolation violations are
  * resubmitted with backoff; data errors are terminal and carry the `SYS_LOAD_ERROR_DETAIL` rows.
  * Runs load one at a time: while a statement of another run is handed off, a load waits
- * (`WarehouseBusyError`, retried by the queue).
+ * (`WarehouseBusyError`, retried by the queue). Runs load in order: a run whose manifest names a
+ * previous run waits (`PreviousRunNotLoadedError`, retried) until the ledger has that run FINISHED.
  */
 export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): Warehouse & StatementTracker {
   const { api, state } = options;
@@ -289,6 +291,14 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): Ware
         );
         return { status: "handed-off", files, rows: 0, statementId: own.statementId, table: own.table };
       }
+      const statusOf = async (runId: string) =>
+        (await queryRows(api, runStatusOfSql(control), name(), { run_id: runId }, waitOptions(context)))[0]
+          ?.status;
+      if (plan.previousRunId && (await statusOf(plan.previousRunId)) !== "FINISHED") {
+        // Unless this run is FINISHED already (a replay), in which case nothing is loaded anyway.
+        if ((await statusOf(plan.runId)) !== "FINISHED")
+          throw new PreviousRunNotLoadedError(plan.runId, plan.previousRunId);
+      }
       const loaded = new Set(
         (
           await queryRows(
@@ -353,16 +363,7 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): Ware
         files.push(...done);
         context.committed?.(done);
       }
-      if (!wrote) {
-        const status = await queryRows(
-          api,
-          runStatusOfSql(control),
-          name(),
-          { run_id: plan.runId },
-          waitOptions(context),
-        );
-        if (status[0]?.status === "FINISHED") return { status: "skipped", files, rows: 0 };
-      }
+      if (!wrote && (await statusOf(plan.runId)) === "FINISHED") return { status: "skipped", files, rows: 0 };
       const all = plan.tables.flatMap((t) => t.files);
       const id = await api.submitBatch(
         finishRunSql({
@@ -383,7 +384,20 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): Ware
           ...(finished.error ? { details: { error: finished.error } } : {}),
         });
       }
-      return { status: "loaded", files, rows };
+      const [written] = await queryRows(
+        api,
+        writtenOfRunSql(control),
+        name(),
+        { run_id: plan.runId },
+        waitOptions(context),
+      );
+      return {
+        status: "loaded",
+        files,
+        rows,
+        inserted: Number(written?.inserted ?? 0),
+        updated: Number(written?.updated ?? 0),
+      };
     },
 
     pending,

@@ -17,7 +17,11 @@ export interface WarehouseOutcome {
   /** `skipped`: the ledger already had the run; `handed-off`: a statement is still running. */
   status: "loaded" | "skipped" | "handed-off";
   files: FileOutcome[];
+  /** Rows read from the files this attempt loaded. */
   rows: number;
+  /** Rows the run's merges inserted and updated (all attempts), when loaded. */
+  inserted?: number;
+  updated?: number;
   /** The statement left running, when handed off. */
   statementId?: string;
   table?: StarTable;

@@ -302,7 +302,10 @@ describe("the load handler on the local services (PostgreSQL warehouse)", () => 
     const again = await handler({ runId: RUN_1 });
     const missing = await handler({ runId: RUN_2 });
 
-    expect(loaded).toEqual({ statusCode: 200, message: `run ${RUN_1} loaded: 7 files, 11 rows` });
+    expect(loaded).toEqual({
+      statusCode: 200,
+      message: `run ${RUN_1} loaded: 7 files, 11 rows read, 11 inserted, 0 updated`,
+    });
     expect(again).toEqual({ statusCode: 200, message: `run ${RUN_1} was already loaded: nothing changed` });
     expect(missing).toMatchObject({ statusCode: 422 });
   });

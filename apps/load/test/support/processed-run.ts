@@ -25,6 +25,8 @@ export interface PutRunOptions {
   parts?: Partial<Record<StarTable, number>>;
   /** Replace a file's bytes after the manifest is made (a corrupted or replaced object). */
   tamper?: (table: StarTable, bytes: Uint8Array) => Uint8Array;
+  /** The run before this one (`null` for the first run); omitted: a manifest of older runs. */
+  previousRunId?: RunId | null;
 }
 
 /** The attempt token of the runs these tests write (the transform draws a random one per attempt). */
@@ -63,6 +65,7 @@ export async function putProcessedRun(
     kind: "processed",
     runId,
     sequence: runSequence(runId),
+    ...(options.previousRunId !== undefined ? { previousRunId: options.previousRunId } : {}),
     createdAt: "2026-11-23T14:16:00.000Z",
     source: { bucket: "etl-ingest", key: runManifestKey(runId) },
     files,

@@ -39,10 +39,13 @@ export interface FastSourceColumn {
   values?: readonly string[];
 }
 
-/** A star column's value: a source column as it is, or the date or time part of a timestamp. */
+/**
+ * A star column's value: a source column as it is, the date or time part of a timestamp, or the
+ * whole timestamp as canonical text (`YYYY-MM-DD HH:MM:SS.ffffff`, as `sourceUpdatedAt` writes it).
+ */
 export interface FastStarColumn {
   from: string;
-  part?: "date" | "time";
+  part?: "date" | "time" | "timestamp";
 }
 
 /** A streamed table's source columns (in schema order) and where each star column comes from. */
@@ -59,6 +62,7 @@ const numeric: FastSourceColumn = { kind: "numeric" };
 const as = (from: string): FastStarColumn => ({ from });
 const dateOf = (from: string): FastStarColumn => ({ from, part: "date" });
 const timeOf = (from: string): FastStarColumn => ({ from, part: "time" });
+const timestampOf = (from: string): FastStarColumn => ({ from, part: "timestamp" });
 
 /**
  * The plan of each streamed table: the source columns as `@etl/schemas` declares them and the
@@ -173,6 +177,7 @@ export const FAST_PLANS: Record<StreamedTable, FastPlan> = {
       transaction_type: as("transaction_type"),
       sales_order_id: as("sales_order_id"),
       purchase_order_id: as("purchase_order_id"),
+      source_updated_at: timestampOf("last_updated"),
     },
   },
 };
@@ -268,6 +273,8 @@ interface SourceSlot {
   int32: number;
   days: number;
   time: number;
+  /** The whole timestamp as canonical text. */
+  stamp: number;
   decimal: number;
   text: number;
   bool: number;
@@ -276,6 +283,8 @@ interface SourceSlot {
   scale: number;
   /** Every star column it fills. */
   fills: number[];
+  /** The nullable star columns it fills: marked valid when a value is read. */
+  valid: number[];
 }
 
 const encoder = new TextEncoder();
@@ -337,12 +346,14 @@ function compile(table: SourceTable, plan: FastPlan, columns: readonly ParquetCo
       int32: -1,
       days: -1,
       time: -1,
+      stamp: -1,
       decimal: -1,
       text: -1,
       bool: -1,
       integerDigits: 0,
       scale: 0,
       fills: [],
+      valid: [],
     };
   });
   columns.forEach((column, index) => {
@@ -355,7 +366,7 @@ function compile(table: SourceTable, plan: FastPlan, columns: readonly ParquetCo
     const kind = source.kind;
     const cannot = () =>
       new Error(`${table}: ${column.name} (${column.type}) cannot come from ${star.from} (${kind})`);
-    const take = (op: "int32" | "days" | "time" | "decimal" | "text" | "bool") => {
+    const take = (op: "int32" | "days" | "time" | "stamp" | "decimal" | "text" | "bool") => {
       if (slot[op] >= 0) throw new Error(`${table}: ${star.from} fills two ${op} columns`);
       slot[op] = index;
     };
@@ -364,6 +375,7 @@ function compile(table: SourceTable, plan: FastPlan, columns: readonly ParquetCo
     else if (kind === "date" && column.type === "date") take("days");
     else if (kind === "timestamp" && star.part === "date" && column.type === "date") take("days");
     else if (kind === "timestamp" && star.part === "time" && column.type === "utf8") take("time");
+    else if (kind === "timestamp" && star.part === "timestamp" && column.type === "utf8") take("stamp");
     else if (kind === "numeric" && column.type === "decimal") {
       const precision = column.precision ?? 0;
       const scale = column.scale ?? 0;
@@ -379,6 +391,7 @@ function compile(table: SourceTable, plan: FastPlan, columns: readonly ParquetCo
     if (source.nullable && !column.nullable)
       throw new Error(`${table}: ${column.name} is NOT NULL but ${star.from} is nullable`);
     slot.fills.push(index);
+    if (column.nullable) slot.valid.push(index);
   });
   names.forEach((name, i) => {
     if (plan.source[name]?.kind === "numeric" && slots[i]?.decimal === -1)
@@ -571,6 +584,19 @@ export class FastRowScanner {
           }
           time.offsets[row + 1] = out + 15;
         }
+        const stamp = builders[slot.stamp];
+        if (stamp !== undefined) {
+          // YYYY-MM-DD, a space (the source may have a T), HH:MM:SS, the fraction padded to six.
+          stamp.reserveBytes(row, 26);
+          const bytes = stamp.bytes;
+          const out = stamp.offsets[row] ?? 0;
+          for (let k = 0; k < 10; k++) bytes[out + k] = buf[q + k] ?? 0;
+          bytes[out + 10] = SPACE;
+          for (let k = 0; k < 8; k++) bytes[out + 11 + k] = buf[q + 11 + k] ?? 0;
+          bytes[out + 19] = DOT;
+          for (let k = 0; k < 6; k++) bytes[out + 20 + k] = k < fraction ? (buf[q + 20 + k] ?? 0) : ZERO;
+          stamp.offsets[row + 1] = out + 26;
+        }
         break;
       }
       case K_DATE: {
@@ -651,7 +677,8 @@ export class FastRowScanner {
       default:
         return -1;
     }
-    if (slot.nullable) for (const index of slot.fills) builders[index]?.setValid(row);
+    // A nullable star column may come from a NOT NULL source (`source_updated_at`): valid too.
+    for (const index of slot.valid) builders[index]?.setValid(row);
     return p;
   }
 }

@@ -6,6 +6,7 @@ import { cloud, freshBucket, localDynamoClient, localS3Client } from "@etl/local
 import { ensureTables } from "@etl/ops/aws";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readProcessedManifest } from "../../src/steps/run-manifests";
 import { asRawTables, makeDataset } from "../support/dataset";
 import { writeRawRun } from "../support/raw-run";
 
@@ -82,6 +83,10 @@ describe("handler", () => {
     expect(next).toEqual({ batchItemFailures: [] });
     expect(replay).toEqual({ batchItemFailures: [] });
     expect(await store.head(processed, `runs/${RUN_2}.json`)).toBeDefined();
+    // The load waits for the run named here: runs load in order.
+    const manifest = (run: string) => readProcessedManifest(store, processed, run);
+    expect((await manifest(RUN_1))?.previousRunId).toBeNull();
+    expect((await manifest(RUN_2))?.previousRunId).toBe(RUN_1);
   });
 
   it("acknowledges a body that is not an S3 notification (it can never succeed)", async () => {

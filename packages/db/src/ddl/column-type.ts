@@ -19,6 +19,8 @@ export function sqlType(spec: ColumnSpec, dialect: SqlDialect): string {
       return "date";
     case "time":
       return "time";
+    case "timestamp":
+      return "timestamp";
     case "boolean":
       return "boolean";
     case "decimal":

@@ -40,12 +40,21 @@ describe("sqlType", () => {
 describe("warehouse DDL", () => {
   it("creates the schema, then every star table in load order, idempotently", () => {
     const statements = warehouseDdl();
+    const creates = statements.slice(1, 1 + STAR_TABLE_NAMES.length);
 
     expect(statements[0]).toBe('create schema if not exists "warehouse"');
-    expect(statements.slice(1).map((s) => /"warehouse"\."(\w+)"/.exec(s)?.[1])).toEqual([
-      ...STAR_TABLE_NAMES,
-    ]);
-    expect(statements.slice(1).every((s) => s.startsWith("create table if not exists "))).toBe(true);
+    expect(creates.map((s) => /"warehouse"\."(\w+)"/.exec(s)?.[1])).toEqual([...STAR_TABLE_NAMES]);
+    expect(creates.every((s) => s.startsWith("create table if not exists "))).toBe(true);
+  });
+
+  it("adds source_updated_at to the dimensions of an older warehouse, additively", () => {
+    const added = warehouseDdl().slice(1 + STAR_TABLE_NAMES.length);
+
+    expect(added).toEqual(
+      STAR_TABLE_NAMES.filter((t) => t.startsWith("dim_") && t !== "dim_date").map(
+        (t) => `alter table "warehouse"."${t}" add column if not exists "source_updated_at" timestamp`,
+      ),
+    );
   });
 
   it("builds identifiers only through quoteIdent, so a bad schema name is refused", () => {

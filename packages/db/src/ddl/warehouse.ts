@@ -1,6 +1,7 @@
 import {
   FACT_TABLE_NAMES,
   type FactTable,
+  SOURCE_UPDATED_AT_COLUMN,
   STAR_COLUMNS,
   STAR_KEYS,
   STAR_REFERENCES,
@@ -10,6 +11,7 @@ import {
 } from "@etl/schemas";
 import { qualified, quoteIdent } from "../sql";
 import { type SqlDialect, sqlType } from "./column-type";
+import { type AdditiveColumn, addColumnIfMissingSql } from "./control";
 
 const isFact = (table: StarTable): table is FactTable => (FACT_TABLE_NAMES as string[]).includes(table);
 const list = (names: readonly string[]) => names.map(quoteIdent).join(", ");
@@ -71,7 +73,20 @@ function createTable(schema: string, table: StarTable, dialect: SqlDialect): str
 }
 
 /**
- * The PostgreSQL warehouse: the schema and the eleven star tables in load order, idempotent.
+ * Star columns added after their table was first released (`source_updated_at` of every dimension
+ * but `dim_date`): nullable, added to existing tables by the migration.
+ */
+export function warehouseAdditiveColumns(schema: string, dialect: SqlDialect): AdditiveColumn[] {
+  return STAR_TABLE_NAMES.flatMap((table) =>
+    STAR_COLUMNS[table]
+      .filter((c) => c.name === SOURCE_UPDATED_AT_COLUMN)
+      .map((c) => ({ schema, table, column: c.name, type: sqlType(c, dialect) })),
+  );
+}
+
+/**
+ * The PostgreSQL warehouse: the schema and the eleven star tables in load order, idempotent; on a
+ * warehouse created before `source_updated_at`, the column is added (`add column if not exists`).
  * Dimensions have their id as primary key; facts a `<x>_record_id` identity primary key the
  * warehouse assigns, a UNIQUE natural version key (`<id>`, `last_updated_date`,
  * `last_updated_time`) so a replay inserts nothing, and foreign keys to the dimensions (every
@@ -84,13 +99,16 @@ export function warehouseDdl(schema = "warehouse"): string[] {
   return [
     `create schema if not exists ${quoteIdent(schema)}`,
     ...STAR_TABLE_NAMES.map((t) => createTable(schema, t, "postgres")),
+    ...warehouseAdditiveColumns(schema, "postgres").map(addColumnIfMissingSql),
   ];
 }
 
 /**
  * The same tables in Redshift's dialect: `identity(1,1)` surrogate ids, primary and unique keys
  * declared (informational: Redshift does not enforce them, the load's merge does), no foreign
- * keys, distribution and sort keys chosen per table (see `redshiftTableOptions`).
+ * keys, distribution and sort keys chosen per table (see `redshiftTableOptions`). Redshift has
+ * no `add column if not exists`: `migrateRedshift` adds missing additive columns after a catalog
+ * check.
  */
 export function redshiftWarehouseDdl(schema = "warehouse"): string[] {
   return [

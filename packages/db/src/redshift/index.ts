@@ -11,13 +11,20 @@ export {
   type StatementStatus,
   TERMINAL_STATES,
 } from "./data-api";
-export { migrateRedshift, redshiftMigrationSql } from "./migrate";
+export {
+  addColumnSql,
+  EXISTING_COLUMNS_SQL,
+  migrateRedshift,
+  redshiftAdditiveColumns,
+  redshiftMigrationSql,
+} from "./migrate";
 export {
   type CopySource,
   copyManifest,
   copySql,
   dedupeSql,
   dropKnownSql,
+  dropStaleSql,
   finishRunSql,
   iamRoleLiteral,
   type LedgerFile,
@@ -35,6 +42,8 @@ export {
   sqlLiteral,
   type TableBatchInput,
   tableBatchSql,
+  tableLedgerSql,
   timestampLiteral,
+  writtenOfRunSql,
 } from "./sql";
 export { queryRows, type WaitOptions, waitForStatement } from "./wait";

@@ -2,6 +2,7 @@ import {
   type ColumnSpec,
   DataError,
   isFactTable,
+  SOURCE_UPDATED_AT_COLUMN,
   STAR_COLUMNS,
   STAR_KEYS,
   type StarTable,
@@ -64,9 +65,12 @@ export function redshiftSourceName(table: StarTable): string {
   return `src_${table}`;
 }
 
-/** Staging types: the target's, except `time`, which Parquet carries as text (cast in the merge). */
+/** Columns Parquet carries as text and the merge casts: Redshift's COPY converts no type. */
+const castInMerge = (column: ColumnSpec) => column.type === "time" || column.type === "timestamp";
+
+/** Staging types: the target's, except `time` and `timestamp`, which Parquet carries as text. */
 function stagingType(column: ColumnSpec): string {
-  return column.type === "time" ? "varchar(32)" : sqlType(column, "redshift");
+  return castInMerge(column) ? "varchar(32)" : sqlType(column, "redshift");
 }
 
 /**
@@ -132,22 +136,33 @@ export function copySql(input: TableBatchInput): string {
   );
 }
 
+/** The table's recency column (every dimension but `dim_date`), if it has one. */
+function recencyColumn(table: StarTable): string | undefined {
+  return STAR_COLUMNS[table].some((c) => c.name === SOURCE_UPDATED_AT_COLUMN)
+    ? SOURCE_UPDATED_AT_COLUMN
+    : undefined;
+}
+
 /**
- * One row per key from staging into a session temporary table, times cast to TIME: `MERGE`
- * needs a table source with one row per key (Redshift takes no subquery there). Exact duplicates
- * (a file listed twice) collapse; of two different rows with one key, one is kept
- * deterministically (the transform writes one row per key per run, so this does not happen).
+ * One row per key from staging into a session temporary table, times and timestamps cast from
+ * text: `MERGE` needs a table source with one row per key (Redshift takes no subquery there).
+ * Exact duplicates (a file listed twice) collapse; of two versions of a dimension key the newest
+ * `source_updated_at` is kept (canonical text sorts as time); other ties are broken
+ * deterministically by every column (the transform writes one row per key per run).
  */
 export function dedupeSql(input: TableBatchInput): string {
   const columns = STAR_COLUMNS[input.table];
   const staging = qualified(input.schema, redshiftStagingName(input.table));
   const typed = columns
     .map((c) =>
-      c.type === "time" ? `cast(${quoteIdent(c.name)} as time) as ${quoteIdent(c.name)}` : quoteIdent(c.name),
+      castInMerge(c)
+        ? `cast(${quoteIdent(c.name)} as ${sqlType(c, "redshift")}) as ${quoteIdent(c.name)}`
+        : quoteIdent(c.name),
     )
     .join(", ");
   const keys = list(STAR_KEYS[input.table]);
-  const order = list(columns.map((c) => c.name));
+  const recency = recencyColumn(input.table);
+  const order = `${recency ? `${quoteIdent(recency)} desc nulls last, ` : ""}${list(columns.map((c) => c.name))}`;
   return (
     `create temp table ${quoteIdent(redshiftSourceName(input.table))} as ` +
     `select ${list(columns.map((c) => c.name))} from (select ${typed}, ` +
@@ -179,6 +194,49 @@ export function dropKnownSql(input: TableBatchInput): string {
       : same(columnRef(source, c), columnRef(target, c)),
   );
   return `delete from ${source} using ${target} where ${conditions.join(" and ")}`;
+}
+
+/**
+ * Dimensions: drops from the source every row whose target row is newer (a greater
+ * `source_updated_at`; a source row without one never replaces a row that has one), so a run
+ * loaded late cannot make a dimension older. Redshift's `MERGE` takes no condition on the match,
+ * so the check is done here, before it. Undefined for `dim_date` and facts.
+ */
+export function dropStaleSql(input: TableBatchInput): string | undefined {
+  const recency = recencyColumn(input.table);
+  if (recency === undefined) return undefined;
+  const target = qualified(input.schema, input.table);
+  const source = quoteIdent(redshiftSourceName(input.table));
+  const on = STAR_KEYS[input.table].map((k) => `${columnRef(source, k)} = ${columnRef(target, k)}`);
+  const theirs = columnRef(target, recency);
+  const ours = columnRef(source, recency);
+  return (
+    `delete from ${source} using ${target} where ${on.join(" and ")} ` +
+    `and ${theirs} is not null and (${ours} is null or ${ours} < ${theirs})`
+  );
+}
+
+/**
+ * The table's row in `etl.loaded_tables`, replacing an earlier one: files and rows read, and what
+ * the merge is about to write, counted from what is left in the source (new keys are inserts,
+ * known ones updates). Runs after the drops and before the merge, in the same transaction.
+ */
+export function tableLedgerSql(input: TableBatchInput): string[] {
+  const ledger = qualified(input.controlSchema, "loaded_tables");
+  const target = qualified(input.schema, input.table);
+  const source = quoteIdent(redshiftSourceName(input.table));
+  const keys = STAR_KEYS[input.table];
+  const on = keys.map((k) => `${columnRef(source, k)} = ${columnRef(target, k)}`).join(" and ");
+  const known = `count(${columnRef(target, keys[0] ?? "")})`;
+  const runId = sqlLiteral(input.runId, "run id");
+  const table = sqlLiteral(input.table, "table");
+  const rows = input.files.reduce((n, f) => n + Math.trunc(f.rows), 0);
+  return [
+    `delete from ${ledger} where "run_id" = ${runId} and "table_name" = ${table}`,
+    `insert into ${ledger} ("run_id", "table_name", "files", "rows", "inserted", "updated", "loaded_at") ` +
+      `select ${runId}, ${table}, ${input.files.length}, ${rows}, count(*) - ${known}, ${known}, ` +
+      `${timestampLiteral(input.loadedAt)} from ${source} left join ${target} on ${on}`,
+  ];
 }
 
 /**
@@ -225,16 +283,20 @@ export function ledgerSql(input: TableBatchInput): string[] {
 /**
  * The statements of one table's load, run by ONE `BatchExecuteStatement` as one transaction:
  * empty staging (DELETE: TRUNCATE would commit), COPY, deduplicate into a temporary source,
- * drop what the target already has, merge, write the ledger, empty staging, drop the source.
+ * drop what the target already has and (dimensions) what the target has newer, count what is
+ * left into the table ledger, merge, write the file ledger, empty staging, drop the source.
  */
 export function tableBatchSql(input: TableBatchInput): string[] {
   if (input.files.length === 0) throw new DataError(`no files to load into ${input.table}`);
   const staging = qualified(input.schema, redshiftStagingName(input.table));
+  const stale = dropStaleSql(input);
   return [
     `delete from ${staging}`,
     copySql(input),
     dedupeSql(input),
     dropKnownSql(input),
+    ...(stale ? [stale] : []),
+    ...tableLedgerSql(input),
     mergeIntoTargetSql(input),
     ...ledgerSql(input),
     `delete from ${staging}`,
@@ -252,16 +314,30 @@ export interface RunRowInput {
   rows: number;
 }
 
-/** The run's row in `etl.load_runs` as FINISHED, replacing an earlier one. */
+/**
+ * The run's row in `etl.load_runs` as FINISHED, replacing an earlier one; rows inserted and
+ * updated are the sums of the run's `etl.loaded_tables` rows (written by the table batches, some
+ * perhaps in earlier invocations).
+ */
 export function finishRunSql(input: RunRowInput): string[] {
   const runs = qualified(input.controlSchema, "load_runs");
+  const tables = qualified(input.controlSchema, "loaded_tables");
   const runId = sqlLiteral(input.runId, "run id");
   return [
     `delete from ${runs} where "run_id" = ${runId}`,
-    `insert into ${runs} ("run_id", "target", "status", "started_at", "finished_at", "files", "rows") ` +
-      `values (${runId}, ${sqlLiteral(input.target, "target")}, 'FINISHED', ${timestampLiteral(input.startedAt)}, ` +
-      `${timestampLiteral(input.finishedAt)}, ${Math.trunc(input.files)}, ${Math.trunc(input.rows)})`,
+    `insert into ${runs} ("run_id", "target", "status", "started_at", "finished_at", "files", "rows", "inserted", "updated") ` +
+      `select ${runId}, ${sqlLiteral(input.target, "target")}, 'FINISHED', ${timestampLiteral(input.startedAt)}, ` +
+      `${timestampLiteral(input.finishedAt)}, ${Math.trunc(input.files)}, ${Math.trunc(input.rows)}, ` +
+      `coalesce(sum("inserted"), 0), coalesce(sum("updated"), 0) from ${tables} where "run_id" = ${runId}`,
   ];
+}
+
+/** Parameter `run_id`: what the run's merges wrote, from `etl.loaded_tables`. */
+export function writtenOfRunSql(controlSchema = "etl"): string {
+  return (
+    `select coalesce(sum("inserted"), 0) as "inserted", coalesce(sum("updated"), 0) as "updated" ` +
+    `from ${qualified(controlSchema, "loaded_tables")} where "run_id" = :run_id`
+  );
 }
 
 /** Parameter `run_id`: the keys of a run already in the ledger (ExecuteStatement, values as parameters). */

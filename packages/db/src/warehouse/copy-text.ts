@@ -7,7 +7,7 @@ import { DataError } from "@etl/schemas";
  *
  * Values arrive as the Parquet decoder leaves them with the logical annotations stripped: `date`
  * as days since 1970-01-01, `decimal` as the unscaled integer (a number, a bigint or big-endian
- * bytes) so money never passes through a float, `time` and `text` as strings.
+ * bytes) so money never passes through a float, `time`, `timestamp` and `text` as strings.
  */
 
 const TAB = 9;
@@ -20,6 +20,7 @@ const KIND: Record<ColumnType, number> = {
   bigint: 1,
   text: 2,
   time: 2,
+  timestamp: 2,
   date: 3,
   decimal: 4,
   boolean: 5,

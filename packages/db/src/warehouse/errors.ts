@@ -32,6 +32,21 @@ export class LoadTransientError extends TransientError {
   }
 }
 
+/**
+ * Runs load in order: the run before this one (the manifest's `previousRunId`) is not FINISHED in
+ * the ledger yet. Retryable: the queue redelivers the run, and it loads once its predecessor has.
+ */
+export class PreviousRunNotLoadedError extends TransientError {
+  constructor(
+    readonly runId: string,
+    readonly previousRunId: string,
+  ) {
+    super(`run ${runId} waits for run ${previousRunId} to be loaded first`, {
+      code: "PREVIOUS_RUN_NOT_LOADED",
+    });
+  }
+}
+
 /** The context of a load error, when it has one. */
 export function loadErrorContext(error: unknown): LoadErrorContext | undefined {
   return error instanceof LoadDataError || error instanceof LoadTransientError ? error.context : undefined;

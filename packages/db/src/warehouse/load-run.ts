@@ -1,7 +1,7 @@
 import { DataError, type StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { copyParquetIntoStaging } from "./copy-parquet";
-import { LoadDataError, type LoadErrorContext, toLoadError } from "./errors";
+import { LoadDataError, type LoadErrorContext, PreviousRunNotLoadedError, toLoadError } from "./errors";
 import {
   ADVISORY_LOCK_SQL,
   copyIntoStagingSql,
@@ -14,6 +14,7 @@ import {
   runStatusSql,
   type TablePlan,
   tablePlan,
+  upsertLoadedTablesSql,
   upsertLoadRunSql,
 } from "./statements";
 
@@ -56,7 +57,11 @@ export interface RunLoadResult {
   status: "loaded" | "skipped";
   files: FileLoadResult[];
   tables: TableLoadResult[];
+  /** Rows read from the files into staging. */
   rows: number;
+  /** Rows the merges inserted and updated: what the run changed (0 and 0 for a duplicate). */
+  inserted: number;
+  updated: number;
 }
 
 export interface PostgresRunLoad {
@@ -65,6 +70,12 @@ export interface PostgresRunLoad {
   tables: readonly TableFiles[];
   /** The warehouse's name in the ledger (`etl.load_runs.target`). */
   target?: string;
+  /**
+   * The run before this one, from the manifest: the load refuses this run (retryable
+   * `PreviousRunNotLoadedError`) until the ledger has that one as FINISHED. Null for the first
+   * run; undefined for manifests written before runs carried it (no check).
+   */
+  previousRunId?: string | null;
   schema?: string;
   controlSchema?: string;
   now?: () => Date;
@@ -187,6 +198,10 @@ async function rollback(client: pg.ClientBase): Promise<void> {
  * - All or nothing: any failure rolls the whole run back and is rethrown as a `LoadDataError`
  *   (bad data: do not retry) or a `LoadTransientError` (retry), with the table, file and SQL.
  * - One at a time: a transaction-level advisory lock per warehouse schema serialises loads.
+ * - In order: with `previousRunId`, the run waits (retryable) until that run is FINISHED; and
+ *   even a run loaded late cannot make a dimension older (the merge's recency check).
+ * - Counted: `etl.load_runs` and `etl.loaded_tables` hold the rows read and the rows the merges
+ *   inserted and updated.
  *
  * @example
  * const result = await loadRunIntoPostgres(client, {
@@ -217,7 +232,21 @@ export async function loadRunIntoPostgres(
       const skipped = load.tables.flatMap(({ table, files }) =>
         files.map((f): FileLoadResult => ({ table, key: f.key, status: "skipped", rows: 0, durationMs: 0 })),
       );
-      return { runId: load.runId, status: "skipped", files: skipped, tables: [], rows: 0 };
+      return {
+        runId: load.runId,
+        status: "skipped",
+        files: skipped,
+        tables: [],
+        rows: 0,
+        inserted: 0,
+        updated: 0,
+      };
+    }
+    if (load.previousRunId) {
+      const previous = await run<{ status: string }>(client, runStatusSql(control), [load.previousRunId], {});
+      // Thrown inside the transaction: the catch below rolls it back, having written nothing.
+      if (previous.rows[0]?.status !== "FINISHED")
+        throw new PreviousRunNotLoadedError(load.runId, load.previousRunId);
     }
     const loaded = new Set(
       (await run<{ key: string }>(client, loadedKeysSql(control), [keys], {})).rows.map((r) => r.key),
@@ -262,15 +291,41 @@ export async function loadRunIntoPostgres(
       ],
       {},
     );
+    await run(
+      client,
+      upsertLoadedTablesSql(control),
+      [
+        load.runId,
+        tables.map((t) => t.table),
+        tables.map((t) => t.files),
+        tables.map((t) => t.rows),
+        tables.map((t) => t.inserted),
+        tables.map((t) => t.updated),
+        finishedAt,
+      ],
+      {},
+    );
     const rows = written.reduce((n, f) => n + f.rows, 0);
+    const inserted = tables.reduce((n, t) => n + t.inserted, 0);
+    const updated = tables.reduce((n, t) => n + t.updated, 0);
     await run(
       client,
       upsertLoadRunSql(control),
-      [load.runId, load.target ?? "postgres", "FINISHED", startedAt, finishedAt, written.length, rows],
+      [
+        load.runId,
+        load.target ?? "postgres",
+        "FINISHED",
+        startedAt,
+        finishedAt,
+        written.length,
+        rows,
+        inserted,
+        updated,
+      ],
       {},
     );
     await run(client, "commit", [], {});
-    return { runId: load.runId, status: "loaded", files, tables, rows };
+    return { runId: load.runId, status: "loaded", files, tables, rows, inserted, updated };
   } catch (error) {
     await rollback(client);
     throw error;

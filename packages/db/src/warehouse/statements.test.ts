@@ -39,14 +39,20 @@ describe("PostgreSQL load statements", () => {
     });
   });
 
-  it("updates a dimension only where a non-key column changed", () => {
+  it("updates a dimension only where a non-key column changed, and never with an older version", () => {
     const sql = mergeSql(tablePlan("dim_currency"));
 
+    expect(sql).toContain(
+      '"currency_id", "currency_code", "currency_name", "source_updated_at" from "stg_dim_currency" ' +
+        'order by "currency_id", "source_updated_at" desc nulls last, "_seq" desc',
+    );
     expect(sql).toContain(
       'on conflict ("currency_id") do update set "currency_code" = excluded."currency_code"',
     );
     expect(sql).toContain(
-      'where (t."currency_code", t."currency_name") is distinct from (excluded."currency_code", excluded."currency_name")',
+      'where (excluded."source_updated_at" >= t."source_updated_at" or t."source_updated_at" is null) and ' +
+        '(t."currency_code", t."currency_name", t."source_updated_at") is distinct from ' +
+        '(excluded."currency_code", excluded."currency_name", excluded."source_updated_at")',
     );
   });
 

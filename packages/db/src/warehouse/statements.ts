@@ -1,4 +1,11 @@
-import { type ColumnSpec, isFactTable, STAR_COLUMNS, STAR_KEYS, type StarTable } from "@etl/schemas";
+import {
+  type ColumnSpec,
+  isFactTable,
+  SOURCE_UPDATED_AT_COLUMN,
+  STAR_COLUMNS,
+  STAR_KEYS,
+  type StarTable,
+} from "@etl/schemas";
 import { sqlType } from "../ddl/column-type";
 import { qualified, quoteIdent } from "../sql";
 
@@ -56,8 +63,10 @@ export function dropStagingSql(plan: TablePlan): string {
  * Moves staging into the target. Dimensions return one row `{ inserted, updated }`; for
  * `dim_date` and facts every affected row is an insert, so the command's row count says it all.
  *
- * - dimensions (SCD type 1): the newest row per key, inserted, or updated only where a column
- *   changed (an unchanged replay writes nothing);
+ * - dimensions (SCD type 1): the newest row per key (greatest `source_updated_at`, then the
+ *   latest file), inserted, or updated only where a column changed (an unchanged replay writes
+ *   nothing) and only by a version at least as new as the row's: a run loaded late never makes a
+ *   row older. A row without `source_updated_at` (loaded before the column existed) is replaced;
  * - `dim_date`: missing dates inserted, existing ones left alone (a date never changes);
  * - facts: new versions inserted; a natural version key already present is skipped, so a replay
  *   inserts nothing and history is never overwritten.
@@ -76,19 +85,22 @@ export function mergeSql(plan: TablePlan): string {
       `on conflict (${keys}) do nothing`
     );
   }
+  const recency = all.includes(SOURCE_UPDATED_AT_COLUMN) ? quoteIdent(SOURCE_UPDATED_AT_COLUMN) : undefined;
   const newest =
     plan.kind === "dimension"
-      ? `select distinct on (${keys}) ${list(all)} from ${stagingTable(plan)} order by ${keys}, "_seq" desc`
+      ? `select distinct on (${keys}) ${list(all)} from ${stagingTable(plan)} order by ${keys}, ` +
+        `${recency ? `${recency} desc nulls last, ` : ""}"_seq" desc`
       : `select distinct on (${keys}) ${list(all)} from ${stagingTable(plan)} order by ${keys}`;
   const values = all.filter((n) => !plan.keys.includes(n));
   if (plan.kind === "date" || values.length === 0) {
     return `insert into ${target} (${list(all)}) ${newest} on conflict (${keys}) do nothing`;
   }
   const set = values.map((n) => `${quoteIdent(n)} = excluded.${quoteIdent(n)}`).join(", ");
+  const notOlder = recency ? `(excluded.${recency} >= t.${recency} or t.${recency} is null) and ` : "";
   return counted(
     `insert into ${target} as t (${list(all)}) ${newest} ` +
       `on conflict (${keys}) do update set ${set} ` +
-      `where (${list(values, "t.")}) is distinct from (${list(values, "excluded.")})`,
+      `where ${notOlder}(${list(values, "t.")}) is distinct from (${list(values, "excluded.")})`,
   );
 }
 
@@ -118,13 +130,24 @@ export function insertLoadedFilesSql(controlSchema: string): string {
   );
 }
 
-/** Parameters: run id, target, status, started at, finished at, files, rows. */
+/** Parameters: run id, target, status, started at, finished at, files, rows read, inserted, updated. */
 export function upsertLoadRunSql(controlSchema: string): string {
   return (
-    `insert into ${qualified(controlSchema, "load_runs")} ("run_id", "target", "status", "started_at", "finished_at", "files", "rows") ` +
-    `values ($1, $2, $3, $4, $5, $6, $7) ` +
+    `insert into ${qualified(controlSchema, "load_runs")} ("run_id", "target", "status", "started_at", "finished_at", "files", "rows", "inserted", "updated") ` +
+    `values ($1, $2, $3, $4, $5, $6, $7, $8, $9) ` +
     `on conflict ("run_id") do update set "target" = excluded."target", "status" = excluded."status", ` +
     `"started_at" = excluded."started_at", "finished_at" = excluded."finished_at", ` +
-    `"files" = excluded."files", "rows" = excluded."rows"`
+    `"files" = excluded."files", "rows" = excluded."rows", "inserted" = excluded."inserted", "updated" = excluded."updated"`
+  );
+}
+
+/** Parameters: run id, table names, files, rows read, inserted, updated (arrays), loaded at. */
+export function upsertLoadedTablesSql(controlSchema: string): string {
+  return (
+    `insert into ${qualified(controlSchema, "loaded_tables")} ("run_id", "table_name", "files", "rows", "inserted", "updated", "loaded_at") ` +
+    `select $1, t.table_name, t.files, t.rows, t.inserted, t.updated, $7 ` +
+    `from unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[]) as t(table_name, files, rows, inserted, updated) ` +
+    `on conflict ("run_id", "table_name") do update set "files" = excluded."files", "rows" = excluded."rows", ` +
+    `"inserted" = excluded."inserted", "updated" = excluded."updated", "loaded_at" = excluded."loaded_at"`
   );
 }

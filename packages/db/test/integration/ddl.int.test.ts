@@ -45,7 +45,41 @@ describe("warehouse DDL on PostgreSQL", () => {
     expect(rows.map((r) => `${r.table_schema}.${r.table_name}`)).toEqual([
       "etl_ledger.load_runs",
       "etl_ledger.loaded_files",
+      "etl_ledger.loaded_tables",
       ...[...STAR_TABLE_NAMES].sort().map((t) => `wh.${t}`),
+    ]);
+  });
+
+  it("migrates a warehouse created before source_updated_at and the ledger counts, keeping its rows", async () => {
+    await apply([...warehouseDdl("old"), ...controlDdl("old_ledger")]);
+    const dimensions = STAR_TABLE_NAMES.filter((t) => t.startsWith("dim_") && t !== "dim_date");
+    // The tables as the previous release created them.
+    for (const t of dimensions) await client.query(`alter table old.${t} drop column source_updated_at`);
+    await client.query("alter table old_ledger.load_runs drop column inserted, drop column updated");
+    await client.query("insert into old.dim_currency values (1, 'GBP', 'Pound Sterling')");
+    await client.query(
+      "insert into old_ledger.load_runs (run_id, target, status, started_at) values ('r', 'postgres', 'FINISHED', now())",
+    );
+
+    await apply([...warehouseDdl("old"), ...controlDdl("old_ledger")]);
+
+    const added = await client.query<{ table_name: string; column_name: string; data_type: string }>(
+      `select table_name, column_name, data_type from information_schema.columns
+        where (table_schema = 'old' and column_name = 'source_updated_at')
+           or (table_schema = 'old_ledger' and table_name = 'load_runs' and column_name in ('inserted', 'updated'))
+        order by table_name, column_name`,
+    );
+    expect(added.rows).toEqual([
+      ...[...dimensions].sort().map((t) => ({
+        table_name: t,
+        column_name: "source_updated_at",
+        data_type: "timestamp without time zone",
+      })),
+      { table_name: "load_runs", column_name: "inserted", data_type: "bigint" },
+      { table_name: "load_runs", column_name: "updated", data_type: "bigint" },
+    ]);
+    expect((await client.query("select * from old.dim_currency")).rows).toEqual([
+      { currency_id: 1, currency_code: "GBP", currency_name: "Pound Sterling", source_updated_at: null },
     ]);
   });
 

@@ -127,6 +127,32 @@ describe("loadRunIntoPostgres", () => {
     expect(after["warehouse.dim_location"]).toEqual(before["warehouse.dim_location"]);
   });
 
+  it("keeps the newest version of a dimension row, within a load and across loads in any order", async () => {
+    const location = (city: string, at: string) => ({
+      ...((starRowsOf().dim_location ?? [])[0] as Record<string, unknown>),
+      city,
+      source_updated_at: at,
+    });
+    const newer = location("CityB", "2022-11-06 10:00:00.000000");
+    const older = location("CityA", "2022-11-05 10:00:00.000000");
+    const city = async () =>
+      (await client.query("select city from warehouse.dim_location where location_id = 1")).rows;
+
+    // The newer version in the earlier file: the later file does not win by arrival alone.
+    const both = await loadParquetIntoPostgres(client, {
+      table: "dim_location",
+      files: [starParquet("dim_location", [newer]), starParquet("dim_location", [older])],
+    });
+    const late = await loadParquetIntoPostgres(client, {
+      table: "dim_location",
+      files: [starParquet("dim_location", [older])],
+    });
+
+    expect(both).toMatchObject({ rows: 2, inserted: 1, updated: 0 });
+    expect(late).toMatchObject({ rows: 1, inserted: 0, updated: 0 });
+    expect(await city()).toEqual([{ city: "CityB" }]);
+  });
+
   it("adds a row for a second version of a sales order and keeps the first", async () => {
     await loadRunIntoPostgres(client, { runId: RUN_1, tables: runTables(RUN_1, starRowsOf()), now: NOW });
     const changed = makeSalesOrder({

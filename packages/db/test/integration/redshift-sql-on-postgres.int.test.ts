@@ -193,10 +193,78 @@ describe("the Redshift batch SQL on PostgreSQL", () => {
     for (const sql of finishRunSql({ ...row, rows: 12 })) await client.query(sql);
 
     const runs = await client.query(
-      "select run_id, status, files, rows::int, finished_at from etl.load_runs",
+      "select run_id, status, files, rows::int, inserted::int, updated::int, finished_at from etl.load_runs",
     );
     expect(runs.rows).toEqual([
-      { run_id: RUN, status: "FINISHED", files: 7, rows: 12, finished_at: new Date("2026-11-23T15:01:00Z") },
+      {
+        run_id: RUN,
+        status: "FINISHED",
+        files: 7,
+        rows: 12,
+        inserted: 0,
+        updated: 0,
+        finished_at: new Date("2026-11-23T15:01:00Z"),
+      },
     ]);
+  });
+});
+
+describe("the Redshift batch SQL on PostgreSQL: a run loaded late cannot make a dimension older", () => {
+  const location = (city: string, at: string | null) => ({
+    ...((starRowsOf().dim_location ?? [])[0] as Record<string, unknown>),
+    city,
+    source_updated_at: at,
+  });
+  const cityOf = async () =>
+    (
+      await client.query(
+        "select city, source_updated_at::text as at from warehouse.dim_location where location_id = 1",
+      )
+    ).rows;
+  const tableLedger = async (table: string) =>
+    (
+      await client.query(
+        `select files, rows::int, inserted::int, updated::int from etl.loaded_tables
+          where run_id = $1 and table_name = $2`,
+        [RUN, table],
+      )
+    ).rows;
+
+  it("keeps CityB (run N+1) when run N's CityA is loaded after it, and counts nothing written", async () => {
+    await runBatch("dim_location", [location("CityB", "2022-11-06 10:00:00.000000")], ["star/n1.parquet"]);
+
+    await runBatch("dim_location", [location("CityA", "2022-11-05 10:00:00.000000")], ["star/n.parquet"]);
+
+    expect(await cityOf()).toEqual([{ city: "CityB", at: "2022-11-06 10:00:00" }]);
+    expect(await tableLedger("dim_location")).toEqual([{ files: 1, rows: 1, inserted: 0, updated: 0 }]);
+  });
+
+  it("takes a newer version, and counts it as updated", async () => {
+    await runBatch("dim_location", [location("CityA", "2022-11-05 10:00:00.000000")], ["star/n.parquet"]);
+
+    await runBatch("dim_location", [location("CityB", "2022-11-06 10:00:00.000000")], ["star/n1.parquet"]);
+
+    expect(await cityOf()).toEqual([{ city: "CityB", at: "2022-11-06 10:00:00" }]);
+    expect(await tableLedger("dim_location")).toEqual([{ files: 1, rows: 1, inserted: 0, updated: 1 }]);
+  });
+
+  it("keeps the newest version of a key within one batch, whatever the order in staging", async () => {
+    await runBatch(
+      "dim_location",
+      [location("CityB", "2022-11-06 10:00:00.000000"), location("CityA", "2022-11-05 10:00:00.000000")],
+      ["star/both.parquet"],
+    );
+
+    expect(await cityOf()).toEqual([{ city: "CityB", at: "2022-11-06 10:00:00" }]);
+  });
+
+  it("replaces a row loaded before source_updated_at existed, but never with an undated one", async () => {
+    await runBatch("dim_location", [location("Old", null)], ["star/old.parquet"]);
+    await runBatch("dim_location", [location("CityA", "2022-11-05 10:00:00.000000")], ["star/n.parquet"]);
+    expect(await cityOf()).toEqual([{ city: "CityA", at: "2022-11-05 10:00:00" }]);
+
+    await runBatch("dim_location", [location("Undated", null)], ["star/undated.parquet"]);
+
+    expect(await cityOf()).toEqual([{ city: "CityA", at: "2022-11-05 10:00:00" }]);
   });
 });

@@ -21,6 +21,7 @@ describe("toDimCounterparty", () => {
       counterparty_legal_postal_code: "28441",
       counterparty_legal_country: "Turkey",
       counterparty_legal_phone_number: "1803 637401",
+      source_updated_at: "2022-11-03 14:20:49.962000",
     });
   });
 
@@ -37,6 +38,11 @@ describe("toDimCounterparty", () => {
     const rows = toDimCounterparty(counterparties, addresses);
 
     expect(rows.map((r) => r.counterparty_legal_phone_number)).toEqual(["0161 496 0000", "0161 496 0000"]);
+    // Dated by the newer source, the address: a late load of the older row cannot replace it.
+    expect(rows.map((r) => r.source_updated_at)).toEqual([
+      "2024-01-01 09:00:00.000000",
+      "2024-01-01 09:00:00.000000",
+    ]);
   });
 
   it("names the counterparty and address ids when legal addresses are missing", () => {

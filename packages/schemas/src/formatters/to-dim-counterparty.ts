@@ -1,14 +1,15 @@
 import { DataError } from "../errors";
 import type { Address, Counterparty } from "../source";
 import type { DimCounterparty } from "../star";
-import { listIds, newestByKey } from "./values";
+import { listIds, newestByKey, sourceUpdatedAt } from "./values";
 
 /**
  * `dim_counterparty` from `counterparty` joined to its legal `address` (newest version of each),
  * the address fields prefixed `counterparty_legal_` and `phone` named
  * `counterparty_legal_phone_number`. A changed address reaches every counterparty that uses it,
  * so pass all the addresses the counterparties refer to. A counterparty whose legal address is
- * missing is a data error naming the counterparty and address ids.
+ * missing is a data error naming the counterparty and address ids. `source_updated_at` is the
+ * newer of the counterparty's and its legal address's `last_updated`.
  */
 export function toDimCounterparty(
   counterparties: Iterable<Counterparty>,
@@ -42,6 +43,11 @@ export function toDimCounterparty(
       counterparty_legal_postal_code: address.postal_code,
       counterparty_legal_country: address.country,
       counterparty_legal_phone_number: address.phone,
+      source_updated_at: sourceUpdatedAt(
+        () => `counterparty ${c.counterparty_id}`,
+        c.last_updated,
+        address.last_updated,
+      ),
     });
   }
   if (missing.length > 0) {

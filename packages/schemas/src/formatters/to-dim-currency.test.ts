@@ -11,7 +11,14 @@ describe("toDimCurrency", () => {
   ])("currency %i %s is %s", (id, code, name) => {
     const rows = toDimCurrency([makeCurrency({ currency_id: id, currency_code: code })]);
 
-    expect(rows).toEqual([{ currency_id: id, currency_code: code, currency_name: name }]);
+    expect(rows).toEqual([
+      {
+        currency_id: id,
+        currency_code: code,
+        currency_name: name,
+        source_updated_at: "2022-11-03 14:20:49.962000",
+      },
+    ]);
   });
 
   it("names every currency with an unknown code", () => {
@@ -38,7 +45,12 @@ describe("toDimCurrency", () => {
     ];
 
     expect(toDimCurrency(currencies)).toEqual([
-      { currency_id: 1, currency_code: "EUR", currency_name: "Euro" },
+      {
+        currency_id: 1,
+        currency_code: "EUR",
+        currency_name: "Euro",
+        source_updated_at: "2023-01-01 00:00:00.000000",
+      },
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { currencyName } from "../currency-names";
 import { DataError } from "../errors";
 import type { Currency } from "../source";
 import type { DimCurrency } from "../star";
-import { listIds, newestByKey } from "./values";
+import { listIds, newestByKey, sourceUpdatedAt } from "./values";
 
 /**
  * `dim_currency` from `currency` rows: the newest version of each currency with its ISO 4217
@@ -23,5 +23,6 @@ export function toDimCurrency(currencies: Iterable<Currency>): DimCurrency[] {
     currency_id: c.currency_id,
     currency_code: c.currency_code,
     currency_name: currencyName(c.currency_code) ?? "",
+    source_updated_at: sourceUpdatedAt(() => `currency ${c.currency_id}`, c.last_updated),
   }));
 }

@@ -25,7 +25,7 @@ describe("toDimDesign", () => {
     expect(rows.map((r) => [r.design_id, r.design_name])).toEqual(expected);
   });
 
-  it("drops the timestamps", () => {
+  it("keeps last_updated only as source_updated_at, canonical", () => {
     const [row] = toDimDesign([makeDesign()]);
 
     expect(row).toEqual({
@@ -33,6 +33,10 @@ describe("toDimDesign", () => {
       design_name: "Wooden",
       file_location: "/usr",
       file_name: "wooden-20220717-npgz.json",
+      source_updated_at: "2022-11-03 14:20:49.962000",
     });
+    expect(toDimDesign([makeDesign({ last_updated: "2023-01-02T08:00:00" })])[0]?.source_updated_at).toBe(
+      "2023-01-02 08:00:00.000000",
+    );
   });
 });

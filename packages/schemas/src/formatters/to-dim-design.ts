@@ -1,6 +1,6 @@
 import type { Design } from "../source";
 import type { DimDesign } from "../star";
-import { newestByKey } from "./values";
+import { newestByKey, sourceUpdatedAt } from "./values";
 
 /** `dim_design` from `design` rows: the newest version of each design. */
 export function toDimDesign(designs: Iterable<Design>): DimDesign[] {
@@ -9,5 +9,6 @@ export function toDimDesign(designs: Iterable<Design>): DimDesign[] {
     design_name: d.design_name,
     file_location: d.file_location,
     file_name: d.file_name,
+    source_updated_at: sourceUpdatedAt(() => `design ${d.design_id}`, d.last_updated),
   }));
 }

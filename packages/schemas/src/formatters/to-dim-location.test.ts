@@ -24,6 +24,7 @@ describe("toDimLocation", () => {
       postal_code: "28441",
       country: "Turkey",
       phone: "1803 637401",
+      source_updated_at: "2022-11-03 14:20:49.962000",
     });
   });
 
@@ -36,9 +37,9 @@ describe("toDimLocation", () => {
 
     const result = toDimLocation(rows);
 
-    expect(result.map((r) => [r.location_id, r.phone])).toEqual([
-      [1, "new"],
-      [2, "1803 637401"],
+    expect(result.map((r) => [r.location_id, r.phone, r.source_updated_at])).toEqual([
+      [1, "new", "2024-05-01 09:00:00.000001"],
+      [2, "1803 637401", "2022-11-03 14:20:49.962000"],
     ]);
   });
 

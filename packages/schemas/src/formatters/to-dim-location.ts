@@ -1,10 +1,11 @@
 import type { Address } from "../source";
 import type { DimLocation } from "../star";
-import { newestByKey } from "./values";
+import { newestByKey, sourceUpdatedAt } from "./values";
 
 /**
  * `dim_location` from `address` rows: the newest version of each address, `address_id` renamed
- * to `location_id`; NULL address lines and districts stay NULL.
+ * to `location_id`; NULL address lines and districts stay NULL; `source_updated_at` is its
+ * `last_updated`.
  */
 export function toDimLocation(addresses: Iterable<Address>): DimLocation[] {
   return newestByKey(addresses, (a) => a.address_id, { table: "address", key: "address_id" }).map((a) => ({
@@ -16,5 +17,6 @@ export function toDimLocation(addresses: Iterable<Address>): DimLocation[] {
     postal_code: a.postal_code,
     country: a.country,
     phone: a.phone,
+    source_updated_at: sourceUpdatedAt(() => `address ${a.address_id}`, a.last_updated),
   }));
 }

@@ -11,7 +11,9 @@ describe("toDimPaymentType", () => {
   ])("maps payment type %i %s", (id, name) => {
     const rows = toDimPaymentType([makePaymentType({ payment_type_id: id, payment_type_name: name })]);
 
-    expect(rows).toEqual([{ payment_type_id: id, payment_type_name: name }]);
+    expect(rows).toEqual([
+      { payment_type_id: id, payment_type_name: name, source_updated_at: "2022-11-03 14:20:49.962000" },
+    ]);
   });
 
   it("keeps the newest name", () => {
@@ -20,6 +22,8 @@ describe("toDimPaymentType", () => {
       makePaymentType({ payment_type_name: "OLD" }),
     ]);
 
-    expect(rows).toEqual([{ payment_type_id: 1, payment_type_name: "NEW" }]);
+    expect(rows).toEqual([
+      { payment_type_id: 1, payment_type_name: "NEW", source_updated_at: "2023-03-03 10:00:00.000000" },
+    ]);
   });
 });

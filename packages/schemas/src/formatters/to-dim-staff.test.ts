@@ -24,6 +24,7 @@ describe("toDimStaff", () => {
       department_name: name,
       location,
       email_address: "jeremie.franey@terrifictotes.com",
+      source_updated_at: "2022-11-03 14:20:49.962000",
     });
   });
 
@@ -40,6 +41,15 @@ describe("toDimStaff", () => {
       [1, "Leeds"],
       [2, "Leeds"],
     ]);
+  });
+
+  it("dates a row by the newer of the staff row and its department", () => {
+    const staff = makeStaff({ last_updated: "2023-01-01 00:00:00.000000" });
+    const older = makeDepartment({ last_updated: "2022-06-01 00:00:00.000000" });
+    const newer = makeDepartment({ last_updated: "2024-06-03 10:00:00.5" });
+
+    expect(toDimStaff([staff], [older])[0]?.source_updated_at).toBe("2023-01-01 00:00:00.000000");
+    expect(toDimStaff([staff], [newer])[0]?.source_updated_at).toBe("2024-06-03 10:00:00.500000");
   });
 
   it("keeps the newest version of a member of staff", () => {

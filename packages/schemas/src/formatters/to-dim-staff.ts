@@ -1,14 +1,15 @@
 import { DataError } from "../errors";
 import type { Department, Staff } from "../source";
 import type { DimStaff } from "../star";
-import { listIds, newestByKey } from "./values";
+import { listIds, newestByKey, sourceUpdatedAt } from "./values";
 
 /**
  * `dim_staff` from `staff` joined to `department` (newest version of each): a department's name
  * and location reach every member of staff in it, so pass all the departments the staff rows
  * refer to, not only the changed ones. Department names are data and kept as they are (the real
  * `Leds` typo included). A member of staff whose department is missing is a data error naming
- * the staff and department ids; nothing is dropped or NULLed.
+ * the staff and department ids; nothing is dropped or NULLed. `source_updated_at` is the newer of
+ * the staff row's and the department's `last_updated`.
  */
 export function toDimStaff(staff: Iterable<Staff>, departments: Iterable<Department>): DimStaff[] {
   const byId = new Map(
@@ -35,6 +36,11 @@ export function toDimStaff(staff: Iterable<Staff>, departments: Iterable<Departm
       department_name: department?.department_name ?? "",
       location: department?.location ?? null,
       email_address: s.email_address,
+      source_updated_at: sourceUpdatedAt(
+        () => `staff ${s.staff_id}`,
+        s.last_updated,
+        department?.last_updated ?? s.last_updated,
+      ),
     };
   });
 }

@@ -12,7 +12,9 @@ describe("toDimTransaction (from the table named transaction)", () => {
   ])("maps %#", (transaction, expected) => {
     const rows = toDimTransaction([transaction]);
 
-    expect(rows).toEqual([{ transaction_id: 1, ...expected }]);
+    expect(rows).toEqual([
+      { transaction_id: 1, ...expected, source_updated_at: "2022-11-03 14:20:52.186000" },
+    ]);
   });
 
   it("keeps one row per transaction, the newest", () => {

@@ -1,6 +1,6 @@
 import type { Transaction } from "../source";
 import type { DimTransaction } from "../star";
-import { newestByKey } from "./values";
+import { newestByKey, sourceUpdatedAt } from "./values";
 
 /**
  * `dim_transaction` from rows of the table named `transaction` (a SQL keyword, quoted wherever
@@ -15,5 +15,6 @@ export function toDimTransaction(transactions: Iterable<Transaction>): DimTransa
     transaction_type: t.transaction_type,
     sales_order_id: t.sales_order_id,
     purchase_order_id: t.purchase_order_id,
+    source_updated_at: sourceUpdatedAt(() => `transaction ${t.transaction_id}`, t.last_updated),
   }));
 }

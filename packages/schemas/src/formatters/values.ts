@@ -14,6 +14,19 @@ export function canonicalTimestamp(value: string, where: () => string): string {
   return canonical;
 }
 
+/**
+ * `source_updated_at` of a dimension row: the newest `last_updated` of the source rows it is built
+ * from, canonical. Canonical timestamps sort as text.
+ */
+export function sourceUpdatedAt(where: () => string, ...lastUpdated: string[]): string {
+  let newest = "";
+  for (const value of lastUpdated) {
+    const canonical = canonicalTimestamp(value, where);
+    if (canonical > newest) newest = canonical;
+  }
+  return newest;
+}
+
 /** Splits a timestamp into the warehouse's `YYYY-MM-DD` date and `HH:MM:SS.ffffff` time. */
 export function splitTimestamp(value: string, where: () => string): { date: string; time: string } {
   const canonical = canonicalTimestamp(value, where);

@@ -3,7 +3,9 @@ import { type ColumnSpec, STAR_COLUMNS, STAR_KEYS, type StarTable } from "@etl/s
 
 /**
  * The star schema computed straight from the OLTP database in SQL, independently of the
- * pipeline's formatters: what the warehouse must hold. Facts keep every version the runs saw:
+ * pipeline's formatters: what the warehouse must hold. A dimension's `source_updated_at` is its
+ * source row's `last_updated`, or the greatest of its sources' (staff and department;
+ * counterparty and its legal address). Facts keep every version the runs saw:
  * `versions` names the schemas holding the OLTP tables as each run saw them.
  */
 export function expectedStarSql(table: StarTable, versions: string[]): string {
@@ -12,18 +14,20 @@ export function expectedStarSql(table: StarTable, versions: string[]): string {
   const allVersions = (name: string) => versions.map((v) => `select * from ${t(v, name)}`).join(" union ");
   const c = current;
   const body: Record<StarTable, string> = {
-    dim_location: `select address_id, address_line_1, address_line_2, district, city, postal_code, country, phone from ${t(c, "address")}`,
+    dim_location: `select address_id, address_line_1, address_line_2, district, city, postal_code, country, phone, last_updated from ${t(c, "address")}`,
     dim_currency: `select currency_id, currency_code,
-        case currency_code when 'GBP' then 'Pound Sterling' when 'USD' then 'US Dollar' when 'EUR' then 'Euro' end
+        case currency_code when 'GBP' then 'Pound Sterling' when 'USD' then 'US Dollar' when 'EUR' then 'Euro' end,
+        last_updated
       from ${t(c, "currency")}`,
-    dim_design: `select design_id, design_name, file_location, file_name from ${t(c, "design")}`,
-    dim_staff: `select s.staff_id, s.first_name, s.last_name, d.department_name, d.location, s.email_address
+    dim_design: `select design_id, design_name, file_location, file_name, last_updated from ${t(c, "design")}`,
+    dim_staff: `select s.staff_id, s.first_name, s.last_name, d.department_name, d.location, s.email_address,
+        greatest(s.last_updated, d.last_updated)
       from ${t(c, "staff")} s join ${t(c, "department")} d using (department_id)`,
     dim_counterparty: `select cp.counterparty_id, cp.counterparty_legal_name, a.address_line_1, a.address_line_2, a.district,
-        a.city, a.postal_code, a.country, a.phone
+        a.city, a.postal_code, a.country, a.phone, greatest(cp.last_updated, a.last_updated)
       from ${t(c, "counterparty")} cp join ${t(c, "address")} a on a.address_id = cp.legal_address_id`,
-    dim_payment_type: `select payment_type_id, payment_type_name from ${t(c, "payment_type")}`,
-    dim_transaction: `select transaction_id, transaction_type, sales_order_id, purchase_order_id from ${t(c, "transaction")}`,
+    dim_payment_type: `select payment_type_id, payment_type_name, last_updated from ${t(c, "payment_type")}`,
+    dim_transaction: `select transaction_id, transaction_type, sales_order_id, purchase_order_id, last_updated from ${t(c, "transaction")}`,
     fact_sales_order: `select distinct sales_order_id, created_at::date, created_at::time, last_updated::date, last_updated::time,
         staff_id, counterparty_id, units_sold, unit_price, currency_id, design_id, agreed_payment_date::date,
         agreed_delivery_date::date, agreed_delivery_location_id
