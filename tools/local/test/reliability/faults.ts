@@ -117,6 +117,12 @@ export interface TcpProxy {
   /** Refuses new connections and drops every open one. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * From the first client packet that `matches` on (that packet still goes through), holds
+   * everything that client sends next: a statement that streams its input, like COPY FROM
+   * STDIN, stays running on the server for as long as the test wants.
+   */
+  holdAfter(matches: (packet: Buffer) => boolean): void;
   close(): Promise<void>;
 }
 
@@ -124,11 +130,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  let holdRule: ((packet: Buffer) => boolean) | undefined;
   const listen = async () => {
     const created = net.createServer((client) => {
       const upstream = net.connect(targetPort, targetHost);
       sockets.add(client);
       sockets.add(upstream);
+      let holding = false;
       const drop = () => {
         client.destroy();
         upstream.destroy();
@@ -137,7 +145,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       };
       client.on("error", drop).on("close", drop);
       upstream.on("error", drop).on("close", drop);
-      client.pipe(upstream);
+      client.on("data", (packet: Buffer) => {
+        if (holding) return;
+        upstream.write(packet);
+        if (holdRule?.(packet)) holding = true;
+      });
       upstream.pipe(client);
     });
     await new Promise<void>((r) => created.listen(port, "127.0.0.1", () => r()));
@@ -159,6 +171,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     stop,
     start: async () => {
       if (!server) await listen();
+    },
+    holdAfter(matches) {
+      holdRule = matches;
     },
     close: stop,
   };

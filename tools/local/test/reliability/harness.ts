@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -242,6 +242,38 @@ export class Scenario {
   /** Routes every S3 notification spooled so far to the scenario's queues, without draining them. */
   deliver(): number {
     return deliverS3Events(this.local.endpoints.eventsDir, this.routes());
+  }
+
+  /**
+   * What went wrong on the way, for a failure's message: the alerts the stages raised (subject
+   * and the first line of the message), the handler errors the local queues saw, dead letters.
+   */
+  incidents(): string {
+    const file = join(this.dataDir, "alerts.jsonl");
+    const alerts = existsSync(file)
+      ? readFileSync(file, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { subject?: string; message?: string })
+          .map(
+            (a) =>
+              `${a.subject}: ${String(a.message ?? "")
+                .split("\n")[0]
+                ?.slice(0, 300)}`,
+          )
+      : [];
+    const errors = this.pipeline.errors.map((e) =>
+      (e instanceof Error ? e.message : String(e)).slice(0, 300),
+    );
+    const dead = Object.values(this.pipeline.queues).flatMap((q) =>
+      q.deadLetters().map((m) => `${q.name}: ${m.body.slice(0, 200)}`),
+    );
+    return [
+      `scenario ${this.name}`,
+      `alerts (${alerts.length}): ${alerts.slice(-5).join(" | ") || "none"}`,
+      `handler errors (${errors.length}): ${errors.slice(-5).join(" | ") || "none"}`,
+      `dead letters (${dead.length}): ${dead.slice(0, 3).join(" | ") || "none"}`,
+    ].join("\n");
   }
 
   /** Every star table that differs from the reference computed in SQL from the OLTP database. */

@@ -15,7 +15,15 @@ import {
   type SqsHandler,
   toSqsEvent,
 } from "../../src/runtime";
-import { type SeenRequest, type Stage, spawnHandler, startFaultProxy, type Verdict, waitFor } from "./faults";
+import {
+  type SeenRequest,
+  type Stage,
+  spawnHandler,
+  startFaultProxy,
+  startTcpProxy,
+  type Verdict,
+  waitFor,
+} from "./faults";
 import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
 
 /**
@@ -219,15 +227,12 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
       { currency_code: "GBP", rate: "1.000000", as_of: "2026-11-23" },
       { currency_code: "USD", rate: "0.790000", as_of: "2026-11-23" },
     ]);
-    expect(await endState(s)).toEqual(SETTLED);
+    expect(await endState(s), s.incidents()).toEqual(SETTLED);
   }, 120_000);
 
   describe("2. out-of-order delivery", () => {
-    /** Run N (seeded rows, then edits "N") and run N+1 (a day of changes, edits "N1"), transformed. */
+    /** Run N (everything, with edits "N") and run N+1 (a day of changes, edits "N1"), transformed. */
     async function twoRunsWaiting(s: Scenario): Promise<{ n: string; next: string }> {
-      await s.cycle();
-      await s.snapshot();
-      await dayOfChanges(s, 8);
       await editDimensions(s, "N");
       const n = (await s.pipeline.ingest()).result as { runId: string };
       await s.pipeline.transform();
@@ -250,7 +255,7 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
       await s.pipeline.load();
       await operatorRecovers(s);
 
-      expect(await endState(s)).toEqual(SETTLED);
+      expect(await endState(s), s.incidents()).toEqual(SETTLED);
     }, 120_000);
 
     it("run N's load fails while the warehouse is down, N+1 waits, then N is redriven", async () => {
@@ -281,7 +286,7 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
       await operatorRecovers(s);
 
       expect(attempts.find((a) => a.runId === n)).toEqual({ runId: n, warehouseUp: false });
-      expect(await endState(s)).toEqual(SETTLED);
+      expect(await endState(s), s.incidents()).toEqual(SETTLED);
     }, 120_000);
   });
 
@@ -296,8 +301,8 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
         request: SeenRequest,
         crash: CrashState,
       ) => Promise<Verdict>;
-      /** Mid-load: the loader is killed while it waits inside its transaction. */
-      midLoad?: boolean;
+      /** The loader is killed while its COPY of fact_sales_order streams, dimensions merged. */
+      duringCopy?: boolean;
     }
     interface CrashState {
       manifestWritten: boolean;
@@ -343,7 +348,11 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
         decide: async (s, service, r) =>
           service === "s3" && put(r, s.env.PROCESSED_BUCKET ?? "", "runs/") ? "kill-after" : "pass",
       },
-      { stage: "load", at: "in the middle of the load, inside its warehouse transaction", midLoad: true },
+      {
+        stage: "load",
+        at: "while its COPY into the warehouse runs, inside its transaction",
+        duringCopy: true,
+      },
       {
         stage: "load",
         at: "once the load committed, before it is audited and acknowledged",
@@ -362,13 +371,24 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
       },
     ];
 
+    // One world for the whole history: a first run, then per crash point a day of changes, a run
+    // killed at that point, the operator's recovery, and the end state checked.
+    let world: Scenario;
+    let seed = 8;
+    beforeAll(async () => {
+      world = await Scenario.open(suite, "crashes");
+      await world.cycle();
+      await world.snapshot();
+    }, 120_000);
+    afterAll(async () => {
+      await world?.close();
+    });
+
     it.each(points)(
       "$stage killed $at",
       async (point) => {
-        const s = await scenario(`crash-${point.stage}`);
-        await s.cycle();
-        await s.snapshot();
-        await dayOfChanges(s, 8);
+        const s = world;
+        await dayOfChanges(s, seed++);
         const region = s.local.endpoints.region;
 
         let event: unknown = scheduledEvent(region);
@@ -395,16 +415,21 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
         const dynamo = await startFaultProxy(s.local.endpoints.dynamodbEndpoint, decide("dynamodb"), () =>
           kill(),
         );
-        const locker = new pg.Client({ connectionString: s.warehouseUrl });
+        const direct = new URL(s.warehouseUrl);
+        const warehouse = await startTcpProxy(direct.hostname, Number(direct.port));
+        const throughProxy = new URL(s.warehouseUrl);
+        throughProxy.port = String(warehouse.port);
+        if (point.duringCopy)
+          warehouse.holdAfter((packet) => /copy "?stg_fact_sales_order"?/i.test(packet.toString("latin1")));
         let child: ReturnType<typeof spawnHandler> | undefined;
         try {
-          if (point.midLoad) await lockFacts(locker);
           child = spawnHandler(
             point.stage,
             {
               ...s.env,
               S3_ENDPOINT: s3.url,
               DYNAMODB_ENDPOINT: dynamo.url,
+              WAREHOUSE_URL: throughProxy.toString(),
               // Small parts, so a run writes several and a crash can fall between them.
               PART_MAX_BYTES: "1024",
               POWERTOOLS_LOG_LEVEL: "SILENT",
@@ -413,53 +438,52 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
           );
           const running = child;
           kill = () => running.kill();
-          if (point.midLoad) {
-            await waitFor("the loader to wait inside its transaction", async () =>
-              (await s.loaderBackends()).some((b) => b.waitEventType === "Lock") ? true : undefined,
+          if (point.duringCopy) {
+            await waitFor("the loader's COPY of fact_sales_order", async () =>
+              (await s.loaderBackends()).some(
+                (b) => b.state === "active" && /^copy "?stg_fact_sales_order/i.test(b.query),
+              )
+                ? true
+                : undefined,
             );
             await running.kill();
-            await locker.query("rollback");
             await waitFor("the killed loader's transaction to end", async () =>
               (await s.loaderBackends()).length === 0 ? true : undefined,
             );
           }
           const outcome = await child.outcome;
-          expect(
-            outcome.killed,
-            `the ${point.stage} process should have been killed ${point.at}; it exited with ${outcome.code}: ${outcome.stderr.slice(-2000)}`,
-          ).toBe(true);
+          expect
+            .soft(
+              outcome.killed,
+              `the ${point.stage} process should have been killed ${point.at}; it exited with ${outcome.code}: ${outcome.stderr.slice(-2000)}`,
+            )
+            .toBe(true);
+          expect
+            .soft(await s.unreadBelowWatermarks(), "rows below the watermarks after the crash")
+            .toEqual([]);
+          if (point.duringCopy)
+            expect.soft(await s.fingerprint(), "the warehouse after the killed load").toEqual(before);
         } finally {
           await child?.kill();
-          await locker.end().catch(() => undefined);
+          await warehouse.close();
           await s3.close();
           await dynamo.close();
+          // The killed invocation's messages become visible again when their visibility timeout
+          // ends; then the operator runs the pipeline again, and the world moves on from there.
+          for (const m of messages) queue?.fail(m.receiptHandle);
+          await s.operator(run);
+          await operatorRecovers(s);
+          await s.snapshot();
         }
 
-        // The killed invocation's messages become visible again when their visibility timeout ends.
-        for (const m of messages) queue?.fail(m.receiptHandle);
-        expect(await s.unreadBelowWatermarks()).toEqual([]);
-        if (point.midLoad) expect(await s.fingerprint()).toEqual(before);
-
-        await s.operator(run);
-        await operatorRecovers(s);
-
-        expect(await endState(s)).toEqual(SETTLED);
+        expect(await endState(s), s.incidents()).toEqual(SETTLED);
       },
       120_000,
     );
-
-    /** Holds fact_sales_order so the loader blocks inside its transaction, dimensions merged. */
-    async function lockFacts(locker: pg.Client): Promise<void> {
-      await locker.connect();
-      await locker.query("begin");
-      await locker.query("lock table warehouse.fact_sales_order in access exclusive mode");
-    }
   });
 
   it("4. a writer's transaction open across a run: its row, committed late, still arrives", async () => {
     const s = await scenario("late-writer");
-    await s.cycle();
-    await s.snapshot();
 
     const writer = new pg.Client({ connectionString: s.env.DATABASE_URL });
     await writer.connect();
@@ -484,17 +508,14 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
     const written = await s.warehouse.query(
       "select 1 from warehouse.fact_sales_order where sales_order_id = 1 and units_sold = 4242",
     );
-    expect(written.rowCount, "the writer's version of sales order 1 in fact_sales_order").toBe(1);
-    expect(await endState(s)).toEqual(SETTLED);
+    expect.soft(written.rowCount, "the writer's version of sales order 1 in fact_sales_order").toBe(1);
+    expect(await endState(s), s.incidents()).toEqual(SETTLED);
   }, 120_000);
 
   it("5. the warehouse goes down in the middle of a load: nothing half-loaded, then the run loads", async () => {
     const s = await scenario("warehouse-down", { warehouseProxy: true });
     const proxy = s.warehouseProxy;
     if (!proxy) throw new Error("the scenario needs its warehouse proxy");
-    await s.cycle();
-    await s.snapshot();
-    await dayOfChanges(s, 8);
     await s.pipeline.ingest();
     await s.pipeline.transform();
     const before = await s.fingerprint();
@@ -526,6 +547,6 @@ describe("the reliability suite: every fault ends with the warehouse equal to th
     await s.operator(run);
     await operatorRecovers(s);
 
-    expect(await endState(s)).toEqual(SETTLED);
+    expect(await endState(s), s.incidents()).toEqual(SETTLED);
   }, 120_000);
 });
