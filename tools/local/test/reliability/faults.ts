@@ -69,8 +69,9 @@ export async function startFaultProxy(
             port: target.port,
             method: req.method,
             path: req.url,
-            // The Host header travels unchanged: the request's signature covers it.
-            headers: req.headers,
+            // The Host header travels unchanged (the request's signature covers it); Expect is
+            // never signed, and the body is here whole already.
+            headers: withoutExpect(req.headers),
           },
           (upstreamRes) => {
             const parts: Buffer[] = [];
@@ -96,7 +97,7 @@ export async function startFaultProxy(
         );
         forwarded.on("error", () => req.socket.destroy());
         forwarded.end(body);
-      })();
+      })().catch(() => req.socket.destroy());
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -109,6 +110,11 @@ export async function startFaultProxy(
         server.close(() => r());
       }),
   };
+}
+
+function withoutExpect(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const { expect: _expect, ...rest } = headers;
+  return rest;
 }
 
 /** A TCP proxy to the warehouse's PostgreSQL: `stop` is the server going down, `start` coming back. */
