@@ -246,7 +246,7 @@ export class Scenario {
 
   /**
    * What went wrong on the way, for a failure's message: the alerts the stages raised (subject
-   * and the first line of the message), the handler errors the local queues saw, dead letters.
+   * and detail), the handler errors the local queues saw, dead letters.
    */
   incidents(): string {
     const file = join(this.dataDir, "alerts.jsonl");
@@ -254,13 +254,8 @@ export class Scenario {
       ? readFileSync(file, "utf8")
           .split("\n")
           .filter(Boolean)
-          .map((l) => JSON.parse(l) as { subject?: string; message?: string })
-          .map(
-            (a) =>
-              `${a.subject}: ${String(a.message ?? "")
-                .split("\n")[0]
-                ?.slice(0, 300)}`,
-          )
+          .map((l) => JSON.parse(l) as { subject?: string; message?: { detail?: unknown } })
+          .map((a) => `${a.subject}: ${JSON.stringify(a.message?.detail ?? null).slice(0, 300)}`)
       : [];
     const errors = this.pipeline.errors.map((e) =>
       (e instanceof Error ? e.message : String(e)).slice(0, 300),
