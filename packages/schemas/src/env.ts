@@ -16,6 +16,8 @@ export const CommonEnvSchema = z.object({
   AWS_REGION: z.string().min(1).default("eu-west-2"),
   S3_ENDPOINT: url.optional(),
   DYNAMODB_ENDPOINT: url.optional(),
+  /** `s3rver` when S3_ENDPOINT is the local cloud's s3rver (its quirks are worked around); local only. */
+  ETL_LOCAL_S3: z.literal("s3rver").optional(),
   AUDIT_TABLE: tableName,
   FAILURE_TABLE: tableName,
   /** SNS topic for alerts; locally ALERT_FILE receives them instead. */
