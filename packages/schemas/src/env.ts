@@ -24,4 +24,8 @@ export const CommonEnvSchema = z.object({
   ALERT_TOPIC_ARN: arn.optional(),
   ALERT_FILE: z.string().optional(),
   POWERTOOLS_SERVICE_NAME: z.string().optional(),
+  /** TLS of database connections from secrets (see @etl/db credentials): verify-full by default. */
+  DB_TLS: z.enum(["verify-full", "require", "disable"]).optional(),
+  /** A PEM bundle (the Amazon RDS global bundle) trusted besides the system CAs. */
+  DB_TLS_CA_FILE: z.string().min(1).optional(),
 });
