@@ -117,6 +117,8 @@ export function createConnectionResolver(
     } catch (error) {
       throw new TransientError(`could not read secret ${arn}: ${(error as Error).name}`, { cause: error });
     }
+    // Read once per resolver, on the first secret: a missing CA file fails there, naming it.
+    ssl ??= sslOptions(tls);
     let parsed: z.infer<typeof SecretSchema>;
     try {
       parsed = SecretSchema.parse(JSON.parse(text ?? ""));
@@ -132,7 +134,7 @@ export function createConnectionResolver(
       user: parsed.username,
       password: parsed.password,
       database: parsed.dbname ?? parsed.database ?? "postgres",
-      ssl: (ssl ??= sslOptions(tls)),
+      ssl,
     };
     cache.set(arn, { config, at: Date.now() });
     return config;

@@ -80,7 +80,11 @@ describe("S3 bucket notifications to SQS on moto", () => {
     const bodies = await drain(queueUrl, (b) => b.some((body) => body.includes("ObjectCreated")));
     const created = bodies.filter((body) => body.includes("ObjectCreated"));
     expect(created).toHaveLength(1);
-    const record = (JSON.parse(created[0] ?? "{}") as { Records: Record<string, unknown>[] }).Records[0];
+    const record = (
+      JSON.parse(created[0] ?? "{}") as {
+        Records: { s3: { object: { key: string; sequencer?: string } } }[];
+      }
+    ).Records[0];
     expect(record).toMatchObject({
       eventSource: "aws:s3",
       awsRegion: moto.region,
@@ -91,7 +95,7 @@ describe("S3 bucket notifications to SQS on moto", () => {
       },
     });
     // The key is form-encoded in the record (moto also encodes the slash, S3 may not).
-    const rawKey = (record?.s3 as { object: { key: string } }).object.key;
+    const rawKey = record?.s3.object.key ?? "";
     expect(decodeS3EventKey(rawKey)).toBe(`runs/${runId}.json`);
     expect(parseObjectNotifications(created[0] ?? "")).toEqual({
       objects: [
@@ -101,9 +105,7 @@ describe("S3 bucket notifications to SQS on moto", () => {
           created: true,
           size: 13,
           etag: info.etag,
-          ...(record?.s3 && (record.s3 as { object: { sequencer?: string } }).object.sequencer
-            ? { sequencer: (record.s3 as { object: { sequencer: string } }).object.sequencer }
-            : {}),
+          ...(record?.s3.object.sequencer ? { sequencer: record.s3.object.sequencer } : {}),
         },
       ],
       ignored: [],

@@ -19,7 +19,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { migratePostgresWarehouse } from "@etl/db";
-import { cloud, freshDatabase, type MotoServer, startMoto } from "@etl/local-cloud/testing";
+import { freshDatabase, type MotoServer, startMoto } from "@etl/local-cloud/testing";
 import { ensureTables } from "@etl/ops/aws";
 import { checkParquetSchema, readParquet, readParquetSchema, starParquetColumns } from "@etl/s3-io/parquet";
 import { STAR_COLUMNS, STAR_TABLE_NAMES, type StarTable } from "@etl/schemas";
