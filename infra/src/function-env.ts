@@ -9,6 +9,7 @@ export const LOCAL_ONLY_KEYS = [
   "WAREHOUSE_URL",
   "ALERT_FILE",
   "RULES_DATABASE_URL",
+  "ETL_LOCAL_S3",
 ] as const;
 
 /** Set by the Lambda runtime itself; setting them is refused by the Lambda API. */

@@ -1,4 +1,14 @@
-export { type ConnectionSource, createConnectionResolver } from "./credentials";
+export {
+  type ConnectionResolverOptions,
+  type ConnectionSource,
+  createConnectionResolver,
+  DB_TLS_MODES,
+  type DbTlsMode,
+  type DbTlsSettings,
+  dbTlsFromEnv,
+  LAMBDA_CA_BUNDLE,
+  sslOptions,
+} from "./credentials";
 export { type SqlDialect, sqlType } from "./ddl/column-type";
 export { controlDdl, redshiftControlDdl } from "./ddl/control";
 export {

@@ -16,10 +16,16 @@ export const CommonEnvSchema = z.object({
   AWS_REGION: z.string().min(1).default("eu-west-2"),
   S3_ENDPOINT: url.optional(),
   DYNAMODB_ENDPOINT: url.optional(),
+  /** `s3rver` when S3_ENDPOINT is the local cloud's s3rver (its quirks are worked around); local only. */
+  ETL_LOCAL_S3: z.literal("s3rver").optional(),
   AUDIT_TABLE: tableName,
   FAILURE_TABLE: tableName,
   /** SNS topic for alerts; locally ALERT_FILE receives them instead. */
   ALERT_TOPIC_ARN: arn.optional(),
   ALERT_FILE: z.string().optional(),
   POWERTOOLS_SERVICE_NAME: z.string().optional(),
+  /** TLS of database connections from secrets (see @etl/db credentials): verify-full by default. */
+  DB_TLS: z.enum(["verify-full", "require", "disable"]).optional(),
+  /** A PEM bundle (the Amazon RDS global bundle) trusted besides the system CAs. */
+  DB_TLS_CA_FILE: z.string().min(1).optional(),
 });

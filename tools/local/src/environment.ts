@@ -36,6 +36,9 @@ export async function openLocalEnvironment(dataDir: string): Promise<LocalEnviro
   const e = process.env;
   let endpoints: CloudEndpoints;
   let stop: (() => Promise<void>) | undefined;
+  // Whether S3_ENDPOINT is the local cloud's s3rver, whose quirks the S3 adapter works around:
+  // always for the local cloud, and for services named by the variables only when ETL_LOCAL_S3 says so.
+  let localS3 = e.ETL_LOCAL_S3;
   if (e.DATABASE_URL && e.WAREHOUSE_URL && e.S3_ENDPOINT && e.DYNAMODB_ENDPOINT) {
     endpoints = {
       databaseUrl: e.DATABASE_URL,
@@ -48,6 +51,7 @@ export async function openLocalEnvironment(dataDir: string): Promise<LocalEnviro
     };
   } else {
     const running = readCloudState(dataDir);
+    localS3 = "s3rver";
     if (running) endpoints = running;
     else {
       const cloud = await startLocalCloud({ dataDir });
@@ -61,6 +65,7 @@ export async function openLocalEnvironment(dataDir: string): Promise<LocalEnviro
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     S3_ENDPOINT: endpoints.s3Endpoint,
     DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
+    ...(localS3 ? { ETL_LOCAL_S3: localS3 } : {}),
     DATABASE_URL: endpoints.databaseUrl,
     WAREHOUSE_URL: endpoints.warehouseUrl,
     ALERT_FILE: join(dataDir, "alerts.jsonl"),

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createS3Client, createS3ObjectStore } from "@etl/s3-io/aws";
+import { createS3Client, createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import type { LocalEnvironment } from "./environment";
 import {
   type DrainResult,
@@ -98,7 +98,7 @@ export async function createLocalPipeline(
   const deliver = () => deliverS3Events(local.endpoints.eventsDir, routes);
 
   const s3 = createS3Client({ region, endpoint: local.endpoints.s3Endpoint });
-  const ingestStore = createS3ObjectStore(s3, { localServer: true });
+  const ingestStore = createS3ObjectStore(s3, { localServer: isLocalS3Server(local.env) });
 
   return {
     queues,

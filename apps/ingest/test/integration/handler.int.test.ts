@@ -1,4 +1,4 @@
-import { cloud } from "@etl/local-cloud/testing";
+import { cloud, localS3Env } from "@etl/local-cloud/testing";
 import { describe, expect, it } from "vitest";
 import { createHarness } from "./harness";
 
@@ -14,6 +14,7 @@ describe("ingest handler", () => {
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       S3_ENDPOINT: c.s3Endpoint,
+      ...localS3Env(),
       DYNAMODB_ENDPOINT: c.dynamodbEndpoint,
       DATABASE_URL: h.url,
       INGEST_BUCKET: h.bucket,

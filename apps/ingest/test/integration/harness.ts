@@ -7,6 +7,7 @@ import {
   freshDatabase,
   localDynamoClient,
   localS3Client,
+  localS3Server,
 } from "@etl/local-cloud/testing";
 import { createDynamoAuditLog, createDynamoStateStore, ensureTables } from "@etl/ops/aws";
 import { createMemoryAlerter } from "@etl/ops/testing";
@@ -30,7 +31,7 @@ export async function createHarness() {
   const suffix = randomUUID().slice(0, 8);
   const tables = { audit: `audit-${suffix}`, failure: `failure-${suffix}`, state: `state-${suffix}` };
   await ensureTables(dynamo, tables);
-  const store = createS3ObjectStore(s3, { localServer: true });
+  const store = createS3ObjectStore(s3, { localServer: localS3Server() });
   const alerter = createMemoryAlerter();
   const state = createDynamoStateStore({ client: dynamo, table: tables.state });
   const audit = createDynamoAuditLog({

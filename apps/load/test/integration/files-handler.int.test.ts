@@ -9,6 +9,8 @@ import {
   freshDatabase,
   localDynamoClient,
   localS3Client,
+  localS3Env,
+  localS3Server,
 } from "@etl/local-cloud/testing";
 import { createDynamoStateStore, ensureTables } from "@etl/ops/aws";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
@@ -20,7 +22,7 @@ import { fixture } from "./files-support";
 
 const KEY = "landing/sales/Q1 report (final)+v2.csv";
 const BUSY_KEY = "landing/sales/busy.csv";
-const store = createS3ObjectStore(localS3Client(), { localServer: true });
+const store = createS3ObjectStore(localS3Client(), { localServer: localS3Server() });
 let bucket = "";
 let warehouseUrl = "";
 let stateTable = "";
@@ -72,6 +74,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     AWS_REGION: cloud().region,
     S3_ENDPOINT: cloud().s3Endpoint,
+    ...localS3Env(),
     DYNAMODB_ENDPOINT: cloud().dynamodbEndpoint,
     LANDING_BUCKET: bucket,
     PROCESSED_BUCKET: "unused-processed",

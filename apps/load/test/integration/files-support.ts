@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { createFileRulesRepository, type FileRulesRepository } from "@etl/db";
 import { parseRulesDocument } from "@etl/db/rules-file";
-import { freshBucket, freshDatabase, localDynamoClient, localS3Client } from "@etl/local-cloud/testing";
+import {
+  freshBucket,
+  freshDatabase,
+  localDynamoClient,
+  localS3Client,
+  localS3Server,
+} from "@etl/local-cloud/testing";
 import { createDynamoAuditLog, createDynamoStateStore, ensureTables } from "@etl/ops/aws";
 import { createFileAlerter } from "@etl/ops/local";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
@@ -94,7 +100,7 @@ export async function createFilesWorld(options: { followUps?: string[] } = {}): 
   const dir = mkdtempSync(join(tmpdir(), "etl-files-"));
   const alertFile = join(dir, "alerts.jsonl");
   const eventsFile = join(dir, "file-events.jsonl");
-  const store = createS3ObjectStore(s3, { localServer: true });
+  const store = createS3ObjectStore(s3, { localServer: localS3Server() });
   const sql: string[] = [];
   const deps: FileLoadDeps = {
     store,

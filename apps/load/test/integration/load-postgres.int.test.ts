@@ -9,6 +9,7 @@ import {
   freshDatabase,
   localDynamoClient,
   localS3Client,
+  localS3Env,
 } from "@etl/local-cloud/testing";
 import { ensureTables } from "@etl/ops/aws";
 import { runManifestKey } from "@etl/s3-io";
@@ -65,6 +66,7 @@ beforeEach(async () => {
   app = createLoadDeps({
     AWS_REGION: endpoints.region,
     S3_ENDPOINT: endpoints.s3Endpoint,
+    ...localS3Env(),
     DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
     PROCESSED_BUCKET: bucket,
     STATE_TABLE: tables.state,

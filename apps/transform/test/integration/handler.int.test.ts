@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloud, freshBucket, localDynamoClient, localS3Client } from "@etl/local-cloud/testing";
+import {
+  cloud,
+  freshBucket,
+  localDynamoClient,
+  localS3Client,
+  localS3Env,
+  localS3Server,
+} from "@etl/local-cloud/testing";
 import { ensureTables } from "@etl/ops/aws";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +19,7 @@ import { writeRawRun } from "../support/raw-run";
 
 const RUN_1 = "20240101T000000000Z-00000001";
 const RUN_2 = "20240101T001500000Z-00000002";
-const store = createS3ObjectStore(localS3Client(), { localServer: true });
+const store = createS3ObjectStore(localS3Client(), { localServer: localS3Server() });
 let ingest = "";
 let processed = "";
 let handler: typeof import("../../src/handler").handler;
@@ -41,6 +48,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     AWS_REGION: cloud().region,
     S3_ENDPOINT: cloud().s3Endpoint,
+    ...localS3Env(),
     DYNAMODB_ENDPOINT: cloud().dynamodbEndpoint,
     INGEST_BUCKET: ingest,
     PROCESSED_BUCKET: processed,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshBucket, localDynamoClient, localS3Client } from "@etl/local-cloud/testing";
+import { freshBucket, localDynamoClient, localS3Client, localS3Server } from "@etl/local-cloud/testing";
 import { createDynamoAuditLog, ensureTables } from "@etl/ops/aws";
 import { createFileAlerter } from "@etl/ops/local";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
@@ -17,7 +17,7 @@ export async function localTransformDeps(partRows = 1000) {
   await ensureTables(dynamo, tables);
   const alertFile = join(mkdtempSync(join(tmpdir(), "etl-transform-")), "alerts.jsonl");
   const deps: TransformDeps = {
-    store: createS3ObjectStore(s3, { localServer: true }),
+    store: createS3ObjectStore(s3, { localServer: localS3Server() }),
     ingestBucket: await freshBucket(s3, "ingest"),
     processedBucket: await freshBucket(s3, "processed"),
     partRows,

@@ -16,7 +16,8 @@ import { isNotFound, toObjectStoreError } from "./map-s3-error";
 
 export interface S3ObjectStoreOptions {
   /**
-   * True for the local S3-compatible server (s3rver), which differs from S3 in two ways handled
+   * True for the project's own local S3 server (s3rver), and only for it (see `isLocalS3Server`;
+   * never inferred from an endpoint being set: moto or MinIO behave like S3), which differs from S3 in two ways handled
    * here. It ignores `If-None-Match: *` on writes and overwrites, so `ifNoneMatch` becomes a HEAD
    * before the write (not atomic: fine for one local writer per key; S3 itself gets the header).
    * It decodes `x-amz-copy-source` with `decodeURI`, which leaves `%2B` and other reserved escapes
@@ -53,7 +54,7 @@ class ByteCounter extends Transform {
  *
  * @example
  * const store = createS3ObjectStore(createS3Client({ region, endpoint }), {
- *   localServer: endpoint !== undefined,
+ *   localServer: isLocalS3Server(process.env),
  * });
  */
 export function createS3ObjectStore(client: S3Client, options: S3ObjectStoreOptions = {}): ObjectStore {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { cloud, freshBucket } from "@etl/local-cloud/testing";
+import { cloud, freshBucket, localS3Server } from "@etl/local-cloud/testing";
 import { TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
 import { createS3Client, createS3ObjectStore } from "../../src/aws";
@@ -8,7 +8,7 @@ import { ObjectExistsError, ObjectNotFoundError } from "../../src/errors";
 import { readJsonLines, writeJsonLines } from "../../src/jsonl";
 
 const s3 = () => createS3Client({ region: cloud().region, endpoint: cloud().s3Endpoint });
-const localStore = () => createS3ObjectStore(s3(), { localServer: true });
+const localStore = () => createS3ObjectStore(s3(), { localServer: localS3Server() });
 
 const collect = async <T>(items: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -104,7 +104,7 @@ describe("createS3ObjectStore on the local S3 server", () => {
       },
       { step: "initialize" },
     );
-    const store = createS3ObjectStore(client, { localServer: true, partSize: 5 * 1024 * 1024 });
+    const store = createS3ObjectStore(client, { localServer: localS3Server(), partSize: 5 * 1024 * 1024 });
     const bucket = await freshBucket(s3());
     const chunks = Array.from({ length: 12 }, () => randomBytes(1024 * 1024));
     const whole = Buffer.concat(chunks);

@@ -14,6 +14,19 @@ export function cloud(): CloudEndpoints {
 
 export { localCredentials } from "../services/clients";
 
+/**
+ * True when the run's S3 endpoint is the local cloud's s3rver: pass it as the S3 adapter's
+ * `localServer` option. Never assume it from an endpoint being set.
+ */
+export function localS3Server(): boolean {
+  return inject("localS3Server");
+}
+
+/** The variable a handler's environment needs to name the run's S3 endpoint as the local s3rver. */
+export function localS3Env(): { ETL_LOCAL_S3?: "s3rver" } {
+  return localS3Server() ? { ETL_LOCAL_S3: "s3rver" } : {};
+}
+
 /** An S3 client for the run's local S3 server. */
 export function localS3Client(endpoints: CloudEndpoints = cloud()): S3Client {
   return clientForS3(endpoints);

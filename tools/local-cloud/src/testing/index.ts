@@ -5,4 +5,7 @@ export {
   localCredentials,
   localDynamoClient,
   localS3Client,
+  localS3Env,
+  localS3Server,
 } from "./cloud";
+export { type MotoServer, startMoto } from "./moto";

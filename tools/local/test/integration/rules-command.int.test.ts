@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloud, freshDatabase } from "@etl/local-cloud/testing";
+import { cloud, freshDatabase, localS3Env } from "@etl/local-cloud/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { rules } from "../../src/cli/commands/rules";
@@ -15,6 +15,7 @@ beforeAll(async () => {
     DATABASE_URL: c.databaseUrl,
     WAREHOUSE_URL: await freshDatabase("rules"),
     S3_ENDPOINT: c.s3Endpoint,
+    ...localS3Env(),
     DYNAMODB_ENDPOINT: c.dynamodbEndpoint,
   });
 });

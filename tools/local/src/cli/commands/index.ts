@@ -1,5 +1,6 @@
 import type { Command } from "../command";
 import { bench } from "./bench";
+import { doctor } from "./doctor";
 import { ingest } from "./ingest";
 import { load } from "./load";
 import { migrate } from "./migrate";
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   status,
   replay,
   query,
+  doctor,
   up,
   down,
   check,

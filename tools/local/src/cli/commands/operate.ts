@@ -1,6 +1,6 @@
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
-import { createS3ObjectStore } from "@etl/s3-io/aws";
+import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import { SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
 import { openLocalEnvironment } from "../../environment";
@@ -60,7 +60,9 @@ export const status: Command = {
   async run({ values }) {
     const limit = Number(values.limit ?? 10);
     return withTarget(values, async (target, dataDir) => {
-      const store = createS3ObjectStore(target.s3, { localServer: target.kind === "local" });
+      const store = createS3ObjectStore(target.s3, {
+        localServer: target.kind === "local" && isLocalS3Server(target.env),
+      });
       const ingestBucket = target.env.INGEST_BUCKET ?? "";
       const processedBucket = target.env.PROCESSED_BUCKET ?? "";
       const runIds: string[] = [];
