@@ -63,6 +63,8 @@ describe.each([
         expect(timeout).toBeGreaterThan(0);
         expect(visibility).toBeGreaterThanOrEqual(timeout);
         expect(grants(statements, "sqs:ChangeMessageVisibility", queueId)).toBe(true);
+        // The handler's visibility adapter asks the queue's URL once per cold start.
+        expect(grants(statements, "sqs:GetQueueUrl", queueId)).toBe(true);
       }
     },
   );

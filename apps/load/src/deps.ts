@@ -3,8 +3,8 @@ import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createConnectionResolver } from "@etl/db";
 import { createRedshiftDataApi } from "@etl/db/redshift";
-import { createLogger, createMetrics } from "@etl/ops";
-import { createOpsAdapters } from "@etl/ops/aws";
+import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
+import { createOpsAdapters, queueVisibilityOnLambda } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
 import pg from "pg";
@@ -22,13 +22,16 @@ export interface LoadAppDeps {
   completion: CompletionDeps | undefined;
   logger: ReturnType<typeof createLogger>;
   metrics: ReturnType<typeof createMetrics>;
+  /** On Lambda: backs failed messages off (`ChangeMessageVisibility`); locally none. */
+  visibility?: QueueVisibility | undefined;
 }
 
 /**
  * Everything the load handlers need, built once per cold start from the environment: a bad or
  * missing variable fails here, listing every problem. With `S3_ENDPOINT` / `DYNAMODB_ENDPOINT`
- * the clients point at local services; without `ALERT_TOPIC_ARN` alerts go to `ALERT_FILE`.
- * Nothing is contacted until the first event.
+ * the clients point at local services; without `ALERT_TOPIC_ARN` alerts go to `ALERT_FILE`. On
+ * Lambda failed messages are backed off with `ChangeMessageVisibility`; the local runtime delays
+ * retries itself. Nothing is contacted until the first event.
  */
 export function createLoadDeps(env: Record<string, string | undefined> = process.env): LoadAppDeps {
   const config = parseConfig(LoadConfigSchema, env);
@@ -96,5 +99,12 @@ export function createLoadDeps(env: Record<string, string | undefined> = process
   const completion: CompletionDeps | undefined = statements
     ? { ...load, statements, stuckAfterMs: config.STUCK_STATEMENT_MINUTES * 60_000 }
     : undefined;
-  return { config, load, completion, logger, metrics: createMetrics("etl", "load") };
+  return {
+    config,
+    load,
+    completion,
+    logger,
+    metrics: createMetrics("etl", "load"),
+    visibility: queueVisibilityOnLambda(env),
+  };
 }

@@ -1,6 +1,7 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
 import { StatementStillRunningError } from "@etl/db";
 import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
+import { queueVisibilityOnLambda } from "@etl/ops/aws";
 import { EtlError } from "@etl/schemas";
 import type { Context, SQSBatchResponse } from "aws-lambda";
 import { createFilesDeps } from "./files/files-deps";
@@ -8,11 +9,13 @@ import { landedObjects } from "./files/landed-objects";
 import { runFileLoad } from "./files/run-file-load";
 
 const deps = createFilesDeps();
+const visibility = queueVisibilityOnLambda(process.env);
 
 /**
  * SQS messages carrying S3 ObjectCreated notifications of files under `landing/` in the landing
  * bucket → one `runFileLoad` per object version. Retryable failures are reported in
- * `batchItemFailures`, so SQS redelivers only those messages; the batch loop alerts them on a
+ * `batchItemFailures`, so SQS redelivers only those messages, after a backoff (a busy file's
+ * retry-after hint, else by receive count; `ChangeMessageVisibility` on Lambda); the batch loop alerts them on a
  * message's first receive and when its last receive fails (dead-lettered), except a file another
  * attempt holds or a statement still running, which only wait. FAILED and ABORTED files were
  * moved, audited and alerted (as their rule says) by the use case and are acknowledged.
@@ -45,6 +48,7 @@ export async function handler(event: unknown, context?: Context): Promise<SQSBat
     },
     deps.logger,
     {
+      ...(visibility ? { visibility } : {}),
       failures: {
         stage: "files",
         audit: deps.files.audit,

@@ -1,5 +1,5 @@
-import { createLogger, createMetrics } from "@etl/ops";
-import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
+import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
+import { createMemoryAlerter, createMemoryAuditLog, createMemoryQueueVisibility } from "@etl/ops/testing";
 import { runManifestKey } from "@etl/s3-io";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { TransientError } from "@etl/schemas";
@@ -39,7 +39,7 @@ function fakeWarehouse(failOn: Set<string>): Warehouse & { loaded: string[] } {
   };
 }
 
-async function setup(failOn: string[] = []) {
+async function setup(failOn: string[] = [], visibility?: QueueVisibility) {
   const store = createMemoryObjectStore();
   for (const runId of RUNS)
     await putProcessedRun(store, BUCKET, runId, { dim_currency: starRowsOf().dim_currency ?? [] });
@@ -57,6 +57,7 @@ async function setup(failOn: string[] = []) {
     completion: undefined,
     logger: createLogger("load", { env: { POWERTOOLS_LOG_LEVEL: "SILENT" } }),
     metrics: createMetrics("etl", "load"),
+    visibility,
   };
   return { handler: createHandler(app), warehouse };
 }
@@ -80,6 +81,23 @@ describe("the run-load handler", () => {
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: "m-2" }, { itemIdentifier: "m-3" }] });
     expect(warehouse.loaded).toEqual([RUNS[0]]);
+  });
+
+  it("backs the failed message and every later one off with the same visibility timeout, when given the port", async () => {
+    const visibility = createMemoryQueueVisibility();
+    const { handler } = await setup([RUNS[1] ?? ""], visibility);
+
+    await handler(sqsEvent(body(RUNS[0] ?? ""), body(RUNS[1] ?? ""), body(RUNS[2] ?? "")));
+
+    const [failed, later] = visibility.changes;
+    expect(visibility.changes.map((c) => [c.queueArn, c.receiptHandle])).toEqual([
+      ["arn:aws:sqs:eu-west-2:123456789012:etl-load-runs.fifo", "r-2"],
+      ["arn:aws:sqs:eu-west-2:123456789012:etl-load-runs.fifo", "r-3"],
+    ]);
+    // A first receive: 60 s less up to half of it at random, never the queue's 90 minutes.
+    expect(failed?.timeoutSeconds).toBeGreaterThan(30);
+    expect(failed?.timeoutSeconds).toBeLessThanOrEqual(60);
+    expect(later?.timeoutSeconds).toBe(failed?.timeoutSeconds);
   });
 
   it("acknowledges a body that can never succeed, and ignores the S3 test event", async () => {

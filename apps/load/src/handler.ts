@@ -18,7 +18,8 @@ const STATUS_CODES: Record<LoadOutcome["status"], number> = {
 /**
  * The run loader: SQS FIFO messages announcing processed-run manifests (S3 notifications or
  * EventBridge "Object Created" events) → `runLoad` per run. A retryable failure marks its message
- * and every later one of the batch as failed, so SQS redelivers them in order; the batch loop
+ * and every later one of the batch as failed, so SQS redelivers them in order after a backoff
+ * (`ChangeMessageVisibility` on Lambda, each of them with the same timeout); the batch loop
  * alerts it on the message's first receive and when its last receive fails (dead-lettered), the
  * use case only audits it; a run waiting for another run's statement is not alerted until then.
  * Bad data was audited and alerted by the use case and is acknowledged. Invoked directly with
@@ -63,6 +64,7 @@ export function createHandler(app: LoadAppDeps) {
       app.logger,
       {
         fifo: true,
+        ...(app.visibility ? { visibility: app.visibility } : {}),
         failures: {
           stage: "load",
           audit: app.load.audit,

@@ -11,7 +11,8 @@ const deps = createTransformDeps();
 
 /**
  * SQS messages carrying S3 notifications of ingest run manifests → one `runTransform` per run.
- * Retryable failures are reported in `batchItemFailures` so SQS redelivers only those messages;
+ * Retryable failures are reported in `batchItemFailures` so SQS redelivers only those messages,
+ * after a backoff (`ChangeMessageVisibility` on Lambda);
  * the batch loop alerts them on a message's first receive and when its last receive fails
  * (dead-lettered); a run waiting for its previous run is not alerted until then. Bad data was
  * audited and alerted by the use case and is acknowledged.
@@ -42,6 +43,7 @@ export async function handler(event: unknown, context?: Context): Promise<SQSBat
     },
     deps.logger,
     {
+      ...(deps.visibility ? { visibility: deps.visibility } : {}),
       failures: {
         stage: "transform",
         audit: deps.transform.audit,

@@ -9,9 +9,11 @@ export type {
   AuditStatus,
   FailureItem,
   PutRecordOptions,
+  QueueVisibility,
   Stage,
   StateStore,
   StoredRecord,
+  VisibilityChange,
   WatermarkUpdate,
 } from "./ports";
 export {
@@ -30,9 +32,12 @@ export {
 export { isSecretKey, REDACTED, redactSecrets, redactValue } from "./redact";
 export {
   type AcknowledgedFailure,
+  type BackoffOptions,
   type BatchLogger,
   type FailureReporting,
+  MAX_VISIBILITY_SECONDS,
   type RecordSubject,
+  retryBackoffSeconds,
   SETTLED_RECORDS,
   type SettledRecord,
   type SettleOptions,

@@ -125,3 +125,20 @@ export interface StateStore {
   /** Every record of the namespace whose id starts with `prefix`, in id order. */
   listRecords(namespace: string, prefix?: string): Promise<StoredRecord[]>;
 }
+
+/** One received SQS message to be made visible again after `timeoutSeconds` (from now). */
+export interface VisibilityChange {
+  /** The queue's ARN (the record's `eventSourceARN`). */
+  queueArn: string;
+  receiptHandle: string;
+  /** 0 to 43,200 (12 hours), SQS's range. */
+  timeoutSeconds: number;
+}
+
+/**
+ * Sets when SQS delivers a received message again (`ChangeMessageVisibility` on AWS). Without
+ * it a failed message stays invisible for the queue's whole visibility timeout.
+ */
+export interface QueueVisibility {
+  changeVisibility(change: VisibilityChange): Promise<void>;
+}

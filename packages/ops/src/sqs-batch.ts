@@ -1,9 +1,11 @@
 import { EtlError, isRetryable, messageOf, TransientError } from "@etl/schemas";
-import type { Alerter, AuditLog, Stage } from "./ports";
+import type { Alerter, AuditLog, QueueVisibility, Stage } from "./ports";
 import { redactSecrets } from "./redact";
 
 export interface SqsRecordLike {
   messageId: string;
+  /** Needed to change the message's visibility; SQS event records always carry it. */
+  receiptHandle?: string;
   /** SQS sets `ApproximateReceiveCount` ("1" on the first receive). */
   attributes?: { ApproximateReceiveCount?: string };
   eventSourceARN?: string;
@@ -65,9 +67,48 @@ export interface FailureReporting<R> {
   isWait?(error: unknown): boolean;
 }
 
+/** The visibility backoff of a retryable failure (SQS's `ChangeMessageVisibility`). */
+export interface BackoffOptions {
+  /** The timeout after a first receive fails (default 60 s); doubles per receive. */
+  baseSeconds?: number;
+  /** The longest timeout (default 900 s). */
+  maxSeconds?: number;
+  /** A number in [0, 1), for the jitter. */
+  random?: () => number;
+}
+
 export interface SettleOptions<R> {
   fifo?: boolean;
   failures?: FailureReporting<R>;
+  /**
+   * Sets each failed record's visibility timeout to its backoff, so SQS delivers it again in
+   * seconds or minutes rather than after the queue's whole visibility timeout. Absent (the local
+   * runtime, which delays retries itself): the queue's timeout applies.
+   */
+  visibility?: QueueVisibility;
+  backoff?: BackoffOptions;
+}
+
+/** SQS's longest visibility timeout: 12 hours. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * The visibility timeout after the `receiveCount`-th receive of a message failed: `baseSeconds`
+ * doubling per receive up to `maxSeconds`, less up to half of it at random (so retries of many
+ * messages spread, and none comes back at once to burn a receive).
+ *
+ * @example
+ * retryBackoffSeconds(3, () => 0); // 240
+ */
+export function retryBackoffSeconds(
+  receiveCount: number,
+  random: () => number = Math.random,
+  options: Omit<BackoffOptions, "random"> = {},
+): number {
+  const base = options.baseSeconds ?? 60;
+  const cap = Math.min(options.maxSeconds ?? 900, MAX_VISIBILITY_SECONDS);
+  const ceiling = Math.min(cap, base * 2 ** (Math.max(1, receiveCount) - 1));
+  return ceiling - Math.floor((random() * ceiling) / 2);
 }
 
 const REDRIVE =
@@ -106,11 +147,14 @@ export async function settleSqsBatch<R extends SqsRecordLike>(
 ): Promise<SqsBatchResult> {
   const batchItemFailures: { itemIdentifier: string }[] = [];
   const settled: SettledRecord[] = [];
-  let blockedBy: string | undefined;
+  let blockedBy: { messageId: string; timeoutSeconds: number } | undefined;
   for (const record of records) {
     if (options.fifo && blockedBy !== undefined) {
       batchItemFailures.push({ itemIdentifier: record.messageId });
-      const error = `not handled: message ${blockedBy} before it in its FIFO group failed`;
+      // The same timeout as the failed record: a message of the group still in flight holds the
+      // whole group, so a later one coming back after it would hold the failed one up.
+      await backOff(record, blockedBy.timeoutSeconds, logger, options.visibility);
+      const error = `not handled: message ${blockedBy.messageId} before it in its FIFO group failed`;
       settled.push(await retried(record, error, undefined, logger, options.failures));
       continue;
     }
@@ -131,13 +175,46 @@ export async function settleSqsBatch<R extends SqsRecordLike>(
         continue;
       }
       batchItemFailures.push({ itemIdentifier: record.messageId });
-      blockedBy = record.messageId;
+      const timeoutSeconds = visibilityTimeoutOf(record, error, options.backoff);
+      blockedBy = { messageId: record.messageId, timeoutSeconds };
+      await backOff(record, timeoutSeconds, logger, options.visibility);
       settled.push(await retried(record, messageOf(error), error, logger, options.failures));
     }
   }
   const result: SqsBatchResult = { batchItemFailures };
   Object.defineProperty(result, SETTLED_RECORDS, { value: settled, enumerable: false });
   return result;
+}
+
+/** A `TransientError`'s `retryAfterSeconds` when it gives one, else the backoff of the record's receive. */
+function visibilityTimeoutOf(record: SqsRecordLike, error: unknown, backoff: BackoffOptions = {}): number {
+  const hint = error instanceof TransientError ? error.retryAfterSeconds : undefined;
+  if (hint !== undefined) return Math.min(Math.max(0, hint), MAX_VISIBILITY_SECONDS);
+  return retryBackoffSeconds(receiveCountOf(record), backoff.random, backoff);
+}
+
+/**
+ * Makes a failed record visible again after `timeoutSeconds`. A failure here changes nothing
+ * else: the record is still reported failed, and SQS delivers it after the queue's own timeout.
+ */
+async function backOff(
+  record: SqsRecordLike,
+  timeoutSeconds: number,
+  logger: BatchLogger,
+  visibility: QueueVisibility | undefined,
+): Promise<void> {
+  if (!visibility) return;
+  const { eventSourceARN: queueArn, receiptHandle } = record;
+  try {
+    if (!queueArn || !receiptHandle) throw new Error("the record has no eventSourceARN or receiptHandle");
+    await visibility.changeVisibility({ queueArn, receiptHandle, timeoutSeconds });
+  } catch (error) {
+    logger.warn("could not back off a failed message", {
+      messageId: record.messageId,
+      timeoutSeconds,
+      error: messageOf(error),
+    });
+  }
 }
 
 /** A record SQS will deliver again, or dead-letter on its last receive: reported as the policy says. */

@@ -5,3 +5,8 @@ export { ensureTables, type OpsTableNames, TTL_ATTRIBUTE } from "./ensure-tables
 export { createOpsAdapters, type OpsAdapters, type OpsEnv } from "./from-env";
 export { awsErrorName, toOpsError } from "./map-aws-error";
 export { createSnsAlerter, type SnsAlerterOptions } from "./sns-alerter";
+export {
+  createSqsQueueVisibility,
+  queueVisibilityOnLambda,
+  type SqsQueueVisibilityOptions,
+} from "./sqs-queue-visibility";
