@@ -66,7 +66,7 @@ describe("load stack, PostgreSQL warehouse", () => {
     expect(queue.Properties).toMatchObject({
       FifoQueue: true,
       ContentBasedDeduplication: true,
-      RedrivePolicy: { maxReceiveCount: 5 },
+      RedrivePolicy: { maxReceiveCount: 10 },
     });
   });
 

@@ -54,7 +54,7 @@ describe("transform stack", () => {
     expect(queue.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 5400,
-      RedrivePolicy: { maxReceiveCount: 5 },
+      RedrivePolicy: { maxReceiveCount: 10 },
     });
   });
 

@@ -9,9 +9,11 @@ import { Construct } from "constructs";
  * Receives before a message moves to its dead-letter queue. A handler backs a retryable failure
  * off with `ChangeMessageVisibility` and reports the message as failed; several receives let a
  * run ride out a warehouse restart or throttling instead of being dead-lettered while the next
- * run (the next message of its FIFO group) loads ahead of it.
+ * run (the next message of its FIFO group) loads ahead of it. With the handlers' backoff (60 s doubling to 15 minutes), 10 receives give a
+ * message about 1.5 hours of retries (5 would dead-letter a run after 8 to 15 minutes, shorter than
+ * a long Redshift statement another run has handed off).
  */
-export const MAX_RECEIVE_COUNT = 5;
+export const MAX_RECEIVE_COUNT = 10;
 
 export interface QueueWithDlqProps {
   fifo?: boolean;
