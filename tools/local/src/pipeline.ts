@@ -3,6 +3,7 @@ import { createS3Client, createS3ObjectStore, isLocalS3Server } from "@etl/s3-io
 import type { LocalEnvironment } from "./environment";
 import {
   type DrainResult,
+  deliverByListing,
   deliverS3Events,
   drainQueue,
   FileQueue,
@@ -18,6 +19,8 @@ export interface StageReport {
   durationMs: number;
   delivery?: DrainResult;
   result?: unknown;
+  /** Notifications sent to the queues right after the stage (ingest: its manifest's). */
+  announced?: number;
 }
 
 type IngestHandler = (
@@ -95,10 +98,16 @@ export async function createLocalPipeline(
   const filesModule = (await import("@etl/load/files-handler")) as unknown as { handler: SqsHandler };
   const region = local.endpoints.region;
   const errors: unknown[] = [];
-  const deliver = () => deliverS3Events(local.endpoints.eventsDir, routes);
-
   const s3 = createS3Client({ region, endpoint: local.endpoints.s3Endpoint });
-  const ingestStore = createS3ObjectStore(s3, { localServer: isLocalS3Server(local.env) });
+  const localServer = isLocalS3Server(local.env);
+  const ingestStore = createS3ObjectStore(s3, { localServer });
+  // The local S3 server spools its event records; any other S3 (moto, a real bucket) is listed
+  // for objects not announced yet, as a bucket notification would announce them.
+  const listingState = join(local.endpoints.dataDir, "s3-listing", "announced.txt");
+  const deliver = async (): Promise<number> =>
+    localServer
+      ? deliverS3Events(local.endpoints.eventsDir, routes)
+      : deliverByListing(ingestStore, routes, listingState, region);
 
   return {
     queues,
@@ -107,24 +116,24 @@ export async function createLocalPipeline(
     async ingest(): Promise<StageReport> {
       const began = Date.now();
       const result = await ingestModule.handler(scheduledEvent(region), localContext("etl-ingest"));
-      deliver();
-      return { stage: "ingest", durationMs: Date.now() - began, result };
+      const announced = await deliver();
+      return { stage: "ingest", durationMs: Date.now() - began, result, announced };
     },
     async transform(): Promise<StageReport> {
       const began = Date.now();
-      deliver();
+      await deliver();
       const delivery = await drainQueue(transformQueue, transformModule.handler, {
         functionName: "etl-transform",
         region,
         onError: (e) => errors.push(e),
         ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       });
-      deliver();
+      await deliver();
       return { stage: "transform", durationMs: Date.now() - began, delivery };
     },
     async load(): Promise<StageReport> {
       const began = Date.now();
-      deliver();
+      await deliver();
       const delivery = await drainQueue(loadQueue, loadModule.handler, {
         functionName: "etl-load",
         region,
@@ -136,14 +145,14 @@ export async function createLocalPipeline(
     /** Files that landed under `landing/` in the landing bucket, matched by the rules. */
     async files(): Promise<StageReport> {
       const began = Date.now();
-      deliver();
+      await deliver();
       const delivery = await drainQueue(filesQueue, filesModule.handler, {
         functionName: "etl-files",
         region,
         onError: (e) => errors.push(e),
         ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
       });
-      deliver();
+      await deliver();
       return { stage: "files", durationMs: Date.now() - began, delivery };
     },
   };

@@ -15,4 +15,10 @@ export {
   type SqsHandler,
   toSqsEvent,
 } from "./lambda";
-export { deliverS3Events, type NotificationRoute, toEventBridgeObjectCreated } from "./notifications";
+export {
+  deliverByListing,
+  deliverS3Events,
+  type NotificationRoute,
+  toEventBridgeObjectCreated,
+  toListedObjectRecord,
+} from "./notifications";

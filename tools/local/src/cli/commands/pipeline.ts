@@ -98,6 +98,21 @@ export async function runCycle(pipeline: LocalPipeline, print: (line: string) =>
     );
   }
   const problems = reportProblems(stages, print);
+  const transform = stages.find((s) => s.stage === "transform");
+  if (result.manifestKey && (transform?.delivery?.invocations ?? 0) === 0) {
+    // A run that ingested data and moved nothing afterwards is stuck, not done.
+    const stuck: StageProblem = {
+      stage: "transform",
+      messageId: "-",
+      status: "failed",
+      runId: result.runId,
+      key: result.manifestKey,
+      error:
+        "the run's manifest was written but no notification of it reached the transform: check the S3 endpoint (ETL_LOCAL_S3=s3rver only for the local S3 server; any other S3 is listed for new manifests)",
+    };
+    print(problemLine(stuck));
+    problems.push(stuck);
+  }
   return {
     runId: result.manifestKey ? result.runId : null,
     rows: result.rows,
