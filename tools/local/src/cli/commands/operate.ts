@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { quoteIdent } from "@etl/db";
 import { createDynamoStateStore } from "@etl/ops/aws";
-import { runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
+import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
-import { SOURCE_TABLE_NAMES } from "@etl/schemas";
+import { RunIdSchema, SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
-import { openLocalEnvironment } from "../../environment";
+import { type LocalEnvironment, openLocalEnvironment } from "../../environment";
 import {
   awsTarget,
   createdRecordFor,
@@ -15,22 +15,24 @@ import {
   sendToQueue,
 } from "../../operator";
 import { WAREHOUSE_GROUP } from "../../pipeline";
-import { FileQueue } from "../../runtime";
+import { FileQueue, toEventBridgeObjectCreated } from "../../runtime";
 import { formatTable } from "../../summary";
-import { CliError, type Command, defaultDataDir, out, UsageError } from "../command";
+import { CliError, type Command, defaultDataDir, integerOption, out, UsageError } from "../command";
+import { RUN_ID_EXAMPLE } from "../run-ids";
 import { preparePipeline } from "./pipeline";
 
 const targetOptions = { "data-dir": { type: "string" as const }, aws: { type: "boolean" as const } };
 
 async function withTarget<T>(
   values: Record<string, unknown>,
-  use: (target: OperatorTarget, dataDir: string) => Promise<T>,
+  use: (target: OperatorTarget, dataDir: string, local?: LocalEnvironment) => Promise<T>,
 ): Promise<T> {
   const dataDir = (values["data-dir"] as string | undefined) ?? defaultDataDir();
   if (values.aws === true) return use(awsTarget(), dataDir);
-  const local = await openLocalEnvironment(dataDir);
+  // Fresh services would hold nothing to read or replay: without running ones, say so.
+  const local = await openLocalEnvironment(dataDir, { start: false });
   try {
-    return await use(localTarget(local), local.endpoints.dataDir);
+    return await use(localTarget(local), local.endpoints.dataDir, local);
   } finally {
     await local.close();
   }
@@ -54,57 +56,87 @@ async function loadedRuns(url: string | undefined): Promise<Map<string, string>>
   return loaded;
 }
 
+const LOCAL_QUEUES = [
+  ["etl-transform", false],
+  ["etl-load.fifo", true],
+  ["etl-files", false],
+] as const;
+
 export const status: Command = {
   name: "status",
   summary: "recent runs and how far each got, watermarks, queues, recent audit and failures",
   usage:
-    "etl status [--limit N] [--aws] [--data-dir DIR]\n\n  --aws  read AWS (names from the functions' variables) instead of the local services",
-  options: { ...targetOptions, limit: { type: "string" } },
+    "etl status [--limit N] [--json] [--aws] [--data-dir DIR]\n\n" +
+    "  --limit N  runs, audit items and failures to show (default 10)\n" +
+    "  --json     print the same as one JSON object on stdout and nothing else\n" +
+    "  --aws      read AWS (names from the functions' variables) instead of the local services",
+  options: { ...targetOptions, limit: { type: "string" }, json: { type: "boolean" } },
   async run({ values }) {
-    const limit = Number(values.limit ?? 10);
+    const limit = integerOption(values.limit, "limit", 1, 10);
+    const json = values.json === true;
     return withTarget(values, async (target, dataDir) => {
       const store = createS3ObjectStore(target.s3, { localServer: target.kind === "local" });
       const ingestBucket = target.env.INGEST_BUCKET ?? "";
       const processedBucket = target.env.PROCESSED_BUCKET ?? "";
       const runIds: string[] = [];
-      for await (const o of store.list(ingestBucket, "runs/")) {
-        const id = runIdFromManifestKey(o.key);
-        if (id) runIds.push(id);
+      try {
+        for await (const o of store.list(ingestBucket, "runs/")) {
+          const id = runIdFromManifestKey(o.key);
+          if (id) runIds.push(id);
+        }
+      } catch (error) {
+        if (!(error instanceof ObjectNotFoundError) || error.code !== "BUCKET_NOT_FOUND") throw error;
+        const message = `nothing has run yet: there is no bucket ${ingestBucket}; run \`etl seed\` and \`etl run\``;
+        if (json) out(JSON.stringify({ runs: [], runsInAll: 0, message }));
+        else out(message);
+        return 0;
       }
       const recent = runIds.sort().reverse().slice(0, limit);
       const loaded = await loadedRuns(target.env.WAREHOUSE_URL);
-      const rows: (string | number)[][] = [];
+      const runs: { runId: string; transformed: boolean; loaded: string | null }[] = [];
       for (const runId of recent) {
         const processed = await store.head(processedBucket, runManifestKey(runId));
-        rows.push([runId, processed ? "yes" : "no", loaded.get(runId) ?? "-"]);
+        runs.push({ runId, transformed: processed !== undefined, loaded: loaded.get(runId) ?? null });
       }
-      out(`runs (${runIds.length} in all, newest ${recent.length}):`);
-      for (const line of formatTable(["run", "transformed", "loaded"], rows)) out(`  ${line}`);
-
       const state = createDynamoStateStore({
         client: target.dynamoClient,
         table: target.env.STATE_TABLE ?? "",
       });
       const marks = await state.getWatermarks(SOURCE_TABLE_NAMES.map((t) => `watermark#${t}`));
-      out("\nwatermarks (rows with last_updated above them are read by the next run):");
-      for (const t of SOURCE_TABLE_NAMES)
-        out(`  ${t.padEnd(16)} ${marks[`watermark#${t}`] ?? "(none: next run reads everything)"}`);
-
-      if (target.kind === "local") {
-        out("\nqueues:");
-        for (const [name, fifo] of [
-          ["etl-transform", false],
-          ["etl-load.fifo", true],
-          ["etl-files", false],
-        ] as const) {
-          const depth = new FileQueue(join(dataDir, "queues", name), name, { fifo }).depth();
-          out(
-            `  ${name.padEnd(16)} pending ${depth.pending}, in flight ${depth.inflight}, dead letters ${depth.dead}`,
-          );
-        }
+      const watermarks = Object.fromEntries(
+        SOURCE_TABLE_NAMES.map((t) => [t, marks[`watermark#${t}`] ?? null]),
+      );
+      const queues =
+        target.kind === "local"
+          ? LOCAL_QUEUES.map(([name, fifo]) => ({
+              name,
+              ...new FileQueue(join(dataDir, "queues", name), name, { fifo }).depth(),
+            }))
+          : [];
+      const audit = await recentItems(target, target.env.AUDIT_TABLE ?? "", limit);
+      const failures = await recentItems(target, target.env.FAILURE_TABLE ?? "", limit);
+      if (json) {
+        out(JSON.stringify({ runs, runsInAll: runIds.length, watermarks, queues, audit, failures }));
+        return 0;
       }
 
-      const audit = await recentItems(target, target.env.AUDIT_TABLE ?? "", limit);
+      out(`runs (${runIds.length} in all, newest ${recent.length}):`);
+      for (const line of formatTable(
+        ["run", "transformed", "loaded"],
+        runs.map((r) => [r.runId, r.transformed ? "yes" : "no", r.loaded ?? "-"]),
+      ))
+        out(`  ${line}`);
+
+      out("\nwatermarks (rows with last_updated above them are read by the next run):");
+      for (const t of SOURCE_TABLE_NAMES)
+        out(`  ${t.padEnd(16)} ${watermarks[t] ?? "(none: next run reads everything)"}`);
+
+      if (queues.length > 0) {
+        out("\nqueues:");
+        for (const q of queues)
+          out(`  ${q.name.padEnd(16)} pending ${q.pending}, in flight ${q.inflight}, dead letters ${q.dead}`);
+      }
+
       out(`\nrecent audit (${audit.length}):`);
       for (const line of formatTable(
         ["recorded", "stage", "run", "status", "table", "rows", "key"],
@@ -120,7 +152,6 @@ export const status: Command = {
       ))
         out(`  ${line}`);
 
-      const failures = await recentItems(target, target.env.FAILURE_TABLE ?? "", limit);
       out(`\nrecent failures (${failures.length}):`);
       for (const f of failures)
         out(`  ${String(f.at)} ${String(f.stage)} ${String(f.runId)}: ${String(f.error)}`);
@@ -209,6 +240,67 @@ export const query: Command = {
   },
 };
 
+type ReplayKind = "ingest" | "processed" | "landing";
+
+/** What a replay names: the object, which bucket's notification it is, and where that goes. */
+interface ReplayObject {
+  kind: ReplayKind;
+  bucket: string;
+  key: string;
+}
+
+const REPLAYED: Record<ReplayKind, { what: string; queue: string; queueUrl: string; stages: StageName[] }> = {
+  ingest: {
+    what: "ingest manifest",
+    queue: "etl-transform",
+    queueUrl: "TRANSFORM_QUEUE_URL",
+    stages: ["transform", "load"],
+  },
+  processed: {
+    what: "processed manifest",
+    queue: "etl-load.fifo",
+    queueUrl: "LOAD_QUEUE_URL",
+    stages: ["load"],
+  },
+  landing: { what: "landed file", queue: "etl-files", queueUrl: "FILES_QUEUE_URL", stages: ["files"] },
+};
+
+type StageName = "transform" | "load" | "files";
+
+/** A run id or an s3:// URL, checked against the buckets whose notifications the pipeline routes. */
+function replayObject(what: string, env: Record<string, string | undefined>): ReplayObject {
+  const ingest = env.INGEST_BUCKET ?? "";
+  if (!what.startsWith("s3://")) {
+    if (!RunIdSchema.safeParse(what).success)
+      throw new UsageError(
+        `${JSON.stringify(what)} is neither a run id (like ${RUN_ID_EXAMPLE}) nor s3://bucket/key; \`etl status\` lists the runs`,
+      );
+    return { kind: "ingest", bucket: ingest, key: runManifestKey(what) };
+  }
+  const url = /^s3:\/\/([^/]+)\/(.+)$/.exec(what);
+  const bucket = url?.[1] ?? "";
+  const key = url?.[2] ?? "";
+  if (!bucket || !key) throw new UsageError(`${what} is not s3://bucket/key`);
+  const kinds: [ReplayKind, string | undefined][] = [
+    ["ingest", ingest],
+    ["processed", env.PROCESSED_BUCKET],
+    ["landing", env.LANDING_BUCKET],
+  ];
+  const kind = kinds.find(([, b]) => b === bucket)?.[0];
+  const watched = kinds
+    .filter(([, b]) => b)
+    .map(([k, b]) => `${b} (${k})`)
+    .join(", ");
+  if (!kind) throw new UsageError(`${bucket} is not a bucket the pipeline watches: ${watched}`);
+  if (kind === "landing" ? !key.startsWith("landing/") : runIdFromManifestKey(key) === undefined)
+    throw new UsageError(
+      kind === "landing"
+        ? `only keys under landing/ in ${bucket} are loaded by the rules, not ${key}`
+        : `only run manifests (runs/<runId>.json) in ${bucket} start a stage, not ${key}`,
+    );
+  return { kind, bucket, key };
+}
+
 export const replay: Command = {
   name: "replay",
   summary: "deliver a run or an object again: etl replay <runId | s3://bucket/key | --dead-letters>",
@@ -216,13 +308,18 @@ export const replay: Command = {
     "etl replay <runId | s3://bucket/key> [--aws] [--data-dir DIR]\n" +
     "etl replay --dead-letters [--data-dir DIR]\n\n" +
     "  runId            the ingest manifest's notification goes to the transform again (then load)\n" +
-    "  s3://bucket/key  that object's ObjectCreated notification is routed as the bucket's notification would\n" +
+    "  s3://bucket/key  that object's ObjectCreated notification goes where the bucket's would: an\n" +
+    "                   ingest manifest to the transform, a processed manifest to the load, a file\n" +
+    "                   under landing/ to the files queue (on AWS: TRANSFORM_QUEUE_URL, LOAD_QUEUE_URL,\n" +
+    "                   FILES_QUEUE_URL)\n" +
     "  --dead-letters   move every dead-lettered message back to its queue (local)\n" +
     "  Every stage is idempotent: what is already done is skipped.",
   options: { ...targetOptions, "dead-letters": { type: "boolean" } },
   async run({ values, positionals }) {
     const what = positionals[0];
-    return withTarget(values, async (target, dataDir) => {
+    if (values["dead-letters"] !== true && !what)
+      throw new UsageError("give a run id, an s3://bucket/key or --dead-letters");
+    return withTarget(values, async (target, dataDir, opened) => {
       if (values["dead-letters"] === true) {
         let moved = 0;
         for (const [name, fifo] of [
@@ -235,47 +332,52 @@ export const replay: Command = {
         }
         out(`${moved} dead-lettered message(s) moved back to their queues`);
         if (moved === 0) return 0;
-      } else if (!what) {
-        throw new Error("etl replay needs a run id, an s3://bucket/key or --dead-letters");
       }
-      let bucket = target.env.INGEST_BUCKET ?? "";
-      let key = what ? runManifestKey(what) : "";
-      const s3Url = what ? /^s3:\/\/([^/]+)\/(.+)$/.exec(what) : null;
-      if (s3Url?.[1] && s3Url[2]) {
-        bucket = s3Url[1];
-        key = s3Url[2];
-      }
-      const toLoad = bucket === target.env.PROCESSED_BUCKET;
+      let stages: StageName[] = ["transform", "load"];
       if (what) {
-        const record = await createdRecordFor(target, bucket, key);
-        const body = JSON.stringify({ Records: [record] });
+        const object = replayObject(what, target.env);
+        const route = REPLAYED[object.kind];
+        const store = createS3ObjectStore(target.s3, { localServer: target.kind === "local" });
+        const found = await store.head(object.bucket, object.key).catch((error: unknown) => {
+          if (error instanceof ObjectNotFoundError) return undefined;
+          throw error;
+        });
+        if (!found)
+          throw new CliError(
+            `no ${route.what} s3://${object.bucket}/${object.key}: \`etl status\` lists the runs there are`,
+          );
+        const record = await createdRecordFor(target, object.bucket, object.key);
+        const toLoad = object.kind === "processed";
+        // The processed bucket notifies through EventBridge; the others send S3's own records.
+        const body = JSON.stringify(toLoad ? toEventBridgeObjectCreated(record) : { Records: [record] });
         if (target.kind === "aws") {
-          const url = toLoad ? target.env.LOAD_QUEUE_URL : target.env.TRANSFORM_QUEUE_URL;
-          if (!url)
-            throw new Error(`set ${toLoad ? "LOAD_QUEUE_URL" : "TRANSFORM_QUEUE_URL"} to replay on AWS`);
+          const url = target.env[route.queueUrl];
+          if (!url) throw new UsageError(`set ${route.queueUrl} to replay a ${route.what} on AWS`);
           await sendToQueue(target, url, body, toLoad ? WAREHOUSE_GROUP : undefined);
-          out(`sent s3://${bucket}/${key} to ${url}`);
+          out(`sent s3://${object.bucket}/${object.key} to ${url}`);
           return 0;
         }
-        const name = toLoad ? "etl-load.fifo" : "etl-transform";
-        const queue = new FileQueue(join(dataDir, "queues", name), name, { fifo: toLoad });
+        const queue = new FileQueue(join(dataDir, "queues", route.queue), route.queue, { fifo: toLoad });
         queue.send(body, toLoad ? { groupId: WAREHOUSE_GROUP, dedupId: `replay-${Date.now()}` } : {});
-        out(`queued s3://${bucket}/${key} for ${toLoad ? "load" : "transform"}`);
+        out(`queued s3://${object.bucket}/${object.key} on ${route.queue}`);
+        stages = route.stages;
       }
-      const local = await openLocalEnvironment(dataDir);
+      const local = opened ?? (await openLocalEnvironment(dataDir));
+      let dead = 0;
       try {
         const pipeline = await preparePipeline(local);
-        for (const stage of [pipeline.transform, pipeline.load]) {
-          const report = await stage();
+        for (const stage of stages) {
+          const report = await pipeline[stage]();
           const d = report.delivery;
+          dead += d?.deadLettered ?? 0;
           out(
             `  ${report.stage.padEnd(10)} ${d?.succeeded ?? 0} delivered, ${d?.retried ?? 0} retried, ${d?.deadLettered ?? 0} dead-lettered`,
           );
         }
       } finally {
-        await local.close();
+        if (!opened) await local.close();
       }
-      return 0;
+      return dead > 0 ? 1 : 0;
     });
   },
 };
