@@ -1,4 +1,3 @@
-import { createLoadDeps, runLoad } from "@etl/load";
 import { runIdFromManifestKey } from "@etl/s3-io";
 import { applyEnvironment, openLocalEnvironment } from "../../environment";
 import { type Command, defaultDataDir, err, out } from "../command";
@@ -21,6 +20,8 @@ export const load: Command = {
     try {
       await ensureLocalResources(local);
       applyEnvironment(local);
+      // The stage's code loads when the stage runs, not when any `etl` command starts.
+      const { createLoadDeps, runLoad } = await import("@etl/load");
       const app = createLoadDeps(process.env);
       const { store, bucket } = app.load;
       let runIds = requested;

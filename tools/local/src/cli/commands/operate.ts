@@ -19,7 +19,6 @@ import { FileQueue, toEventBridgeObjectCreated } from "../../runtime";
 import { formatTable } from "../../summary";
 import { CliError, type Command, defaultDataDir, integerOption, out, UsageError } from "../command";
 import { RUN_ID_EXAMPLE } from "../run-ids";
-import { preparePipeline } from "./pipeline";
 
 const targetOptions = { "data-dir": { type: "string" as const }, aws: { type: "boolean" as const } };
 
@@ -365,6 +364,7 @@ export const replay: Command = {
       const local = opened ?? (await openLocalEnvironment(dataDir));
       let dead = 0;
       try {
+        const { preparePipeline } = await import("./pipeline");
         const pipeline = await preparePipeline(local);
         for (const stage of stages) {
           const report = await pipeline[stage]();

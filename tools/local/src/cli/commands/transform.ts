@@ -1,5 +1,4 @@
 import { runIdFromManifestKey } from "@etl/s3-io";
-import { createTransformDeps, runTransform } from "@etl/transform";
 import { applyEnvironment, openLocalEnvironment } from "../../environment";
 import { type Command, defaultDataDir, err, out } from "../command";
 import { parseRunIds } from "../run-ids";
@@ -19,6 +18,8 @@ export const transform: Command = {
     try {
       await ensureLocalResources(local);
       applyEnvironment(local);
+      // The stage's code (Parquet, Arrow) loads when the stage runs, not when `etl` starts.
+      const { createTransformDeps, runTransform } = await import("@etl/transform");
       const deps = createTransformDeps(process.env);
       const { store, ingestBucket, processedBucket } = deps.transform;
       let runIds = requested;
