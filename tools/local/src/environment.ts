@@ -27,12 +27,26 @@ export interface LocalEnvironment {
   close(): Promise<void>;
 }
 
+/** No local services run and the command would find nothing in fresh ones: say what to do. */
+export class NotRunningError extends Error {
+  override name = "NotRunningError";
+  constructor(dataDir: string) {
+    super(
+      `no local cloud is running for ${dataDir}, so nothing has run yet: run \`etl up\`, \`etl seed\` and \`etl run\` first`,
+    );
+  }
+}
+
 /**
  * The services a local command works against: the ones named by DATABASE_URL, WAREHOUSE_URL,
  * S3_ENDPOINT and DYNAMODB_ENDPOINT when all are set; else the local cloud started by `etl up`;
- * else a local cloud started for this command alone and stopped by `close`.
+ * else a local cloud started for this command alone and stopped by `close` (unless `start` is
+ * false: commands that only read would find nothing in fresh services, and say so instead).
  */
-export async function openLocalEnvironment(dataDir: string): Promise<LocalEnvironment> {
+export async function openLocalEnvironment(
+  dataDir: string,
+  options: { start?: boolean } = {},
+): Promise<LocalEnvironment> {
   const e = process.env;
   let endpoints: CloudEndpoints;
   let stop: (() => Promise<void>) | undefined;
@@ -53,6 +67,7 @@ export async function openLocalEnvironment(dataDir: string): Promise<LocalEnviro
     const running = readCloudState(dataDir);
     localS3 = "s3rver";
     if (running) endpoints = running;
+    else if (options.start === false) throw new NotRunningError(dataDir);
     else {
       const cloud = await startLocalCloud({ dataDir });
       endpoints = cloud.endpoints;

@@ -30,6 +30,25 @@ export function parse(command: Command, argv: string[]) {
   };
 }
 
+/** A command line the command cannot run as given: exit code 2, with the command's usage. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** A failure whose message already says what went wrong and what to do: printed as it is. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+/** Parses a whole-number option, or refuses it as a usage error. */
+export function integerOption(value: unknown, name: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const text = String(value).replaceAll("_", "").replaceAll(",", "");
+  if (!/^\d+$/.test(text) || Number(text) < min)
+    throw new UsageError(`--${name} must be a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+  return Number(text);
+}
+
 /** Progress and results go to stdout; diagnostics to stderr. */
 export const out = (line = "") => process.stdout.write(`${line}\n`);
 export const err = (line = "") => process.stderr.write(`${line}\n`);

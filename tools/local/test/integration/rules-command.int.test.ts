@@ -62,6 +62,7 @@ describe("etl rules", () => {
 
     const added = await etlRules("add", "--file", file);
     const listed = await etlRules("list");
+    const json = await etlRules("list", "--json");
     const tested = await etlRules("test", "landing/rates/2026-11-23.csv");
     const unmatched = await etlRules("test", "landing/other/x.csv");
     const disabled = await etlRules("disable", "exchange_rates");
@@ -69,6 +70,9 @@ describe("etl rules", () => {
 
     expect(added.code).toBe(0);
     expect(listed.out).toMatch(/exchange_rates\s+active/);
+    expect(JSON.parse(json.out)).toMatchObject([
+      { name: "exchange_rates", active: true, keyGlob: "landing/rates/*.csv", rule: { writeMode: "merge" } },
+    ]);
     expect(tested.out).toContain("landing/rates/2026-11-23.csv -> rule exchange_rates");
     expect(tested.out).toContain("merge on currency_code -> landed.exchange_rates");
     expect(unmatched.out).toMatch(/no (active )?rule/i);

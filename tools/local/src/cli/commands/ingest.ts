@@ -1,4 +1,3 @@
-import { createIngestDeps, runIngest } from "@etl/ingest";
 import { localDynamoClient } from "@etl/local-cloud";
 import { ensureTables } from "@etl/ops/aws";
 import {
@@ -33,6 +32,8 @@ export const ingest: Command = {
     try {
       await ensureLocalResources(local);
       applyEnvironment(local);
+      // The stage's code loads when the stage runs, not when any `etl` command starts.
+      const { createIngestDeps, runIngest } = await import("@etl/ingest");
       const deps = createIngestDeps(process.env);
       const result = await runIngest(deps.settings, {
         ...deps.ingest,

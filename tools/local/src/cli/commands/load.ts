@@ -1,7 +1,7 @@
-import { createLoadDeps, runLoad } from "@etl/load";
 import { runIdFromManifestKey } from "@etl/s3-io";
 import { applyEnvironment, openLocalEnvironment } from "../../environment";
 import { type Command, defaultDataDir, err, out } from "../command";
+import { parseRunIds } from "../run-ids";
 import { ensureLocalResources } from "./ingest";
 
 const count = (n: number) => n.toLocaleString("en-GB");
@@ -15,13 +15,16 @@ export const load: Command = {
     "  STATE_TABLE (etl-state); alerts go to ALERT_FILE (<data dir>/alerts.jsonl)",
   options: { "data-dir": { type: "string" } },
   async run({ values, positionals }) {
+    const requested = parseRunIds(positionals);
     const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
     try {
       await ensureLocalResources(local);
       applyEnvironment(local);
+      // The stage's code loads when the stage runs, not when any `etl` command starts.
+      const { createLoadDeps, runLoad } = await import("@etl/load");
       const app = createLoadDeps(process.env);
       const { store, bucket } = app.load;
-      let runIds = positionals;
+      let runIds = requested;
       if (runIds.length === 0) {
         // Every processed run, oldest first: the ledger skips those already loaded.
         for await (const object of store.list(bucket, "runs/")) {

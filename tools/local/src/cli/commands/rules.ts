@@ -17,7 +17,7 @@ import { openLocalEnvironment } from "../../environment";
 import { type Command, defaultDataDir, err, out } from "../command";
 
 const USAGE = [
-  "etl rules list [--all] [--data-dir DIR]",
+  "etl rules list [--all] [--json] [--data-dir DIR]",
   "etl rules add --file rules.yaml|rules.json [--data-dir DIR]",
   "etl rules disable <name> [--data-dir DIR]",
   "etl rules test <key> [--data-dir DIR]",
@@ -100,7 +100,12 @@ export const rules: Command = {
   name: "rules",
   summary: "list, add (from YAML or JSON), disable and test the rules for files landed under landing/",
   usage: USAGE,
-  options: { all: { type: "boolean" }, file: { type: "string" }, "data-dir": { type: "string" } },
+  options: {
+    all: { type: "boolean" },
+    json: { type: "boolean" },
+    file: { type: "string" },
+    "data-dir": { type: "string" },
+  },
   async run({ values, positionals }) {
     const [action, argument, ...extra] = positionals;
     const dataDir = (values["data-dir"] as string | undefined) ?? defaultDataDir();
@@ -112,6 +117,10 @@ export const rules: Command = {
       case "list":
         return withRules(dataDir, async (repository) => {
           const listed = await repository.list({ activeOnly: values.all !== true });
+          if (values.json === true) {
+            out(JSON.stringify(listed));
+            return listed.some((r) => r.problems) ? 1 : 0;
+          }
           if (listed.length === 0)
             out(values.all ? "no rules" : "no active rules (--all lists disabled ones too)");
           for (const stored of listed) out(listLine(stored));

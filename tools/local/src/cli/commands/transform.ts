@@ -1,7 +1,7 @@
 import { runIdFromManifestKey } from "@etl/s3-io";
-import { createTransformDeps, runTransform } from "@etl/transform";
 import { applyEnvironment, openLocalEnvironment } from "../../environment";
 import { type Command, defaultDataDir, err, out } from "../command";
+import { parseRunIds } from "../run-ids";
 import { ensureLocalResources } from "./ingest";
 
 const rate = (rows: number, ms: number) => (ms > 0 ? Math.round((rows * 1000) / ms) : rows);
@@ -13,13 +13,16 @@ export const transform: Command = {
   usage: "etl transform [<runId> ...] [--data-dir DIR]",
   options: { "data-dir": { type: "string" } },
   async run({ values, positionals }) {
+    const requested = parseRunIds(positionals);
     const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
     try {
       await ensureLocalResources(local);
       applyEnvironment(local);
+      // The stage's code (Parquet, Arrow) loads when the stage runs, not when `etl` starts.
+      const { createTransformDeps, runTransform } = await import("@etl/transform");
       const deps = createTransformDeps(process.env);
       const { store, ingestBucket, processedBucket } = deps.transform;
-      let runIds = positionals;
+      let runIds = requested;
       if (runIds.length === 0) {
         // Every ingest run without a processed manifest, oldest first (runs build on each other).
         for await (const object of store.list(ingestBucket, "runs/")) {

@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { cloud, freshDatabase, localS3Client } from "@etl/local-cloud/testing";
+import { seedDatabase } from "@etl/synthetic";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { etl, isShort } from "./run-etl";
+
+const dir = mkdtempSync(join(tmpdir(), "etl-operate-"));
+const saved = { ...process.env };
+const id = randomUUID().slice(0, 8);
+const names = {
+  INGEST_BUCKET: `ops-ingest-${id}`,
+  PROCESSED_BUCKET: `ops-processed-${id}`,
+  LANDING_BUCKET: `ops-landing-${id}`,
+  STATE_TABLE: `ops-state-${id}`,
+  AUDIT_TABLE: `ops-audit-${id}`,
+  FAILURE_TABLE: `ops-failures-${id}`,
+};
+let warehouseUrl = "";
+
+beforeAll(async () => {
+  const c = cloud();
+  const databaseUrl = await freshDatabase("ops");
+  warehouseUrl = await freshDatabase("opswh");
+  await seedDatabase({ databaseUrl, seed: 5, scale: 100 });
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    WAREHOUSE_URL: warehouseUrl,
+    S3_ENDPOINT: c.s3Endpoint,
+    DYNAMODB_ENDPOINT: c.dynamodbEndpoint,
+    ETL_DATA_DIR: dir,
+    ...names,
+  });
+});
+afterAll(() => {
+  process.env = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function ledger(): Promise<string[]> {
+  const client = new pg.Client({ connectionString: warehouseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ run_id: string }>("select run_id from etl.load_runs order by 1");
+    return rows.map((r) => r.run_id);
+  } catch {
+    return [];
+  } finally {
+    await client.end();
+  }
+}
+
+describe("errors are one or two lines", () => {
+  it.each([
+    [["status", "--limit", "abc"], 2, /--limit must be a whole number/],
+    [["status", "--nope"], 2, /Unknown option '--nope'/],
+    [
+      ["replay", "not-a-run-id"],
+      2,
+      /"not-a-run-id" is neither a run id \(like 20261123T141500123Z-00000042\)/,
+    ],
+    [["replay"], 2, /give a run id/],
+    [["replay", "s3://elsewhere/runs/x.json"], 2, /elsewhere is not a bucket the pipeline watches/],
+    [["replay", `s3://${names.INGEST_BUCKET}/raw/x.jsonl.gz`], 2, /only run manifests/],
+    [
+      ["replay", "20261123T141500123Z-00000042"],
+      1,
+      /no ingest manifest s3:\/\/ops-ingest-.*runs\/20261123T141500123Z-00000042\.json: `etl status`/,
+    ],
+    [["load", "nope"], 2, /"nope" is not a run id: run ids look like/],
+    [["transform", "nope"], 2, /"nope" is not a run id/],
+    [["frobnicate"], 2, /unknown command "frobnicate"/],
+  ])("etl %j exits %i with a short message", async (argv, code, message) => {
+    const result = await etl(...argv);
+
+    expect(result.code).toBe(code);
+    expect(result.err).toMatch(message);
+    expect(isShort(result.err)).toBe(true);
+    expect(result.err).not.toMatch(/ZodError|"origin"|\n\s+at /);
+  });
+
+  it("etl status before anything ran says so and what to run", async () => {
+    const result = await etl("status");
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/nothing has run yet.*`etl seed` and `etl run`/);
+  });
+
+  it("etl status without any local services says to start them", async () => {
+    const { DATABASE_URL, WAREHOUSE_URL, S3_ENDPOINT, DYNAMODB_ENDPOINT } = process.env;
+    for (const key of ["DATABASE_URL", "WAREHOUSE_URL", "S3_ENDPOINT", "DYNAMODB_ENDPOINT"])
+      delete process.env[key];
+    try {
+      const result = await etl("status", "--data-dir", join(dir, "nothing-here"));
+
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/no local cloud is running .*run `etl up`/);
+      expect(isShort(result.err, 1)).toBe(true);
+    } finally {
+      Object.assign(process.env, { DATABASE_URL, WAREHOUSE_URL, S3_ENDPOINT, DYNAMODB_ENDPOINT });
+    }
+  });
+});
+
+describe("etl replay", () => {
+  let runId = "";
+
+  it("replays a run by id, by its ingest manifest and by its processed manifest", async () => {
+    expect((await etl("ingest")).code).toBe(0);
+    const transformed = await etl("transform");
+    expect(transformed.code).toBe(0);
+    runId = /run (\d{8}T\d{9}Z-\d{8}):/.exec(transformed.out)?.[1] ?? "";
+    expect(runId).not.toBe("");
+
+    const processed = await etl("replay", `s3://${names.PROCESSED_BUCKET}/runs/${runId}.json`);
+    expect(processed.err).toBe("");
+    expect(processed.code).toBe(0);
+    expect(processed.out).toContain(
+      `queued s3://${names.PROCESSED_BUCKET}/runs/${runId}.json on etl-load.fifo`,
+    );
+    expect(processed.out).toMatch(/load\s+1 delivered, 0 retried, 0 dead-lettered/);
+    expect(await ledger()).toEqual([runId]);
+
+    const ingest = await etl("replay", `s3://${names.INGEST_BUCKET}/runs/${runId}.json`);
+    expect(ingest.code).toBe(0);
+    expect(ingest.out).toContain("on etl-transform");
+    expect(ingest.out).toMatch(/transform\s+1 delivered, 0 retried, 0 dead-lettered/);
+
+    const byId = await etl("replay", runId);
+    expect(byId.code).toBe(0);
+    expect(byId.out).toMatch(/transform\s+1 delivered/);
+    expect(await ledger()).toEqual([runId]);
+  });
+
+  it("replays a landed file to the files queue and the files stage alone", async () => {
+    const s3 = localS3Client();
+    await s3.send(new CreateBucketCommand({ Bucket: names.LANDING_BUCKET })).catch(() => undefined);
+    await s3.send(
+      new PutObjectCommand({ Bucket: names.LANDING_BUCKET, Key: "landing/other/a.csv", Body: "a,b\n1,2\n" }),
+    );
+    s3.destroy();
+
+    const result = await etl("replay", `s3://${names.LANDING_BUCKET}/landing/other/a.csv`);
+
+    expect(result.out).toContain(`queued s3://${names.LANDING_BUCKET}/landing/other/a.csv on etl-files`);
+    // Routing only: what a file without a rule then becomes is the files stage's own outcome.
+    expect(result.out).toMatch(/^ {2}files\s+\d+ delivered/m);
+    expect(result.out).not.toMatch(/transform|load /);
+  });
+
+  it("etl status --json prints only JSON, with the run transformed and loaded", async () => {
+    const result = await etl("status", "--json", "--limit", "5");
+
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.out) as {
+      runs: { runId: string; transformed: boolean; loaded: string }[];
+    };
+    expect(status.runs).toEqual([{ runId, transformed: true, loaded: expect.any(String) }]);
+  });
+});
