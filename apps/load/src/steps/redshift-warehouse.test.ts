@@ -391,10 +391,18 @@ describe("Redshift load: FAILED", () => {
     const { outcome } = await run(h);
 
     expect(outcome).toMatchObject({ status: "failed" });
+    // The columns SYS_LOAD_ERROR_DETAIL has (AWS docs): there is no raw value column; the
+    // character columns are blank-padded, hence trim.
     expect(
-      redshift.commandCalls(ExecuteStatementCommand, { Sql: LOAD_ERROR_DETAIL_SQL })[0]?.args[0].input
-        .Parameters,
-    ).toEqual([{ name: "query_id", value: "77" }]);
+      redshift.commandCalls(ExecuteStatementCommand, { Sql: LOAD_ERROR_DETAIL_SQL })[0]?.args[0].input,
+    ).toMatchObject({
+      Sql:
+        "select trim(file_name) as file_name, line_number, trim(column_name) as column_name, " +
+        "trim(column_type) as column_type, trim(column_length) as column_length, position, error_code, " +
+        "trim(error_message) as error_message from sys_load_error_detail " +
+        "where query_id = :query_id order by line_number limit 100",
+      Parameters: [{ name: "query_id", value: "77" }],
+    });
     const [failure] = h.audit.failures;
     expect(failure).toMatchObject({ stage: "load", runId: RUN, table: "fact_sales_order", retryable: false });
     expect(failure?.sql).toContain('copy "warehouse"."stg_fact_sales_order"');
