@@ -25,6 +25,7 @@ import type { ObjectStore } from "@etl/s3-io";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { messageOf } from "@etl/schemas";
 import type pg from "pg";
+import { jsonPathsKey, processingKey } from "./destinations";
 import { readRecords } from "./records";
 
 export interface FileLoadRequest {
@@ -218,7 +219,10 @@ export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOption
     return {
       uri,
       iamRoleArn: options.iamRoleArn,
-      format: redshiftFormat(request, `${uri}.jsonpaths`),
+      format: redshiftFormat(
+        request,
+        request.rule.format === "jsonl" ? `s3://${request.bucket}/${jsonPathsKey(request.key)}` : "",
+      ),
       gzip: request.rule.compression === "gzip",
     };
   };
@@ -232,7 +236,8 @@ export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOption
       const probe = {
         rule,
         bucket: "probe",
-        key: "probe/x",
+        // A key of the processing copy's shape (the JSONPaths key is derived from it).
+        key: processingKey("probe/", rule.name, "x", rule.format, rule.compression === "gzip"),
         deadline: 0,
         spec: {
           schema: "s",
@@ -283,7 +288,7 @@ export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOption
       if (request.rule.format === "jsonl") {
         await options.store.put(
           request.bucket,
-          `${request.key}.jsonpaths`,
+          jsonPathsKey(request.key),
           jsonPathsDocument(sources(request.rule).map((s) => s ?? "")),
           { contentType: "application/json" },
         );

@@ -23,7 +23,10 @@ import {
 export type RedshiftFileFormat =
   | { kind: "csv"; delimiter: string; quote: string; escape: string }
   | { kind: "fixed_width"; widths: readonly number[] }
-  /** `jsonPathsUri`: the JSONPaths file (written next to the data) mapping keys to fields in order. */
+  /**
+   * `jsonPathsUri`: the JSONPaths file mapping keys to fields in order. Never under the data's
+   * URI: COPY's FROM is a key prefix, and it would read the file as data.
+   */
   | { kind: "json"; jsonPathsUri: string }
   | { kind: "parquet" };
 
@@ -108,6 +111,11 @@ function formatOptions(format: RedshiftFileFormat): string {
 export function redshiftFileCopySql(spec: FileLoadSpec, source: RedshiftCopySource): string {
   if (source.format.kind === "parquet" && source.gzip)
     throw new DataError("a Parquet COPY takes no GZIP", { code: "BAD_COPY_OPTION" });
+  if (source.format.kind === "json" && source.format.jsonPathsUri.startsWith(source.uri))
+    throw new DataError(
+      `the JSONPaths file ${source.format.jsonPathsUri} lies under the COPY's FROM prefix ${source.uri}: COPY would load it as data`,
+      { code: "BAD_COPY_OPTION" },
+    );
   const fields = spec.fields.map((f, i) => quoteIdent(stagingColumn(f, i))).join(", ");
   return (
     `copy ${quoteIdent(REDSHIFT_FILE_STAGING)} (${fields}) from ${sqlLiteral(source.uri, "S3 URI")} ` +
