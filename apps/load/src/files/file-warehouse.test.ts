@@ -156,6 +156,34 @@ describe("createRedshiftFileWarehouse", () => {
     expect(redshift.commandCalls(BatchExecuteStatementCommand)).toEqual([]);
   });
 
+  it("loads a fixed-width rule's processing copy (CSV, fields trimmed) with COPY CSV, not the byte-counted FIXEDWIDTH", async () => {
+    notLoadedYet();
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: "batch-3" });
+    redshift.on(DescribeStatementCommand, { Id: "batch-3" }).resolves({ Id: "batch-3", Status: "FINISHED" });
+    const { files } = warehouse();
+    const data = "processing/odd/0123456789abcdef0123456789abcdef.csv";
+
+    await files.load(
+      request(
+        {
+          format: "fixed_width",
+          delimiter: undefined,
+          quote: undefined,
+          columns: [
+            { name: "id", width: 6 },
+            { name: "note", width: 10 },
+          ],
+        },
+        { key: data },
+      ),
+    );
+
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input.Sqls?.[1]).toBe(
+      `copy "etl_file_stage" ("id", "note") from 's3://etl-landing/${data}' iam_role '${ROLE}' ` +
+        `format as csv quote as '"' delimiter as ',' emptyasnull timeformat 'auto' dateformat 'auto'`,
+    );
+  });
+
   it("skips an object version the ledger already has", async () => {
     redshift.on(ExecuteStatementCommand).resolves({ Id: "ledger-2" });
     redshift.on(DescribeStatementCommand).resolves({ Id: "ledger-2", Status: "FINISHED" });

@@ -7,7 +7,6 @@ import {
   delimitedOptions,
   type FileLoadSpec,
   type FileRule,
-  fixedWidthToCsv,
   jsonLineToCsv,
   jsonPathsDocument,
   LoadTransientError,
@@ -87,21 +86,10 @@ async function* postgresBody(store: ObjectStore, request: FileLoadRequest): Asyn
     return;
   }
   const text = await openText(store, bucket, key, rule.compression === "gzip");
-  if (rule.format === "csv" || rule.format === "delimited") {
+  // A fixed-width file's processing copy is already CSV (DEFAULT_CSV): the preparation cut and
+  // trimmed its fields, so both warehouses load the same values.
+  if (rule.format === "csv" || rule.format === "delimited" || rule.format === "fixed_width") {
     yield* text;
-    return;
-  }
-  if (rule.format === "fixed_width") {
-    const widths = (rule.columns ?? []).map((c) => c.width ?? 0);
-    let batch = "";
-    for await (const record of readRecords(text)) {
-      batch += fixedWidthToCsv(record.toString("utf8"), widths);
-      if (batch.length >= 65_536) {
-        yield batch;
-        batch = "";
-      }
-    }
-    if (batch) yield batch;
     return;
   }
   const names = sources(rule);
@@ -198,7 +186,8 @@ function redshiftFormat(request: FileLoadRequest, jsonPathsUri: string): Redshif
     case "delimited":
       return { kind: "csv", ...delimitedOptions(rule) };
     case "fixed_width":
-      return { kind: "fixed_width", widths: (rule.columns ?? []).map((c) => c.width ?? 0) };
+      // The processing copy is CSV with each field trimmed (see prepare-file.ts).
+      return { kind: "csv", ...DEFAULT_CSV };
     case "jsonl":
       return { kind: "json", jsonPathsUri };
     case "parquet":

@@ -119,7 +119,6 @@ describe("Redshift file load SQL", () => {
       "tab delimited, uncompressed",
       { ...csvSource, gzip: false, format: { kind: "csv", delimiter: "\t", quote: '"', escape: '"' } },
     ],
-    ["fixed width", { ...csvSource, format: { kind: "fixed_width", widths: [6, 1, 10, 19, 25] } }],
     ["parquet", { ...csvSource, gzip: false, format: { kind: "parquet" } }],
   ] as [string, RedshiftCopySource][])("COPY for %s", (_, source) => {
     expect(redshiftFileCopySql(spec(), source)).toMatchSnapshot();
