@@ -13,6 +13,7 @@ import {
   EXISTING_COLUMNS_SQL,
   finishRunSql,
   LOAD_ERROR_DETAIL_SQL,
+  LOADER_MEMBERSHIP_SQL,
   loadedKeysOfRunSql,
   redshiftAdditiveColumns,
   redshiftMigrationSql,
@@ -248,6 +249,8 @@ describe("Redshift load: FINISHED", () => {
           { name: "control_schema", value: "etl" },
         ],
       },
+      // Not a member of the loader role (one user signs in by secret): no grants.
+      { Sql: LOADER_MEMBERSHIP_SQL, Parameters: [{ name: "role", value: "etl_loader" }] },
       { Sql: loadedKeysOfRunSql(), Parameters: [{ name: "run_id", value: RUN }] },
       { Sql: writtenOfRunSql(), Parameters: [{ name: "run_id", value: RUN }] },
     ]);
@@ -299,6 +302,7 @@ describe("Redshift load: in order, and never older", () => {
     expect(batchSqls()).toHaveLength(migrationBatches);
     expect(redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toMatchObject([
       { Sql: EXISTING_COLUMNS_SQL },
+      { Sql: LOADER_MEMBERSHIP_SQL },
       { Sql: runStatusOfSql(), Parameters: [{ name: "run_id", value: PREVIOUS }] },
       { Sql: runStatusOfSql(), Parameters: [{ name: "run_id", value: RUN }] },
     ]);
