@@ -340,6 +340,26 @@ describe("Redshift load: in order, and never older", () => {
     expect(dates.some((sql) => sql.includes("source_updated_at"))).toBe(false);
   });
 
+  it("COPYs a dimension file written before source_updated_at existed without that column (staged NULL)", async () => {
+    const h = harness();
+    const manifest = await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), {
+      withoutSourceUpdatedAt: true,
+    });
+
+    const outcome = await runLoad({ runId: RUN }, h.deps, h.time);
+
+    expect(outcome.status).toBe("loaded");
+    const location = batchSqls()[migrationBatches + 1] ?? [];
+    const file = manifest.files.find((f) => f.table === "dim_location");
+    expect(location[1]).toBe(
+      'copy "warehouse"."stg_dim_location" ("location_id", "address_line_1", "address_line_2", "district", ' +
+        '"city", "postal_code", "country", "phone") ' +
+        `from 's3://${BUCKET}/${file?.key}' iam_role '${ROLE}' format as parquet`,
+    );
+    const dates = batchSqls()[migrationBatches] ?? [];
+    expect(dates[1]).toContain('copy "warehouse"."stg_dim_date" ("date_id", ');
+  });
+
   it("adds the additive columns a warehouse of the previous release lacks, one statement each", async () => {
     const h = harness();
     h.setCatalogColumns([]);

@@ -120,6 +120,11 @@ export interface TableBatchInput {
   iamRoleArn: string;
   files: readonly LedgerFile[];
   loadedAt: Date;
+  /**
+   * The trailing columns the files lack: `source_updated_at` of dimension files written before it
+   * was added. Left out of the COPY's column list, so staging holds NULL there.
+   */
+  missingColumns?: readonly string[];
 }
 
 function columnRef(table: string, column: string): string {
@@ -129,7 +134,8 @@ function columnRef(table: string, column: string): string {
 /** `COPY staging (columns) FROM '...' IAM_ROLE '...' FORMAT AS PARQUET [MANIFEST]`: no MAXERROR, no REGION. */
 export function copySql(input: TableBatchInput): string {
   const staging = qualified(input.schema, redshiftStagingName(input.table));
-  const columns = list(STAR_COLUMNS[input.table].map((c) => c.name));
+  const missing = new Set(input.missingColumns ?? []);
+  const columns = list(STAR_COLUMNS[input.table].flatMap((c) => (missing.has(c.name) ? [] : [c.name])));
   return (
     `copy ${staging} (${columns}) from ${sqlLiteral(input.source.uri, "S3 URI")} ` +
     `iam_role ${iamRoleLiteral(input.iamRoleArn)} format as parquet${input.source.manifest ? " manifest" : ""}`
