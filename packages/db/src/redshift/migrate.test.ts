@@ -73,7 +73,7 @@ beforeEach(() => {
 describe("migrateRedshift: one database identity for every loader (IAM sign-in)", () => {
   it("grants the loader role what this user owns, and the defaults of what it creates later", async () => {
     const { api } = world(
-      new Map([
+      new Map<string, Record<string, string>[]>([
         [EXISTING_COLUMNS_SQL, everyColumn],
         [LOADER_MEMBERSHIP_SQL, [{ role_name: "etl_loader" }]],
         [
@@ -117,7 +117,7 @@ describe("migrateRedshift: one database identity for every loader (IAM sign-in)"
   });
 
   it("grants nothing when this user is not a member of the loader role (one user signs in by secret)", async () => {
-    const { api } = world(new Map([[EXISTING_COLUMNS_SQL, everyColumn]]));
+    const { api } = world(new Map<string, Record<string, string>[]>([[EXISTING_COLUMNS_SQL, everyColumn]]));
 
     await migrateRedshift(api, options);
 
