@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FileFormat } from "@etl/db";
+import { DataError } from "@etl/schemas";
 import type { LandedObject } from "./landed-objects";
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -92,6 +93,23 @@ export function processingKey(
   part?: string,
 ): string {
   return `${prefix}${rule}/${id}${part ? `-${part}` : ""}${EXTENSIONS[format]}${gzip ? ".gz" : ""}`;
+}
+
+/**
+ * The JSONPaths file of a JSON Lines processing copy: the data key with its `.jsonl[.gz]` replaced
+ * by `.jsonpaths`, beside the data under the processing prefix (which notifies nothing, and which
+ * the COPY role reads). Redshift's COPY treats its FROM as a key prefix and loads every object
+ * under it, so a file named `<data key>.jsonpaths` would be read as data (an all-NULL row, or a
+ * failed GZIP load). This key never starts with the data key, which goes on with `.jsonl`.
+ */
+export function jsonPathsKey(dataKey: string): string {
+  const key = `${dataKey.replace(/\.jsonl(\.gz)?$/, "")}.jsonpaths`;
+  if (key.startsWith(dataKey))
+    throw new DataError(
+      `the JSONPaths key of ${dataKey} would lie under the COPY's FROM prefix: a JSON Lines processing copy ends with .jsonl or .jsonl.gz`,
+      { code: "BAD_COPY_OPTION" },
+    );
+  return key;
 }
 
 /** The ledger key of an object version: `landed:<bucket>/<rule>/<file id>`. */

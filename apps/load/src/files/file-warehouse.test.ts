@@ -106,26 +106,81 @@ describe("createRedshiftFileWarehouse", () => {
     ]);
   });
 
-  it("writes the JSONPaths file of a JSON Lines rule next to the data and points the COPY at it", async () => {
+  it("writes the JSONPaths file of a JSON Lines rule outside the COPY's FROM prefix and points the COPY at it", async () => {
     notLoadedYet();
     redshift.on(BatchExecuteStatementCommand).resolves({ Id: "batch-2" });
     redshift.on(DescribeStatementCommand, { Id: "batch-2" }).resolves({ Id: "batch-2", Status: "FINISHED" });
     const { files, store } = warehouse();
+    const data = "processing/odd/0123456789abcdef0123456789abcdef.jsonl.gz";
+    const jsonPaths = "processing/odd/0123456789abcdef0123456789abcdef.jsonpaths";
 
     await files.load(
-      request({
-        format: "jsonl",
-        delimiter: undefined,
-        quote: undefined,
-        columns: [{ name: "id", source: "ID" }, { name: "note" }],
-      }),
+      request(
+        {
+          format: "jsonl",
+          compression: "gzip",
+          delimiter: undefined,
+          quote: undefined,
+          columns: [{ name: "id", source: "ID" }, { name: "note" }],
+        },
+        { key: data },
+      ),
     );
 
-    expect(JSON.parse(store.text("etl-landing", `${PROCESSING}.jsonpaths`) ?? "{}")).toEqual({
+    expect(JSON.parse(store.text("etl-landing", jsonPaths) ?? "{}")).toEqual({
       jsonpaths: ["$['ID']", "$['note']"],
     });
-    expect(redshift.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input.Sqls?.[1]).toContain(
-      `format as json 's3://etl-landing/${PROCESSING}.jsonpaths'`,
+    // COPY reads every object whose key starts with FROM: nothing but the data may.
+    const underFrom: string[] = [];
+    for await (const object of store.list("etl-landing", data)) underFrom.push(object.key);
+    expect(underFrom).toEqual([]);
+    expect(jsonPaths.startsWith(data)).toBe(false);
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input.Sqls?.[1]).toBe(
+      `copy "etl_file_stage" ("id", "note") from 's3://etl-landing/${data}' iam_role '${ROLE}' ` +
+        `format as json 's3://etl-landing/${jsonPaths}' timeformat 'auto' dateformat 'auto' gzip`,
+    );
+  });
+
+  it("refuses a JSON Lines data key that the JSONPaths key would fall under", async () => {
+    notLoadedYet();
+    const { files } = warehouse();
+
+    await expect(
+      files.load(
+        request(
+          { format: "jsonl", delimiter: undefined, quote: undefined },
+          { key: "processing/odd/0123456789abcdef0123456789abcdef" },
+        ),
+      ),
+    ).rejects.toThrow(/JSONPaths/);
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)).toEqual([]);
+  });
+
+  it("loads a fixed-width rule's processing copy (CSV, fields trimmed) with COPY CSV, not the byte-counted FIXEDWIDTH", async () => {
+    notLoadedYet();
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: "batch-3" });
+    redshift.on(DescribeStatementCommand, { Id: "batch-3" }).resolves({ Id: "batch-3", Status: "FINISHED" });
+    const { files } = warehouse();
+    const data = "processing/odd/0123456789abcdef0123456789abcdef.csv";
+
+    await files.load(
+      request(
+        {
+          format: "fixed_width",
+          delimiter: undefined,
+          quote: undefined,
+          columns: [
+            { name: "id", width: 6 },
+            { name: "note", width: 10 },
+          ],
+        },
+        { key: data },
+      ),
+    );
+
+    expect(redshift.commandCalls(BatchExecuteStatementCommand)[0]?.args[0].input.Sqls?.[1]).toBe(
+      `copy "etl_file_stage" ("id", "note") from 's3://etl-landing/${data}' iam_role '${ROLE}' ` +
+        `format as csv quote as '"' delimiter as ',' emptyasnull timeformat 'auto' dateformat 'auto'`,
     );
   });
 

@@ -7,7 +7,6 @@ import {
   delimitedOptions,
   type FileLoadSpec,
   type FileRule,
-  fixedWidthToCsv,
   jsonLineToCsv,
   jsonPathsDocument,
   LoadTransientError,
@@ -25,6 +24,7 @@ import type { ObjectStore } from "@etl/s3-io";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { messageOf } from "@etl/schemas";
 import type pg from "pg";
+import { jsonPathsKey, processingKey } from "./destinations";
 import { readRecords } from "./records";
 
 export interface FileLoadRequest {
@@ -86,21 +86,10 @@ async function* postgresBody(store: ObjectStore, request: FileLoadRequest): Asyn
     return;
   }
   const text = await openText(store, bucket, key, rule.compression === "gzip");
-  if (rule.format === "csv" || rule.format === "delimited") {
+  // A fixed-width file's processing copy is already CSV (DEFAULT_CSV): the preparation cut and
+  // trimmed its fields, so both warehouses load the same values.
+  if (rule.format === "csv" || rule.format === "delimited" || rule.format === "fixed_width") {
     yield* text;
-    return;
-  }
-  if (rule.format === "fixed_width") {
-    const widths = (rule.columns ?? []).map((c) => c.width ?? 0);
-    let batch = "";
-    for await (const record of readRecords(text)) {
-      batch += fixedWidthToCsv(record.toString("utf8"), widths);
-      if (batch.length >= 65_536) {
-        yield batch;
-        batch = "";
-      }
-    }
-    if (batch) yield batch;
     return;
   }
   const names = sources(rule);
@@ -197,7 +186,8 @@ function redshiftFormat(request: FileLoadRequest, jsonPathsUri: string): Redshif
     case "delimited":
       return { kind: "csv", ...delimitedOptions(rule) };
     case "fixed_width":
-      return { kind: "fixed_width", widths: (rule.columns ?? []).map((c) => c.width ?? 0) };
+      // The processing copy is CSV with each field trimmed (see prepare-file.ts).
+      return { kind: "csv", ...DEFAULT_CSV };
     case "jsonl":
       return { kind: "json", jsonPathsUri };
     case "parquet":
@@ -218,7 +208,10 @@ export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOption
     return {
       uri,
       iamRoleArn: options.iamRoleArn,
-      format: redshiftFormat(request, `${uri}.jsonpaths`),
+      format: redshiftFormat(
+        request,
+        request.rule.format === "jsonl" ? `s3://${request.bucket}/${jsonPathsKey(request.key)}` : "",
+      ),
       gzip: request.rule.compression === "gzip",
     };
   };
@@ -232,7 +225,8 @@ export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOption
       const probe = {
         rule,
         bucket: "probe",
-        key: "probe/x",
+        // A key of the processing copy's shape (the JSONPaths key is derived from it).
+        key: processingKey("probe/", rule.name, "x", rule.format, rule.compression === "gzip"),
         deadline: 0,
         spec: {
           schema: "s",
@@ -283,7 +277,7 @@ export function createRedshiftFileWarehouse(options: RedshiftFileWarehouseOption
       if (request.rule.format === "jsonl") {
         await options.store.put(
           request.bucket,
-          `${request.key}.jsonpaths`,
+          jsonPathsKey(request.key),
           jsonPathsDocument(sources(request.rule).map((s) => s ?? "")),
           { contentType: "application/json" },
         );

@@ -158,12 +158,41 @@ describe("prepareFile: fixed-width records have the layout's length", () => {
     const beyond = await prepare(rule, "D000001Acme      xyz\n");
 
     expect(within.result).toMatchObject({ kind: "prepared", records: 2 });
-    expect(within.copy()).toBe("D000001Acme      \nD000002Söhne     \n");
+    expect(within.copy()).toBe('"D","000001","Acme"\n"D","000002","Söhne"\n');
     expect(beyond.result).toMatchObject({
       kind: "rejected",
       code: "BAD_RECORD_LENGTH",
       reason: "line 1 has 20 characters, the layout needs 17 (11 to 19 allowed)",
     });
+  });
+});
+
+describe("prepareFile: a fixed-width file becomes a CSV processing copy", () => {
+  it("cuts each record at the widths in characters and trims every field on both sides; a blank field is NULL", async () => {
+    const rule = {
+      ...fixed,
+      columns: [
+        { width: 1 },
+        { name: "order_id", width: 6 },
+        { name: "customer", width: 10 },
+        { name: "amount", width: 10 },
+      ],
+    };
+
+    const { result, copy } = await prepare(
+      rule,
+      'D000001  Straße       99.00\nD    42 "Ünï"              \nD000003Ω ø       1234567.50\n',
+    );
+
+    expect(result).toMatchObject({
+      kind: "prepared",
+      records: 3,
+      parts: [{ key: `processing/fixed/${ID}.csv`, records: 3 }],
+    });
+    // Both warehouses load this copy as CSV: no byte-counted FIXEDWIDTH, no one-sided trim.
+    expect(copy()).toBe(
+      '"D","000001","Straße","99.00"\n"D","42","""Ünï""",\n"D","000003","Ω ø","1234567.50"\n',
+    );
   });
 });
 

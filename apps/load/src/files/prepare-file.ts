@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { PassThrough, pipeline, type Readable, Transform } from "node:stream";
 import { createGunzip, createGzip } from "node:zlib";
-import { delimitedOptions, type FileRule, impreciseNumbers, type TableColumn } from "@etl/db";
+import {
+  delimitedOptions,
+  type FileRule,
+  fixedWidthToCsv,
+  impreciseNumbers,
+  type TableColumn,
+} from "@etl/db";
 import type { ObjectStore } from "@etl/s3-io";
 import { readParquetSchema } from "@etl/s3-io/parquet-read";
 import { DataError, messageOf } from "@etl/schemas";
@@ -272,6 +278,8 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
     rule.format === "csv" || rule.format === "delimited"
       ? { quote: dialect.quote, escape: dialect.escape }
       : {};
+  const layout = fixedLayout(rule);
+  const widths = (rule.columns ?? []).map((c) => c.width ?? 0);
   const { text, hash, counted } = await openText(input);
   const writers = new Map<string, PartWriter>();
   const parts: PreparedPart[] = [];
@@ -284,7 +292,7 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
       rule.prefixes.processing,
       rule.name,
       input.id,
-      rule.format,
+      layout ? "csv" : rule.format,
       gzip,
       type || undefined,
     );
@@ -308,12 +316,17 @@ async function prepareLines(input: PrepareInput): Promise<Preparation> {
   let records = 0;
   let held: { record: Buffer; line: number } | undefined;
   const headers: Buffer[] = [];
-  const layout = fixedLayout(rule);
   const json = rule.format === "jsonl" && !rule.split ? jsonSources(input) : undefined;
   const take = async (raw: Buffer, at: number) => {
     records++;
     let record = raw;
-    if (layout) record = fitRecord(record, at, layout);
+    // A fixed-width record is written as a CSV line of its fields, trimmed on both sides: both
+    // warehouses load that copy as CSV. Redshift's FIXEDWIDTH would count the widths in bytes
+    // (the rule counts characters) and its TRIMBLANKS trims only trailing blanks.
+    if (layout)
+      record = Buffer.from(
+        fixedWidthToCsv(fitRecord(record, at, layout).toString("utf8"), widths).slice(0, -1),
+      );
     if (json) record = checkNumbers(record, { record: records, line: at }, json);
     const split = rule.split;
     if (!split) return writerFor("").write(record);

@@ -12,7 +12,7 @@ import type { Alerter, AuditItem, AuditLog, createLogger, StateStore } from "@et
 import type { ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, TransientError } from "@etl/schemas";
 import { createClaims, type FileClaim, type FileStatus, type ReportStep } from "./claims";
-import { fileId, fileName, ledgerKey, moveKey, versionTag } from "./destinations";
+import { fileId, fileName, jsonPathsKey, ledgerKey, moveKey, versionTag } from "./destinations";
 import type { FileWarehouse } from "./file-warehouse";
 import type { LandedObject } from "./landed-objects";
 import { type PreparedPart, prepareFile } from "./prepare-file";
@@ -439,7 +439,7 @@ export async function runFileLoad(
     );
     for (const part of result.processing ?? []) {
       await deps.store.delete(deps.bucket, part.key);
-      if (rule?.format === "jsonl") await deps.store.delete(deps.bucket, `${part.key}.jsonpaths`);
+      if (rule?.format === "jsonl") await deps.store.delete(deps.bucket, jsonPathsKey(part.key));
     }
     claim = await report(claim, rule, result.refusal);
     await claims.save(id, claim);

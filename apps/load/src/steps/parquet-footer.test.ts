@@ -20,6 +20,37 @@ describe("checkParquetFooter", () => {
     ).not.toThrow();
   });
 
+  it("accepts a dimension written before source_updated_at existed, and says it lacks that column", () => {
+    const rows = starRowsOf().dim_location ?? [];
+
+    expect(checkParquetFooter("dim_location", "k", starParquet("dim_location", rows, true))).toEqual({
+      missing: ["source_updated_at"],
+    });
+    expect(checkParquetFooter("dim_location", "k", starParquet("dim_location", rows))).toEqual({
+      missing: [],
+    });
+  });
+
+  it("refuses a dimension that lacks another column, or source_updated_at not at the end", () => {
+    const columns = expectedParquetColumns("dim_currency");
+    const withoutName = columns.filter((c) => c.name !== "currency_name" && c.name !== "source_updated_at");
+    const row = { currency_id: 1, currency_code: "GBP", currency_name: "Pound Sterling" };
+
+    expect(() => checkParquetFooter("dim_currency", "k", writeParquet(withoutName, [row]))).toThrow(
+      DataError,
+    );
+    expect(() =>
+      checkParquetFooter(
+        "dim_currency",
+        "k",
+        writeParquet(
+          columns.filter((c) => c.name !== "currency_name"),
+          [row],
+        ),
+      ),
+    ).toThrow(DataError);
+  });
+
   it("names the file, the column, and the expected and found types", () => {
     const columns = expectedParquetColumns("dim_currency").map((c) =>
       c.name === "currency_id" ? { ...c, type: "int64" as const } : c,

@@ -13,6 +13,7 @@ import {
   EXISTING_COLUMNS_SQL,
   finishRunSql,
   LOAD_ERROR_DETAIL_SQL,
+  LOADER_MEMBERSHIP_SQL,
   loadedKeysOfRunSql,
   redshiftAdditiveColumns,
   redshiftMigrationSql,
@@ -248,6 +249,8 @@ describe("Redshift load: FINISHED", () => {
           { name: "control_schema", value: "etl" },
         ],
       },
+      // Not a member of the loader role (one user signs in by secret): no grants.
+      { Sql: LOADER_MEMBERSHIP_SQL, Parameters: [{ name: "role", value: "etl_loader" }] },
       { Sql: loadedKeysOfRunSql(), Parameters: [{ name: "run_id", value: RUN }] },
       { Sql: writtenOfRunSql(), Parameters: [{ name: "run_id", value: RUN }] },
     ]);
@@ -299,6 +302,7 @@ describe("Redshift load: in order, and never older", () => {
     expect(batchSqls()).toHaveLength(migrationBatches);
     expect(redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toMatchObject([
       { Sql: EXISTING_COLUMNS_SQL },
+      { Sql: LOADER_MEMBERSHIP_SQL },
       { Sql: runStatusOfSql(), Parameters: [{ name: "run_id", value: PREVIOUS }] },
       { Sql: runStatusOfSql(), Parameters: [{ name: "run_id", value: RUN }] },
     ]);
@@ -334,6 +338,26 @@ describe("Redshift load: in order, and never older", () => {
     ).toBe(true);
     const dates = batchSqls()[migrationBatches] ?? [];
     expect(dates.some((sql) => sql.includes("source_updated_at"))).toBe(false);
+  });
+
+  it("COPYs a dimension file written before source_updated_at existed without that column (staged NULL)", async () => {
+    const h = harness();
+    const manifest = await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), {
+      withoutSourceUpdatedAt: true,
+    });
+
+    const outcome = await runLoad({ runId: RUN }, h.deps, h.time);
+
+    expect(outcome.status).toBe("loaded");
+    const location = batchSqls()[migrationBatches + 1] ?? [];
+    const file = manifest.files.find((f) => f.table === "dim_location");
+    expect(location[1]).toBe(
+      'copy "warehouse"."stg_dim_location" ("location_id", "address_line_1", "address_line_2", "district", ' +
+        '"city", "postal_code", "country", "phone") ' +
+        `from 's3://${BUCKET}/${file?.key}' iam_role '${ROLE}' format as parquet`,
+    );
+    const dates = batchSqls()[migrationBatches] ?? [];
+    expect(dates[1]).toContain('copy "warehouse"."stg_dim_date" ("date_id", ');
   });
 
   it("adds the additive columns a warehouse of the previous release lacks, one statement each", async () => {
@@ -391,10 +415,18 @@ describe("Redshift load: FAILED", () => {
     const { outcome } = await run(h);
 
     expect(outcome).toMatchObject({ status: "failed" });
+    // The columns SYS_LOAD_ERROR_DETAIL has (AWS docs): there is no raw value column; the
+    // character columns are blank-padded, hence trim.
     expect(
-      redshift.commandCalls(ExecuteStatementCommand, { Sql: LOAD_ERROR_DETAIL_SQL })[0]?.args[0].input
-        .Parameters,
-    ).toEqual([{ name: "query_id", value: "77" }]);
+      redshift.commandCalls(ExecuteStatementCommand, { Sql: LOAD_ERROR_DETAIL_SQL })[0]?.args[0].input,
+    ).toMatchObject({
+      Sql:
+        "select trim(file_name) as file_name, line_number, trim(column_name) as column_name, " +
+        "trim(column_type) as column_type, trim(column_length) as column_length, position, error_code, " +
+        "trim(error_message) as error_message from sys_load_error_detail " +
+        "where query_id = :query_id order by line_number limit 100",
+      Parameters: [{ name: "query_id", value: "77" }],
+    });
     const [failure] = h.audit.failures;
     expect(failure).toMatchObject({ stage: "load", runId: RUN, table: "fact_sales_order", retryable: false });
     expect(failure?.sql).toContain('copy "warehouse"."stg_fact_sales_order"');

@@ -19,9 +19,10 @@ import {
 } from "@etl/db/redshift";
 import type { StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
-import { STAR_TABLE_NAMES, type StarTable } from "@etl/schemas";
+import { DataError, STAR_TABLE_NAMES, type StarTable } from "@etl/schemas";
 import { z } from "zod";
 import { StatementAbortedError, WarehouseBusyError } from "../errors";
+import { checkParquetFooter } from "./parquet-footer";
 import type { LoadFile, LoadPlan, TableLoad } from "./plan-load";
 import type {
   FileOutcome,
@@ -318,7 +319,18 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): Ware
           files.push(...table.files.map((f) => skipped(table.table, f)));
           continue;
         }
-        for (const file of table.files) await context.read(file);
+        // One COPY reads every file of the table: they must lack the same columns (a run's files
+        // come from one transform, so they do).
+        const missing = new Set<string>();
+        for (const [i, file] of table.files.entries()) {
+          const lacks = checkParquetFooter(table.table, file.key, await context.read(file)).missing;
+          if (i > 0 && lacks.join() !== [...missing].join())
+            throw new DataError(
+              `${table.table} ${file.key}: its columns differ from the table's other files of run ${plan.runId} (${lacks.join(", ") || "none"} missing here); one COPY cannot load both`,
+              { code: "BAD_PARQUET_SCHEMA" },
+            );
+          for (const column of lacks) missing.add(column);
+        }
         const started = now();
         const source = await copySource(plan, table, context.attempt);
         const sqls = tableBatchSql({
@@ -330,6 +342,7 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): Ware
           iamRoleArn: options.iamRoleArn,
           files: table.files,
           loadedAt: options.clock(),
+          ...(missing.size > 0 ? { missingColumns: [...missing] } : {}),
         });
         const result = await runTableBatch(sqls, table, context);
         if (!result.done) {

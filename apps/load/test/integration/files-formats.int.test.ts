@@ -80,6 +80,23 @@ describe("landed files of every format on the local services", () => {
     ]);
   });
 
+  it("fixed width: right-aligned values and multi-byte characters trimmed on both sides, as on Redshift", async () => {
+    const outcome = await world.load(
+      "landing/orders/fixed/aligned.fw",
+      Buffer.from(
+        "D000010         Ünïcødé Ltd     99.002026-07-04 09:15:00\n" +
+          "D000011 ß 😀 ø                    0.502026-07-04 09:16:00\n",
+        "utf8",
+      ),
+    );
+
+    expect(outcome).toMatchObject({ status: "FINISHED", rows: 2 });
+    expect(await orders()).toEqual([
+      { order_id: 10, customer: "Ünïcødé Ltd", amount: "99.00", sold_at: "2026-07-04 09:15:00.000000" },
+      { order_id: 11, customer: "ß 😀 ø", amount: "0.50", sold_at: "2026-07-04 09:16:00.000000" },
+    ]);
+  });
+
   it("JSON Lines, gzip: keys picked by source name, blank lines and extra keys ignored", async () => {
     const outcome = await world.load(
       "landing/orders/jsonl/orders.jsonl.gz",

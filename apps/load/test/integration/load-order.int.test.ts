@@ -233,6 +233,44 @@ describe("load order on the local services (PostgreSQL warehouse)", () => {
     expect(facts.rows.map((r) => r.sales_order_id)).toEqual([1, 2, 3, 4]);
   });
 
+  it("loads a run written before dimensions had source_updated_at (NULL), then a dated run replaces it", async () => {
+    await putProcessedRun(app.load.store, bucket, BASE, starRowsOf(), {
+      previousRunId: null,
+      withoutSourceUpdatedAt: true,
+    });
+    await putProcessedRun(
+      app.load.store,
+      bucket,
+      N,
+      starRowsOf({ addresses: moved("CityA", "2022-11-05 10:00:00.000000") }),
+      { previousRunId: BASE },
+    );
+
+    expect((await runLoad({ runId: BASE }, app.load)).status).toBe("loaded");
+    const undated = await warehouse.query(
+      "select count(*)::int as n, count(source_updated_at)::int as dated from warehouse.dim_location",
+    );
+    expect(undated.rows).toEqual([{ n: 2, dated: 0 }]);
+    expect(await cities(warehouse)).toEqual([
+      {
+        city: "New Patienceburgh",
+        location_at: null,
+        counterparty_legal_city: "New Patienceburgh",
+        counterparty_at: null,
+      },
+    ]);
+
+    expect((await runLoad({ runId: N }, app.load)).status).toBe("loaded");
+    expect(await cities(warehouse)).toEqual([
+      {
+        city: "CityA",
+        location_at: "2022-11-05 10:00:00",
+        counterparty_legal_city: "CityA",
+        counterparty_at: "2022-11-05 10:00:00",
+      },
+    ]);
+  });
+
   it("records rows read and rows written: a duplicate of a loaded run writes nothing", async () => {
     await putProcessedRun(app.load.store, bucket, BASE, starRowsOf(), { previousRunId: null });
     await putProcessedRun(app.load.store, bucket, N, starRowsOf(), { previousRunId: BASE });

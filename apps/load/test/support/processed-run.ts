@@ -5,6 +5,7 @@ import {
   type ProcessedRunManifest,
   ProcessedRunManifestSchema,
   type RunId,
+  SOURCE_UPDATED_AT_COLUMN,
   STAR_TABLE_NAMES,
   type StarTable,
 } from "@etl/schemas";
@@ -16,8 +17,10 @@ export type { StarRows };
 export const starRowsOf = makeStarRows;
 
 /** A star table's rows as the transform writes them (columns typed for Redshift, NOT NULL kept). */
-export function starParquet(table: StarTable, rows: readonly object[]): Uint8Array {
-  return writeParquet(starParquetColumns(table), rows);
+export function starParquet(table: StarTable, rows: readonly object[], legacy = false): Uint8Array {
+  const columns = starParquetColumns(table);
+  // As transforms wrote dimensions before `source_updated_at` was added: without that last column.
+  return writeParquet(legacy ? columns.filter((c) => c.name !== SOURCE_UPDATED_AT_COLUMN) : columns, rows);
 }
 
 export interface PutRunOptions {
@@ -27,6 +30,8 @@ export interface PutRunOptions {
   tamper?: (table: StarTable, bytes: Uint8Array) => Uint8Array;
   /** The run before this one (`null` for the first run); omitted: a manifest of older runs. */
   previousRunId?: RunId | null;
+  /** Write every table's files as before `source_updated_at` existed (without the column). */
+  withoutSourceUpdatedAt?: boolean;
 }
 
 /** The attempt token of the runs these tests write (the transform draws a random one per attempt). */
@@ -48,7 +53,7 @@ export async function putProcessedRun(
     const size = Math.ceil(tableRows.length / parts);
     for (let part = 0; part < parts; part++) {
       const slice = tableRows.slice(part * size, (part + 1) * size);
-      const bytes = starParquet(table, slice);
+      const bytes = starParquet(table, slice, options.withoutSourceUpdatedAt);
       const key = starDataKey(table, runId, ATTEMPT, part + 1);
       await store.put(bucket, key, options.tamper ? options.tamper(table, bytes) : bytes);
       files.push({

@@ -119,11 +119,30 @@ describe("Redshift file load SQL", () => {
       "tab delimited, uncompressed",
       { ...csvSource, gzip: false, format: { kind: "csv", delimiter: "\t", quote: '"', escape: '"' } },
     ],
-    ["fixed width", { ...csvSource, format: { kind: "fixed_width", widths: [6, 1, 10, 19, 25] } }],
-    ["json lines", { ...csvSource, format: { kind: "json", jsonPathsUri: `${URI}.jsonpaths` } }],
     ["parquet", { ...csvSource, gzip: false, format: { kind: "parquet" } }],
   ] as [string, RedshiftCopySource][])("COPY for %s", (_, source) => {
     expect(redshiftFileCopySql(spec(), source)).toMatchSnapshot();
+  });
+
+  it("COPY for json lines reads its JSONPaths file from beside the data, not under the FROM prefix", () => {
+    const data = "s3://etl-landing/processing/sales_json/0f1e2d3c4b5a69788796a5b4c3d2e1f0.jsonl.gz";
+    const paths = "s3://etl-landing/processing/sales_json/0f1e2d3c4b5a69788796a5b4c3d2e1f0.jsonpaths";
+    expect(
+      redshiftFileCopySql(spec(), { ...csvSource, uri: data, format: { kind: "json", jsonPathsUri: paths } }),
+    ).toBe(
+      `copy "etl_file_stage" ("order_id", "_skip_2", "amount", "sold_at", "booked_at") from '${data}' ` +
+        `iam_role 'arn:aws:iam::123456789012:role/etl-copy' format as json '${paths}' ` +
+        "timeformat 'auto' dateformat 'auto' gzip",
+    );
+  });
+
+  it("refuses a JSONPaths file under the COPY's FROM prefix (COPY would load it as data)", () => {
+    expect(() =>
+      redshiftFileCopySql(spec(), {
+        ...csvSource,
+        format: { kind: "json", jsonPathsUri: `${URI}.jsonpaths` },
+      }),
+    ).toThrow(/under the COPY's FROM prefix/);
   });
 
   it.each([

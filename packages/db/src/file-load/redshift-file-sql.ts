@@ -19,11 +19,16 @@ import {
  * fixed set chosen by the format: nothing of the rule is pasted into the SQL.
  */
 
-/** How Redshift reads the processing copy. */
+/**
+ * How Redshift reads the processing copy. No FIXEDWIDTH: it counts bytes (rules count characters)
+ * and TRIMBLANKS trims only trailing blanks, so a fixed-width file's processing copy is CSV.
+ */
 export type RedshiftFileFormat =
   | { kind: "csv"; delimiter: string; quote: string; escape: string }
-  | { kind: "fixed_width"; widths: readonly number[] }
-  /** `jsonPathsUri`: the JSONPaths file (written next to the data) mapping keys to fields in order. */
+  /**
+   * `jsonPathsUri`: the JSONPaths file mapping keys to fields in order. Never under the data's
+   * URI: COPY's FROM is a key prefix, and it would read the file as data.
+   */
   | { kind: "json"; jsonPathsUri: string }
   | { kind: "parquet" };
 
@@ -87,13 +92,6 @@ function formatOptions(format: RedshiftFileFormat): string {
         `format as csv quote as ${redshiftQuoteLiteral(format.quote)} ` +
         `delimiter as ${redshiftDelimiterLiteral(format.delimiter)} emptyasnull timeformat 'auto' dateformat 'auto'`
       );
-    case "fixed_width": {
-      if (format.widths.length === 0 || format.widths.some((w) => !Number.isInteger(w) || w < 1))
-        throw new DataError("fixed-width fields need positive widths", { code: "BAD_COPY_OPTION" });
-      // Labels are field numbers: the spec says nothing of the rule's column names.
-      const spec = format.widths.map((w, i) => `${i}:${w}`).join(",");
-      return `fixedwidth ${sqlLiteral(spec, "fixed widths")} trimblanks blanksasnull timeformat 'auto' dateformat 'auto'`;
-    }
     case "json":
       return `format as json ${sqlLiteral(format.jsonPathsUri, "JSONPaths URI")} timeformat 'auto' dateformat 'auto'`;
     case "parquet":
@@ -108,6 +106,11 @@ function formatOptions(format: RedshiftFileFormat): string {
 export function redshiftFileCopySql(spec: FileLoadSpec, source: RedshiftCopySource): string {
   if (source.format.kind === "parquet" && source.gzip)
     throw new DataError("a Parquet COPY takes no GZIP", { code: "BAD_COPY_OPTION" });
+  if (source.format.kind === "json" && source.format.jsonPathsUri.startsWith(source.uri))
+    throw new DataError(
+      `the JSONPaths file ${source.format.jsonPathsUri} lies under the COPY's FROM prefix ${source.uri}: COPY would load it as data`,
+      { code: "BAD_COPY_OPTION" },
+    );
   const fields = spec.fields.map((f, i) => quoteIdent(stagingColumn(f, i))).join(", ");
   return (
     `copy ${quoteIdent(REDSHIFT_FILE_STAGING)} (${fields}) from ${sqlLiteral(source.uri, "S3 URI")} ` +

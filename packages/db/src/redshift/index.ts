@@ -14,7 +14,11 @@ export {
 export {
   addColumnSql,
   EXISTING_COLUMNS_SQL,
+  LOADER_MEMBERSHIP_SQL,
+  LOADER_ROLE,
+  loaderGrantsSql,
   migrateRedshift,
+  OWNED_OBJECTS_SQL,
   redshiftAdditiveColumns,
   redshiftMigrationSql,
 } from "./migrate";

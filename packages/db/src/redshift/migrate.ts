@@ -46,6 +46,52 @@ export function addColumnSql(column: AdditiveColumn): string {
   return `alter table ${qualified(column.schema, column.table)} add column ${quoteIdent(column.column)} ${column.type}`;
 }
 
+/** The database role every loader's user is granted (see the root README, deploy step 4b). */
+export const LOADER_ROLE = "etl_loader";
+
+/**
+ * Parameter `role`: the loader role, when the signed-in user is a member. `svv_user_grants` shows
+ * a regular user the roles granted to it; no row means one user signs in (by secret) or the role
+ * is not set up, and the migration grants nothing.
+ */
+export const LOADER_MEMBERSHIP_SQL =
+  "select role_name from svv_user_grants where user_name = current_user and role_name = :role";
+
+/**
+ * Parameters `schema`, `control_schema`: the schemas and tables of the two schemas that the
+ * signed-in user owns. Only an owner may grant on an object: each loader grants what it created.
+ */
+export const OWNED_OBJECTS_SQL =
+  "select 'schema' as kind, nspname as schema_name, nspname as object_name from pg_namespace " +
+  "where nspowner = current_user_id and nspname in (:schema, :control_schema) " +
+  "union all select 'table', schemaname, tablename from pg_tables " +
+  "where tableowner = current_user and schemaname in (:schema, :control_schema)";
+
+/**
+ * With IAM sign-in each Lambda role is its own database user (`IAMR:<role>`), and whichever
+ * migrates first owns the schemas, tables and ledger. So every loader's user is a member of one
+ * role, and each grants that role all it owns (`grant ... to role`), plus default privileges on
+ * the tables it creates later (a user may set only its own defaults; each loader runs this).
+ */
+export function loaderGrantsSql(
+  owned: readonly { kind: string; schema: string; name: string }[],
+  schemas: readonly string[],
+  role = LOADER_ROLE,
+): string[] {
+  const to = `to role ${quoteIdent(role)}`;
+  return [
+    ...owned
+      .filter((o) => o.kind === "schema")
+      .map((o) => `grant usage, create on schema ${quoteIdent(o.name)} ${to}`),
+    ...owned
+      .filter((o) => o.kind === "table")
+      .map((o) => `grant all on table ${qualified(o.schema, o.name)} ${to}`),
+    ...schemas.map(
+      (schema) => `alter default privileges in schema ${quoteIdent(schema)} grant all on tables ${to}`,
+    ),
+  ];
+}
+
 async function runBatches(
   api: RedshiftDataApi,
   statements: readonly string[],
@@ -68,11 +114,13 @@ async function runBatches(
 /**
  * Creates the warehouse schema, star tables, ledger and staging tables where missing, in one
  * batch per 40 statements (the Data API's limit), then adds the additive columns the catalog
- * (`information_schema.columns`) does not list, in one more batch. Idempotent.
+ * (`information_schema.columns`) does not list, in one more batch; then, when the signed-in user
+ * is a member of the loader role, grants that role what the user owns (`loaderGrantsSql`).
+ * Idempotent.
  */
 export async function migrateRedshift(
   api: RedshiftDataApi,
-  options: WaitOptions & { schema?: string; controlSchema?: string; name: string },
+  options: WaitOptions & { schema?: string; controlSchema?: string; name: string; loaderRole?: string },
 ): Promise<void> {
   const schema = options.schema ?? "warehouse";
   const controlSchema = options.controlSchema ?? "etl";
@@ -92,4 +140,27 @@ export async function migrateRedshift(
     (c) => !existing.has(`${c.schema}.${c.table}.${c.column}`),
   );
   await runBatches(api, missing.map(addColumnSql), options);
+  const role = options.loaderRole ?? LOADER_ROLE;
+  const member = await queryRows(api, LOADER_MEMBERSHIP_SQL, options.name, { role }, options);
+  if (member.length === 0) return;
+  const owned = await queryRows(
+    api,
+    OWNED_OBJECTS_SQL,
+    options.name,
+    { schema, control_schema: controlSchema },
+    options,
+  );
+  await runBatches(
+    api,
+    loaderGrantsSql(
+      owned.map((o) => ({
+        kind: String(o.kind),
+        schema: String(o.schema_name),
+        name: String(o.object_name),
+      })),
+      [schema, controlSchema],
+      role,
+    ),
+    options,
+  );
 }

@@ -120,6 +120,11 @@ export interface TableBatchInput {
   iamRoleArn: string;
   files: readonly LedgerFile[];
   loadedAt: Date;
+  /**
+   * The trailing columns the files lack: `source_updated_at` of dimension files written before it
+   * was added. Left out of the COPY's column list, so staging holds NULL there.
+   */
+  missingColumns?: readonly string[];
 }
 
 function columnRef(table: string, column: string): string {
@@ -129,7 +134,8 @@ function columnRef(table: string, column: string): string {
 /** `COPY staging (columns) FROM '...' IAM_ROLE '...' FORMAT AS PARQUET [MANIFEST]`: no MAXERROR, no REGION. */
 export function copySql(input: TableBatchInput): string {
   const staging = qualified(input.schema, redshiftStagingName(input.table));
-  const columns = list(STAR_COLUMNS[input.table].map((c) => c.name));
+  const missing = new Set(input.missingColumns ?? []);
+  const columns = list(STAR_COLUMNS[input.table].flatMap((c) => (missing.has(c.name) ? [] : [c.name])));
   return (
     `copy ${staging} (${columns}) from ${sqlLiteral(input.source.uri, "S3 URI")} ` +
     `iam_role ${iamRoleLiteral(input.iamRoleArn)} format as parquet${input.source.manifest ? " manifest" : ""}`
@@ -352,11 +358,16 @@ export function runStatusOfSql(controlSchema = "etl"): string {
 
 /**
  * Parameter `query_id`: why a COPY failed, row by row (`SYS_LOAD_ERROR_DETAIL`), for the failure
- * record.
+ * record. Only the view's documented columns: it has no raw field value (the value is left out
+ * on purpose rather than read from `STL_LOADERROR_DETAIL`, which only provisioned clusters'
+ * main cluster fill and which could carry the file's data into alerts). Its character columns
+ * are blank-padded `character(n)`, hence `trim`.
  */
 export const LOAD_ERROR_DETAIL_SQL =
-  "select file_name, line_number, column_name, column_type, error_code, error_message, raw_field_value " +
-  "from sys_load_error_detail where query_id = :query_id order by line_number limit 100";
+  "select trim(file_name) as file_name, line_number, trim(column_name) as column_name, " +
+  "trim(column_type) as column_type, trim(column_length) as column_length, position, error_code, " +
+  "trim(error_message) as error_message from sys_load_error_detail " +
+  "where query_id = :query_id order by line_number limit 100";
 
 /**
  * A COPY manifest for several Parquet files: Redshift needs each file's exact `content_length`

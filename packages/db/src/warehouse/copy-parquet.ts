@@ -1,9 +1,10 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { SOURCE_UPDATED_AT_COLUMN } from "@etl/schemas";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { CopyTextWriter } from "./copy-text";
-import { readRowGroups } from "./parquet-row-groups";
+import { parquetColumnNames, readRowGroups } from "./parquet-row-groups";
 import { copyIntoStagingSql, type TablePlan } from "./statements";
 
 /** Rows encoded per slice: large enough to amortise a write, small enough to keep COPY fed. */
@@ -21,6 +22,18 @@ async function* copyChunks(plan: TablePlan, bytes: Uint8Array, file: string): As
 }
 
 /**
+ * The plan of one file: a dimension file written before `source_updated_at` was added lacks that
+ * trailing column (the load's footer check accepted it for that reason alone), so it is left out
+ * of the COPY's column list and staged as NULL, which the merge treats as older than any dated row.
+ */
+function planOfFile(plan: TablePlan, bytes: Uint8Array, file: string): TablePlan {
+  const last = plan.columns[plan.columns.length - 1];
+  if (last?.name !== SOURCE_UPDATED_AT_COLUMN) return plan;
+  if (parquetColumnNames(bytes, file).includes(SOURCE_UPDATED_AT_COLUMN)) return plan;
+  return { ...plan, columns: plan.columns.slice(0, -1) };
+}
+
+/**
  * Streams one Parquet file into the table's staging table with `COPY ... FROM STDIN` (text
  * format) and returns the rows PostgreSQL counted.
  *
@@ -35,7 +48,8 @@ export async function copyParquetIntoStaging(
   bytes: Uint8Array,
   file: string,
 ): Promise<number> {
-  const stream = client.query(copyFrom(copyIntoStagingSql(plan)));
-  await pipeline(Readable.from(copyChunks(plan, bytes, file)), stream);
+  const filePlan = planOfFile(plan, bytes, file);
+  const stream = client.query(copyFrom(copyIntoStagingSql(filePlan)));
+  await pipeline(Readable.from(copyChunks(filePlan, bytes, file)), stream);
   return stream.rowCount;
 }

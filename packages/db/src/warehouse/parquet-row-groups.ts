@@ -40,6 +40,13 @@ function rawMetadata(metadata: FileMetaData): FileMetaData {
   return { ...metadata, schema };
 }
 
+/** The names of a flat Parquet file's columns, in order. */
+export function parquetColumnNames(bytes: Uint8Array, file: string): string[] {
+  return metadataOf(bytes, file)
+    .schema.slice(1)
+    .map((element) => element.name);
+}
+
 function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
   const { buffer, byteOffset, byteLength } = bytes;
   return {
