@@ -8,7 +8,7 @@ beforeEach(async () => {
   world = await createFilesWorld();
   const stored = await world.rules.get("orders_csv");
   if (!stored?.rule) throw new Error("no rule orders_csv");
-  const changes: Partial<FileRuleInput> = { keyGlob: "landing/long/**.csv" };
+  const changes: Partial<FileRuleInput> = { keyGlob: "landing/long/**/*.csv" };
   await world.rules.upsert(FileRuleSchema.parse({ ...stored.rule, ...changes }));
 });
 
