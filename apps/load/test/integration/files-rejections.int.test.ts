@@ -54,6 +54,20 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    "a file lands before any rule exists (no rules table yet)",
+    {
+      status: "ABORTED",
+      code: "NO_RULE",
+      rule: "unmatched",
+      key: "landing/early/x.csv",
+      body: () => "a\n",
+      reason: /no active rule matches landing\/early\/x\.csv/,
+      arrange: async (w) => {
+        await w.db.query("drop table etl_control.file_rules");
+      },
+    },
+  ],
+  [
     "the matching rule is not valid",
     {
       status: "ABORTED",

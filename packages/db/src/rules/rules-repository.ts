@@ -127,8 +127,15 @@ export function createFileRulesRepository(
   const order = `order by "priority", "name"`;
   const list = async (activeOnly = false) => {
     const where = activeOnly ? ` where "active"` : "";
-    const result = await db.query<RuleRow>(`select ${columns} from ${table}${where} ${order}`);
-    return result.rows.map(toStoredRule);
+    try {
+      const result = await db.query<RuleRow>(`select ${columns} from ${table}${where} ${order}`);
+      return result.rows.map(toStoredRule);
+    } catch (error) {
+      // Before the first `etl rules add` (or migration) there is no rules table: no rule exists,
+      // so a landed file meets the documented no-rule outcome instead of a retry loop.
+      if (isMissingRelation(error)) return [];
+      throw error;
+    }
   };
   return {
     async ensureTable() {
@@ -161,4 +168,10 @@ export function createFileRulesRepository(
       return matchRule(await list(true), key);
     },
   };
+}
+
+/** PostgreSQL's undefined_table (42P01) and invalid_schema_name (3F000). */
+function isMissingRelation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "42P01" || code === "3F000";
 }
