@@ -8,6 +8,8 @@ import {
   type SeedProgress,
   seedDatabase,
 } from "@etl/synthetic";
+import { type LocalEnvironment, openLocalEnvironment } from "../../environment";
+import { resetPipelineState } from "../../reset";
 import { type Command, defaultDataDir, err, out } from "../command";
 
 const count = (n: number) => n.toLocaleString("en-GB");
@@ -51,6 +53,35 @@ async function target(values: Record<string, unknown>): Promise<{ url: string; s
   return { url: started.endpoints.databaseUrl, started };
 }
 
+/**
+ * A reseeded totesys is a new source: the pipeline's memory of the old one (watermarks, runs,
+ * queues, the warehouse's star tables and ledger) goes with it, or the next run would read
+ * nothing. Only when the pipeline's services are the local ones (or all named by the variables);
+ * a totesys named by --database-url alone leaves the pipeline as it is, and says so.
+ */
+async function resetPipeline(values: Record<string, unknown>, url: string): Promise<void> {
+  const dataDir = (values["data-dir"] as string | undefined) ?? defaultDataDir();
+  let local: LocalEnvironment;
+  try {
+    local = await openLocalEnvironment(dataDir, { start: false });
+  } catch {
+    out("  pipeline state: no local services for it, nothing to reset");
+    return;
+  }
+  try {
+    if (local.endpoints.databaseUrl !== url) {
+      out("  pipeline state: left as it is (its services read another totesys than the one reseeded)");
+      return;
+    }
+    const reset = await resetPipelineState(local);
+    out(
+      `  pipeline state reset: ${count(reset.objects)} objects, tables ${reset.tables.join(", ") || "(none)"}, schemas ${reset.schemas.join(", ")}, local queues; the next \`etl run\` reads everything`,
+    );
+  } finally {
+    await local.close();
+  }
+}
+
 export const seed: Command = {
   name: "seed",
   summary: "fill the totesys database with deterministic synthetic data, or apply a day of changes",
@@ -58,7 +89,8 @@ export const seed: Command = {
     "etl seed [--scale N] [--seed S] [--reset] [--changes] [--database-url URL] [--data-dir DIR]\n\n" +
     `  --scale N          sales orders to generate, ${count(MIN_SCALE)} to ${count(MAX_SCALE)} (default 11,000, the real size)\n` +
     "  --seed S           seed of the generator (default 1): the same seed and scale give the same rows\n" +
-    "  --reset            replace the totesys tables even when they hold rows\n" +
+    "  --reset            replace the totesys tables even when they hold rows, and reset the pipeline\n" +
+    "                     (watermarks, runs, queues, the warehouse's star tables and ledger)\n" +
     "  --changes          apply a day of changes (new orders, updates, payments paid, an address and a\n" +
     "                     department changed) stamped with the database clock, for incremental runs\n" +
     "  --database-url URL the totesys database (default: DATABASE_URL, else the local cloud)",
@@ -102,6 +134,7 @@ export const seed: Command = {
       out(
         `  ${"total".padEnd(28)} ${count(result.rows).padStart(11)} rows ${result.seconds.toFixed(1).padStart(9)} s ${count(Math.round(result.rows / result.seconds)).padStart(11)} rows/s`,
       );
+      if (values.reset === true) await resetPipeline(values, url);
       return 0;
     } catch (error) {
       if (error instanceof NotEmptyError || error instanceof NotSeededError) {

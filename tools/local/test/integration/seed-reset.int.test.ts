@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningCloud, startLocalCloud } from "@etl/local-cloud";
+import { seedDatabase } from "@etl/synthetic";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parse } from "../../src/cli/command";
+import { run } from "../../src/cli/commands/pipeline";
+import { seed } from "../../src/cli/commands/seed";
+
+let cloud: RunningCloud;
+let dataDir = "";
+const saved = { ...process.env };
+
+async function quietly<T>(work: () => Promise<T>): Promise<{ result: T; text: string }> {
+  const lines: string[] = [];
+  const record = (chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(record);
+  vi.spyOn(process.stderr, "write").mockImplementation(record);
+  try {
+    return { result: await work(), text: lines.join("") };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "etl-reset-"));
+  cloud = await startLocalCloud({ dataDir });
+  for (const key of ["DATABASE_URL", "WAREHOUSE_URL", "S3_ENDPOINT", "DYNAMODB_ENDPOINT"])
+    delete process.env[key];
+  await seedDatabase({ databaseUrl: cloud.endpoints.databaseUrl, seed: 3, scale: 100 });
+}, 240_000);
+
+afterAll(async () => {
+  process.env = saved;
+  await cloud?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("etl seed --reset", () => {
+  it("resets the pipeline with the source, so the next run reads the new totesys whole", async () => {
+    const first = await quietly(() => run.run(parse(run, ["--data-dir", dataDir])));
+    expect(first.result).toBe(0);
+
+    const reseeded = await quietly(() =>
+      seed.run(parse(seed, ["--reset", "--scale", "120", "--seed", "9", "--data-dir", dataDir])),
+    );
+    const second = await quietly(() => run.run(parse(run, ["--data-dir", dataDir])));
+
+    const warehouse = new pg.Client({ connectionString: cloud.endpoints.warehouseUrl });
+    await warehouse.connect();
+    const facts = await warehouse.query<{ n: string }>(
+      "select count(distinct sales_order_id) as n from warehouse.fact_sales_order",
+    );
+    const runs = await warehouse.query<{ n: string }>("select count(*) as n from etl.load_runs");
+    await warehouse.end();
+    expect(reseeded.result).toBe(0);
+    expect(reseeded.text).toMatch(/pipeline state reset: .*the next `etl run` reads everything/);
+    expect(second.result).toBe(0);
+    expect(second.text).not.toMatch(/: 0 changed rows/);
+    expect(Number(facts.rows[0]?.n)).toBe(120);
+    expect(Number(runs.rows[0]?.n)).toBe(1);
+  }, 240_000);
+});
