@@ -67,3 +67,26 @@ describe("etl seed --reset", () => {
     expect(Number(runs.rows[0]?.n)).toBe(1);
   }, 240_000);
 });
+
+describe("etl run on an empty totesys", () => {
+  it("says to seed first and exits 1", async () => {
+    const oltp = new pg.Client({ connectionString: cloud.endpoints.databaseUrl });
+    await oltp.connect();
+    await oltp.query("create database unseeded");
+    await oltp.end();
+    const url = new URL(cloud.endpoints.databaseUrl);
+    url.pathname = "/unseeded";
+    Object.assign(process.env, {
+      DATABASE_URL: url.toString(),
+      WAREHOUSE_URL: cloud.endpoints.warehouseUrl,
+      S3_ENDPOINT: cloud.endpoints.s3Endpoint,
+      DYNAMODB_ENDPOINT: cloud.endpoints.dynamodbEndpoint,
+      ETL_LOCAL_S3: "s3rver",
+    });
+
+    const outcome = await quietly(() => run.run(parse(run, ["--data-dir", join(dataDir, "unseeded")])));
+
+    expect(outcome.result).toBe(1);
+    expect(outcome.text).toMatch(/the totesys database has no tables yet: run `etl seed` first/);
+  }, 120_000);
+});

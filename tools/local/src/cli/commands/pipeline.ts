@@ -10,7 +10,7 @@ import { applyEnvironment, type LocalEnvironment, openLocalEnvironment } from ".
 import { createLocalPipeline, type LocalPipeline, type StageReport } from "../../pipeline";
 import type { DrainProblem } from "../../runtime";
 import { formatTable, summariseWarehouse, type WarehouseSummary } from "../../summary";
-import { type Command, defaultDataDir, out } from "../command";
+import { type Command, defaultDataDir, err, out } from "../command";
 import { ensureLocalResources } from "./ingest";
 
 const count = (n: number) => n.toLocaleString("en-GB");
@@ -155,6 +155,22 @@ function alertsIn(dataDir: string): unknown[] {
     .map((l) => JSON.parse(l));
 }
 
+/** Why the totesys database cannot feed a run yet (no tables, or no rows), or undefined. */
+async function unseededSource(databaseUrl: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ present: boolean }>(
+      "select to_regclass('sales_order') is not null as present",
+    );
+    if (!rows[0]?.present) return "the totesys database has no tables yet";
+    const count = await client.query<{ any: boolean }>("select exists (select 1 from sales_order) as any");
+    return count.rows[0]?.any ? undefined : "the totesys database has no sales orders yet";
+  } finally {
+    await client.end();
+  }
+}
+
 export const run: Command = {
   name: "run",
   summary: "run one cycle: ingest -> transform -> load, through real S3 events and queues",
@@ -163,6 +179,11 @@ export const run: Command = {
   async run({ values }) {
     const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
     try {
+      const unseeded = await unseededSource(local.env.DATABASE_URL ?? "");
+      if (unseeded) {
+        err(`etl run: ${unseeded}: run \`etl seed\` first (\`etl seed --scale 1000\` for a small one)`);
+        return 1;
+      }
       const pipeline = await preparePipeline(local);
       const report = await runCycle(pipeline, out);
       const dead = Object.values(pipeline.queues).reduce((n, q) => n + q.depth().dead, 0);
