@@ -5,9 +5,8 @@ import { type RunningCloud, startLocalCloud } from "@etl/local-cloud";
 import { type MotoServer, startMoto } from "@etl/local-cloud/testing";
 import { seedDatabase } from "@etl/synthetic";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { parse } from "../../src/cli/command";
-import { run } from "../../src/cli/commands/pipeline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { etl } from "../integration/run-etl";
 
 // `etl run` with an S3 that is not the local server (moto): no event spool to read, so new
 // manifests must be found by listing, and the run must reach the warehouse.
@@ -42,16 +41,7 @@ afterAll(async () => {
 
 describe("etl run on an S3 that is not the local server", () => {
   it("delivers the run's manifests by listing and loads the warehouse", async () => {
-    const lines: string[] = [];
-    const record = (chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, "write").mockImplementation(record);
-    vi.spyOn(process.stderr, "write").mockImplementation(record);
-
-    const code = await run.run(parse(run, ["--data-dir", join(dataDir, "run")]));
-    vi.restoreAllMocks();
+    const result = await etl("run", "--data-dir", join(dataDir, "run"));
 
     const warehouse = new pg.Client({ connectionString: cloud.endpoints.warehouseUrl });
     await warehouse.connect();
@@ -62,8 +52,8 @@ describe("etl run on an S3 that is not the local server", () => {
       "select count(*) as n from etl.load_runs where status = 'FINISHED'",
     );
     await warehouse.end();
-    expect(lines.join("")).not.toMatch(/FAILED|DEAD-LETTERED|RETRY PENDING/);
-    expect(code).toBe(0);
+    expect(result.out + result.err).not.toMatch(/FAILED|DEAD-LETTERED|RETRY PENDING/);
+    expect(result.code).toBe(0);
     expect(Number(facts.rows[0]?.n)).toBe(100);
     expect(Number(runs.rows[0]?.n)).toBe(1);
   }, 240_000);

@@ -7,21 +7,11 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { run } from "../../src/cli/commands/pipeline";
+import { captureOutput } from "./run-etl";
 
 let cloud: RunningCloud;
 let dataDir = "";
 const saved = { ...process.env };
-
-function capture(): { text: () => string } {
-  const lines: string[] = [];
-  const record = (chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(record);
-  vi.spyOn(process.stderr, "write").mockImplementation(record);
-  return { text: () => lines.join("") };
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "etl-run-"));
@@ -43,7 +33,7 @@ afterAll(async () => {
 
 describe("etl run", () => {
   it("exits 0 when every stage got its messages through", async () => {
-    const output = capture();
+    const output = captureOutput();
 
     const code = await run.run(parse(run, ["--data-dir", dataDir]));
 
@@ -58,7 +48,7 @@ describe("etl run", () => {
       "insert into currency (currency_id, currency_code, created_at, last_updated) values (99, 'QQQ', now(), now())",
     );
     await oltp.end();
-    const output = capture();
+    const output = captureOutput();
 
     const code = await run.run(parse(run, ["--data-dir", dataDir]));
 

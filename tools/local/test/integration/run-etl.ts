@@ -31,3 +31,18 @@ export function isShort(text: string, n = 2): boolean {
   const lines = text.split("\n").filter((l) => l.trim() !== "");
   return lines.length >= 1 && lines.length <= n && !/\n\s+at |"code":|UnknownError/.test(text);
 }
+
+/**
+ * Captures what the process writes to stdout and stderr, together, until the spies are restored
+ * (`vi.restoreAllMocks()` in an `afterEach`): for tests that call a command's `run` directly.
+ */
+export function captureOutput(): { text: () => string } {
+  const lines: string[] = [];
+  const record = (chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(record);
+  vi.spyOn(process.stderr, "write").mockImplementation(record);
+  return { text: () => lines.join("") };
+}

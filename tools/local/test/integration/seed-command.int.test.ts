@@ -2,17 +2,7 @@ import { freshDatabase } from "@etl/local-cloud/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { seed } from "../../src/cli/commands/seed";
-
-function capture(): { text: () => string } {
-  const lines: string[] = [];
-  const record = (chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(record);
-  vi.spyOn(process.stderr, "write").mockImplementation(record);
-  return { text: () => lines.join("") };
-}
+import { captureOutput } from "./run-etl";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -21,7 +11,7 @@ afterEach(() => {
 describe("etl seed", () => {
   it("seeds the given database, prints each table and a total, and refuses to seed it twice", async () => {
     const url = await freshDatabase("cli");
-    const output = capture();
+    const output = captureOutput();
 
     const first = await seed.run(parse(seed, ["--scale", "100", "--seed", "3", "--database-url", url]));
     const second = await seed.run(parse(seed, ["--scale", "100", "--database-url", url]));
@@ -36,7 +26,7 @@ describe("etl seed", () => {
   });
 
   it.each([["99"], ["10000001"], ["abc"], ["1e6"]])("refuses --scale %s", async (scale) => {
-    const output = capture();
+    const output = captureOutput();
 
     const code = await seed.run(parse(seed, ["--scale", scale, "--database-url", "postgres://unused"]));
 

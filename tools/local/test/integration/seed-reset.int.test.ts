@@ -4,29 +4,12 @@ import { join } from "node:path";
 import { type RunningCloud, startLocalCloud } from "@etl/local-cloud";
 import { seedDatabase } from "@etl/synthetic";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { parse } from "../../src/cli/command";
-import { run } from "../../src/cli/commands/pipeline";
-import { seed } from "../../src/cli/commands/seed";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { etl } from "./run-etl";
 
 let cloud: RunningCloud;
 let dataDir = "";
 const saved = { ...process.env };
-
-async function quietly<T>(work: () => Promise<T>): Promise<{ result: T; text: string }> {
-  const lines: string[] = [];
-  const record = (chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(record);
-  vi.spyOn(process.stderr, "write").mockImplementation(record);
-  try {
-    return { result: await work(), text: lines.join("") };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "etl-reset-"));
@@ -44,13 +27,11 @@ afterAll(async () => {
 
 describe("etl seed --reset", () => {
   it("resets the pipeline with the source, so the next run reads the new totesys whole", async () => {
-    const first = await quietly(() => run.run(parse(run, ["--data-dir", dataDir])));
-    expect(first.result).toBe(0);
+    const first = await etl("run", "--data-dir", dataDir);
+    expect(first.code).toBe(0);
 
-    const reseeded = await quietly(() =>
-      seed.run(parse(seed, ["--reset", "--scale", "120", "--seed", "9", "--data-dir", dataDir])),
-    );
-    const second = await quietly(() => run.run(parse(run, ["--data-dir", dataDir])));
+    const reseeded = await etl("seed", "--reset", "--scale", "120", "--seed", "9", "--data-dir", dataDir);
+    const second = await etl("run", "--data-dir", dataDir);
 
     const warehouse = new pg.Client({ connectionString: cloud.endpoints.warehouseUrl });
     await warehouse.connect();
@@ -59,10 +40,10 @@ describe("etl seed --reset", () => {
     );
     const runs = await warehouse.query<{ n: string }>("select count(*) as n from etl.load_runs");
     await warehouse.end();
-    expect(reseeded.result).toBe(0);
-    expect(reseeded.text).toMatch(/pipeline state reset: .*the next `etl run` reads everything/);
-    expect(second.result).toBe(0);
-    expect(second.text).not.toMatch(/: 0 changed rows/);
+    expect(reseeded.code).toBe(0);
+    expect(reseeded.out).toMatch(/pipeline state reset: .*the next `etl run` reads everything/);
+    expect(second.code).toBe(0);
+    expect(second.out).not.toMatch(/: 0 changed rows/);
     expect(Number(facts.rows[0]?.n)).toBe(120);
     expect(Number(runs.rows[0]?.n)).toBe(1);
   }, 240_000);
@@ -84,9 +65,9 @@ describe("etl run on an empty totesys", () => {
       ETL_LOCAL_S3: "s3rver",
     });
 
-    const outcome = await quietly(() => run.run(parse(run, ["--data-dir", join(dataDir, "unseeded")])));
+    const outcome = await etl("run", "--data-dir", join(dataDir, "unseeded"));
 
-    expect(outcome.result).toBe(1);
-    expect(outcome.text).toMatch(/the totesys database has no tables yet: run `etl seed` first/);
+    expect(outcome.code).toBe(1);
+    expect(outcome.err).toMatch(/the totesys database has no tables yet: run `etl seed` first/);
   }, 120_000);
 });

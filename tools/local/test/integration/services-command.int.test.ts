@@ -6,17 +6,7 @@ import { cloud } from "@etl/local-cloud/testing";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { check, checkServices, down, up } from "../../src/cli/commands/services";
-
-function capture(): { text: () => string } {
-  const lines: string[] = [];
-  const record = (chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(record);
-  vi.spyOn(process.stderr, "write").mockImplementation(record);
-  return { text: () => lines.join("") };
-}
+import { captureOutput } from "./run-etl";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -52,7 +42,7 @@ describe("etl check", () => {
       s3Endpoint: `http://127.0.0.1:${s3Port}`,
       dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
     };
-    const output = capture();
+    const output = captureOutput();
 
     const results = await checkServices(endpoints);
 
@@ -71,7 +61,7 @@ describe("etl up / etl down", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "etl-up-"));
     dirs.push(dataDir);
     const args = ["--data-dir", dataDir];
-    const output = capture();
+    const output = captureOutput();
     expect(await up.run(parse(up, args))).toBe(0);
     const first = state(dataDir);
     process.kill(postgresPid(first), "SIGKILL");
