@@ -101,6 +101,22 @@ describe("the README's deploy commands", () => {
       expect(files).toEqual(expect.arrayContaining(["index.mjs", "index.mjs.map"]));
   }, 600_000);
 
+  it.each(["bootstrap", "diff"])(
+    "run the README's %s command offline as far as AWS credentials are needed (bundling and synth first)",
+    (verb) => {
+      const command = cdkCommands.find((c) => c.verb === verb);
+      // The README names the user's own settings file; the example stands in for it here.
+      const rest = (command?.rest ?? "").replace("config/prod.json", "config/example.json").trim().split(" ");
+
+      const result = run(command?.runner ?? "", [verb, ...rest.filter(Boolean)]);
+
+      expect(result.output).not.toMatch(/not found|FailedToBundleAsset|no settings file/);
+      expect(result.output).toMatch(/Unable to resolve AWS account|no credentials have been configured/);
+      if (verb === "diff") expect(result.output).toMatch(/Bundling asset EtlLoad\/Files/);
+    },
+    600_000,
+  );
+
   it("refuse to synthesize without a settings file, saying which option to pass", () => {
     const runner = cdkCommands[0]?.runner ?? "";
 
