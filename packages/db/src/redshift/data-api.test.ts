@@ -60,6 +60,21 @@ describe("createRedshiftDataApi", () => {
     });
   });
 
+  it("sends no Parameters for a query without values (the Data API wants at least one when present)", async () => {
+    redshift.on(ExecuteStatementCommand).resolves({ Id: "stmt-3" });
+    const api = createRedshiftDataApi(client, { clusterIdentifier: "c1", database: "dev", dbUser: "etl" });
+
+    await api.submit("select current_user", "etl-load-y", {});
+
+    expect(redshift.commandCalls(ExecuteStatementCommand)[0]?.args[0].input).toEqual({
+      Database: "dev",
+      ClusterIdentifier: "c1",
+      DbUser: "etl",
+      Sql: "select current_user",
+      StatementName: "etl-load-y",
+    });
+  });
+
   it("singles out the failed sub-statement of a batch, with its SQL and query id", async () => {
     redshift.on(DescribeStatementCommand).resolves({
       Id: "stmt-1",

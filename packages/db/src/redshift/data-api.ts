@@ -116,9 +116,10 @@ export function createRedshiftDataApi(client: RedshiftDataClient, target: Redshi
       }
     },
     async submit(sql, name, parameters) {
-      const Parameters = parameters
-        ? Object.entries(parameters).map(([key, value]) => ({ name: key, value: String(value) }))
-        : undefined;
+      // The Data API refuses an empty Parameters list: a query without values sends none.
+      const entries = Object.entries(parameters ?? {});
+      const Parameters =
+        entries.length > 0 ? entries.map(([key, value]) => ({ name: key, value: String(value) })) : undefined;
       try {
         const out = await client.send(
           new ExecuteStatementCommand({
