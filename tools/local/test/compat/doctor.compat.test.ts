@@ -404,8 +404,20 @@ describe("etl doctor --aws on Redshift (Data API mocked, files on moto's S3)", (
       });
       redshift.on(BatchExecuteStatementCommand).resolves({ Id: "b" });
       redshift.on(GetStatementResultCommand, { Id: "b:3" }).resolves({
-        ColumnMetadata: [{ name: "currency_id" }, { name: "currency_code" }, { name: "currency_name" }],
-        Records: [[{ longValue: 7 }, { stringValue: "etl doctor" }, { isNull: true }]],
+        ColumnMetadata: [
+          { name: "currency_id" },
+          { name: "currency_code" },
+          { name: "currency_name" },
+          { name: "source_updated_at" },
+        ],
+        Records: [
+          [
+            { longValue: 7 },
+            { stringValue: "etl doctor" },
+            { isNull: true },
+            { stringValue: "2026-11-23 14:15:16.123456" },
+          ],
+        ],
       });
 
       const results = await runDoctorChecks(

@@ -424,6 +424,9 @@ function sampleValue(column: ColumnSpec): string | number | boolean {
       return "2026-11-23";
     case "time":
       return "14:15:16.123456";
+    case "timestamp":
+      // Travels as text (like the times) and is cast in the merge; staging holds the text.
+      return "2026-11-23 14:15:16.123456";
     case "boolean":
       return true;
     case "decimal": {
