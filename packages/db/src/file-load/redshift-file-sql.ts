@@ -1,5 +1,5 @@
 import { DataError } from "@etl/schemas";
-import { iamRoleLiteral, sqlLiteral, timestampLiteral } from "../redshift/sql";
+import { iamRoleLiteral, sqlLiteral, timestampLiteral } from "../redshift/literals";
 import { qualified, quoteIdent } from "../sql";
 import {
   checkSpec,

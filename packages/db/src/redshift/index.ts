@@ -11,6 +11,7 @@ export {
   type StatementStatus,
   TERMINAL_STATES,
 } from "./data-api";
+export { copyManifest, iamRoleLiteral, s3Uri, sqlLiteral, timestampLiteral } from "./literals";
 export {
   addColumnSql,
   EXISTING_COLUMNS_SQL,
@@ -23,31 +24,28 @@ export {
   redshiftMigrationSql,
 } from "./migrate";
 export {
+  finishRunSql,
+  LOAD_ERROR_DETAIL_SQL,
+  loadedKeysOfRunSql,
+  type RunRowInput,
+  runStatusOfSql,
+  writtenOfRunSql,
+} from "./run-ledger-sql";
+export {
   type CopySource,
-  copyManifest,
   copySql,
   dedupeSql,
   dropKnownSql,
   dropStaleSql,
-  finishRunSql,
-  iamRoleLiteral,
   type LedgerFile,
-  LOAD_ERROR_DETAIL_SQL,
   ledgerSql,
-  loadedKeysOfRunSql,
   mergeIntoTargetSql,
-  type RunRowInput,
   redshiftSourceName,
   redshiftStagingDdl,
   redshiftStagingName,
   redshiftStagingTablesDdl,
-  runStatusOfSql,
-  s3Uri,
-  sqlLiteral,
   type TableBatchInput,
   tableBatchSql,
   tableLedgerSql,
-  timestampLiteral,
-  writtenOfRunSql,
 } from "./sql";
 export { queryRows, type WaitOptions, waitForStatement } from "./wait";

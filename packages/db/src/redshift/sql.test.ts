@@ -1,17 +1,9 @@
 import { DataError, STAR_TABLE_NAMES } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
 import { classifyStatementError } from "./classify";
-import {
-  copyManifest,
-  finishRunSql,
-  iamRoleLiteral,
-  redshiftStagingDdl,
-  redshiftStagingTablesDdl,
-  sqlLiteral,
-  type TableBatchInput,
-  tableBatchSql,
-  timestampLiteral,
-} from "./sql";
+import { copyManifest, iamRoleLiteral, sqlLiteral, timestampLiteral } from "./literals";
+import { finishRunSql } from "./run-ledger-sql";
+import { redshiftStagingDdl, redshiftStagingTablesDdl, type TableBatchInput, tableBatchSql } from "./sql";
 
 const RUN = "20261123T141500123Z-00000001";
 

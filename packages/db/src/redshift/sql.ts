@@ -9,6 +9,7 @@ import {
 } from "@etl/schemas";
 import { sqlType } from "../ddl/column-type";
 import { qualified, quoteIdent } from "../sql";
+import { iamRoleLiteral, sqlLiteral, timestampLiteral } from "./literals";
 
 /**
  * The SQL of the Redshift load. `BatchExecuteStatement` takes no parameters, so the few values a
@@ -16,43 +17,6 @@ import { qualified, quoteIdent } from "../sql";
  * and only after they pass `sqlLiteral`'s allow-list; identifiers only through `quoteIdent`.
  * Everything but the COPY also runs on PostgreSQL (15+ has MERGE), which the tests exploit.
  */
-
-const LITERAL = /^[A-Za-z0-9 _./:=+@,-]*$/;
-
-/**
- * A value as a SQL string literal, refused unless it holds only letters, digits, space and
- * `_ . / : = + @ , -`: no quote, no backslash (an escape character in Redshift literals), no
- * semicolon, no control character. Object keys, ARNs, run ids and checksums all fit.
- */
-export function sqlLiteral(value: string, what = "value"): string {
-  if (!LITERAL.test(value) || value.length > 1024) {
-    throw new DataError(
-      `refused ${what} in SQL: ${JSON.stringify(value.slice(0, 80))} has characters outside the allow-list`,
-      {
-        code: "BAD_LITERAL",
-      },
-    );
-  }
-  return `'${value}'`;
-}
-
-const IAM_ROLE = /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/-]{1,512}$/;
-
-/** The COPY role, checked to be an IAM role ARN. */
-export function iamRoleLiteral(arn: string): string {
-  if (!IAM_ROLE.test(arn)) throw new DataError("the COPY role is not an IAM role ARN", { code: "BAD_ROLE" });
-  return sqlLiteral(arn, "IAM role");
-}
-
-/** `s3://bucket/key`, for a COPY or a COPY manifest entry. */
-export function s3Uri(bucket: string, key: string): string {
-  return `s3://${bucket}/${key}`;
-}
-
-/** A timestamp literal PostgreSQL and Redshift both read: `'2026-11-23 14:00:00.123+00'`. */
-export function timestampLiteral(at: Date): string {
-  return `cast(${sqlLiteral(at.toISOString().replace("T", " ").replace("Z", "+00"))} as timestamptz)`;
-}
 
 const list = (names: readonly string[]) => names.map(quoteIdent).join(", ");
 
@@ -308,73 +272,4 @@ export function tableBatchSql(input: TableBatchInput): string[] {
     `delete from ${staging}`,
     `drop table ${quoteIdent(redshiftSourceName(input.table))}`,
   ];
-}
-
-export interface RunRowInput {
-  controlSchema: string;
-  runId: string;
-  target: string;
-  startedAt: Date;
-  finishedAt: Date;
-  files: number;
-  rows: number;
-}
-
-/**
- * The run's row in `etl.load_runs` as FINISHED, replacing an earlier one; rows inserted and
- * updated are the sums of the run's `etl.loaded_tables` rows (written by the table batches, some
- * perhaps in earlier invocations).
- */
-export function finishRunSql(input: RunRowInput): string[] {
-  const runs = qualified(input.controlSchema, "load_runs");
-  const tables = qualified(input.controlSchema, "loaded_tables");
-  const runId = sqlLiteral(input.runId, "run id");
-  return [
-    `delete from ${runs} where "run_id" = ${runId}`,
-    `insert into ${runs} ("run_id", "target", "status", "started_at", "finished_at", "files", "rows", "inserted", "updated") ` +
-      `select ${runId}, ${sqlLiteral(input.target, "target")}, 'FINISHED', ${timestampLiteral(input.startedAt)}, ` +
-      `${timestampLiteral(input.finishedAt)}, ${Math.trunc(input.files)}, ${Math.trunc(input.rows)}, ` +
-      `coalesce(sum("inserted"), 0), coalesce(sum("updated"), 0) from ${tables} where "run_id" = ${runId}`,
-  ];
-}
-
-/** Parameter `run_id`: what the run's merges wrote, from `etl.loaded_tables`. */
-export function writtenOfRunSql(controlSchema = "etl"): string {
-  return (
-    `select coalesce(sum("inserted"), 0) as "inserted", coalesce(sum("updated"), 0) as "updated" ` +
-    `from ${qualified(controlSchema, "loaded_tables")} where "run_id" = :run_id`
-  );
-}
-
-/** Parameter `run_id`: the keys of a run already in the ledger (ExecuteStatement, values as parameters). */
-export function loadedKeysOfRunSql(controlSchema = "etl"): string {
-  return `select "key" from ${qualified(controlSchema, "loaded_files")} where "run_id" = :run_id`;
-}
-
-/** Parameter `run_id`: the run's status in the ledger. */
-export function runStatusOfSql(controlSchema = "etl"): string {
-  return `select "status" from ${qualified(controlSchema, "load_runs")} where "run_id" = :run_id`;
-}
-
-/**
- * Parameter `query_id`: why a COPY failed, row by row (`SYS_LOAD_ERROR_DETAIL`), for the failure
- * record. Only the view's documented columns: it has no raw field value (the value is left out
- * on purpose rather than read from `STL_LOADERROR_DETAIL`, which only provisioned clusters'
- * main cluster fill and which could carry the file's data into alerts). Its character columns
- * are blank-padded `character(n)`, hence `trim`.
- */
-export const LOAD_ERROR_DETAIL_SQL =
-  "select trim(file_name) as file_name, line_number, trim(column_name) as column_name, " +
-  "trim(column_type) as column_type, trim(column_length) as column_length, position, error_code, " +
-  "trim(error_message) as error_message from sys_load_error_detail " +
-  "where query_id = :query_id order by line_number limit 100";
-
-/**
- * A COPY manifest for several Parquet files: Redshift needs each file's exact `content_length`
- * for columnar formats.
- */
-export function copyManifest(entries: readonly { uri: string; bytes: number }[]): string {
-  return JSON.stringify({
-    entries: entries.map((e) => ({ url: e.uri, mandatory: true, meta: { content_length: e.bytes } })),
-  });
 }

@@ -4,9 +4,9 @@ import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { controlDdl } from "../../src/ddl/control";
 import { warehouseDdl } from "../../src/ddl/warehouse";
+import { finishRunSql } from "../../src/redshift/run-ledger-sql";
 import {
   copySql,
-  finishRunSql,
   redshiftStagingDdl,
   redshiftStagingName,
   type TableBatchInput,
