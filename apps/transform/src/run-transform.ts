@@ -17,8 +17,8 @@ import {
   type StarTable,
   toDimDate,
 } from "@etl/schemas";
-import { OutputConflictError, PreviousRunPendingError, RawDataError } from "./errors";
-import { newAttemptToken, removeUnlistedOutputs } from "./steps/attempt-outputs";
+import { OutputConflictError, RawDataError } from "./errors";
+import { newAttemptToken, removeOwnOutputs, removeUnlistedOutputs } from "./steps/attempt-outputs";
 import { buildReferenceDimensions, type ReferenceDimension } from "./steps/build-dimensions";
 import { readSourceTable } from "./steps/read-source-rows";
 import {
@@ -30,7 +30,7 @@ import {
   type StateTable,
   writeReferenceState,
 } from "./steps/reference-state";
-import { findPreviousRunId, readProcessedManifest, readRawManifest } from "./steps/run-manifests";
+import { previousManifest, readProcessedManifest, readRawManifest } from "./steps/run-manifests";
 import { createStarPartWriter, type StarFile } from "./steps/star-part-writer";
 import { DateSet, isStreamedTable, STREAMED_TABLES, transformStreamedTable } from "./steps/streamed-tables";
 
@@ -143,7 +143,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
 
   if ((await store.head(processedBucket, manifestKey)) !== undefined) {
     // The winner may have died before removing the leftovers of other attempts.
-    await committedManifest(deps, runId).then(
+    await readProcessedManifest(deps.store, deps.processedBucket, runId).then(
       (committed) => (committed ? sweep(committed) : undefined),
       (error: unknown) =>
         deps.logger?.warn("could not read the processed manifest to remove unlisted outputs", {
@@ -161,7 +161,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
   try {
     await deps.audit.record([item({ key: "-", status: "STARTED", bucket: ingestBucket })]);
     const raw = await readRawManifest(store, ingestBucket, runId);
-    const previous = await previousManifest(deps, runId);
+    const previous = await previousManifest(deps.store, deps.ingestBucket, deps.processedBucket, runId);
     const before = previous
       ? await readReferenceState(store, processedBucket, previous.state)
       : emptyReferenceState();
@@ -285,7 +285,7 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
       // Unless it is this very put, retried after its response was lost, another attempt won:
       // the sweep against its manifest removes everything this attempt wrote.
       if (existing !== body) {
-        const winner = await committedManifest(deps, runId);
+        const winner = await readProcessedManifest(deps.store, deps.processedBucket, runId);
         if (winner) await sweep(winner);
         return skipped();
       }
@@ -318,7 +318,9 @@ export async function runTransform(input: { runId: string }, deps: TransformDeps
     });
     return { status: "done", runId, manifestKey, rows, tables: progress };
   } catch (error) {
-    await removeOwnOutputs(deps, runId, created, committing);
+    await removeOwnOutputs(deps.store, deps.processedBucket, runId, created, committing, (message, fields) =>
+      deps.logger?.warn(message, { runId, ...fields }),
+    );
     return failed(error, { deps, runId, item, place: placeOf(error, current), started });
   }
 }
@@ -339,58 +341,6 @@ function writerFor<T extends StarTable>(
     partRows: deps.partRows,
     onPart,
   });
-}
-
-async function previousManifest(
-  deps: TransformDeps,
-  runId: RunId,
-): Promise<ProcessedRunManifest | undefined> {
-  const previousId = await findPreviousRunId(deps.store, deps.ingestBucket, runId);
-  if (previousId === undefined) return undefined;
-  const manifest = await readProcessedManifest(deps.store, deps.processedBucket, previousId);
-  if (manifest === undefined) throw new PreviousRunPendingError(runId, previousId);
-  return manifest;
-}
-
-/** The run's processed manifest, read from the bucket, or undefined when there is none. */
-async function committedManifest(
-  deps: TransformDeps,
-  runId: RunId,
-): Promise<ProcessedRunManifest | undefined> {
-  return readProcessedManifest(deps.store, deps.processedBucket, runId);
-}
-
-/**
- * A failing attempt removes the objects it created, best effort. Before its manifest put was
- * sent nothing can list them (their keys hold this attempt's token). Once it was sent, the put may
- * have landed although it failed here, so only a sweep against the manifest in the bucket, if
- * any, removes anything; otherwise they stay for the next winner's sweep. What this misses (the
- * process dies first) is removed the same way.
- */
-async function removeOwnOutputs(
-  deps: TransformDeps,
-  runId: RunId,
-  created: readonly { bucket: string; key: string }[],
-  committing: boolean,
-): Promise<void> {
-  const warn = (message: string, fields: Record<string, unknown>) =>
-    deps.logger?.warn(message, { runId, ...fields });
-  if (committing) {
-    try {
-      const committed = await committedManifest(deps, runId);
-      if (committed) await removeUnlistedOutputs(deps.store, deps.processedBucket, committed, warn);
-    } catch (error) {
-      warn("could not read the processed manifest to remove unlisted outputs", { error: messageOf(error) });
-    }
-    return;
-  }
-  for (const object of created) {
-    try {
-      await deps.store.delete(object.bucket, object.key);
-    } catch (cleanup) {
-      warn("could not remove an output of the failed attempt", { ...object, error: messageOf(cleanup) });
-    }
-  }
 }
 
 interface FailureContext {

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { type ObjectStore, starRunPrefix, stateRunPrefix } from "@etl/s3-io";
-import { messageOf, type ProcessedRunManifest, STAR_TABLE_NAMES } from "@etl/schemas";
+import { messageOf, type ProcessedRunManifest, type RunId, STAR_TABLE_NAMES } from "@etl/schemas";
 import { STATE_TABLES } from "./reference-state";
+import { readProcessedManifest } from "./run-manifests";
 
 /**
  * A new attempt token: 8 random lowercase hex digits. Two attempts of one run rarely draw the
@@ -63,4 +64,37 @@ export async function removeUnlistedOutputs(
     }
   }
   return removed;
+}
+
+/**
+ * A failing attempt removes the objects it created, best effort. Before its manifest put was
+ * sent nothing can list them (their keys hold this attempt's token). Once it was sent, the put may
+ * have landed although it failed here, so only a sweep against the manifest in the bucket, if
+ * any, removes anything; otherwise they stay for the next winner's sweep. What this misses (the
+ * process dies first) is removed the same way.
+ */
+export async function removeOwnOutputs(
+  store: ObjectStore,
+  bucket: string,
+  runId: RunId,
+  created: readonly { bucket: string; key: string }[],
+  committing: boolean,
+  warn: (message: string, fields: Record<string, unknown>) => void,
+): Promise<void> {
+  if (committing) {
+    try {
+      const committed = await readProcessedManifest(store, bucket, runId);
+      if (committed) await removeUnlistedOutputs(store, bucket, committed, warn);
+    } catch (error) {
+      warn("could not read the processed manifest to remove unlisted outputs", { error: messageOf(error) });
+    }
+    return;
+  }
+  for (const object of created) {
+    try {
+      await store.delete(object.bucket, object.key);
+    } catch (cleanup) {
+      warn("could not remove an output of the failed attempt", { ...object, error: messageOf(cleanup) });
+    }
+  }
 }

@@ -15,6 +15,7 @@ import {
   type RunId,
 } from "@etl/schemas";
 import type { z } from "zod";
+import { PreviousRunPendingError } from "../errors";
 
 async function readManifest<S extends z.ZodType>(
   store: ObjectStore,
@@ -89,4 +90,21 @@ export async function findPreviousRunId(
     if (newest !== undefined) return newest;
   }
   return undefined;
+}
+
+/**
+ * The processed manifest of the run before `runId`, whose state this run builds on; undefined for
+ * the first run. A previous run not transformed yet is the retryable `PreviousRunPendingError`.
+ */
+export async function previousManifest(
+  store: ObjectStore,
+  ingestBucket: string,
+  processedBucket: string,
+  runId: RunId,
+): Promise<ProcessedRunManifest | undefined> {
+  const previousId = await findPreviousRunId(store, ingestBucket, runId);
+  if (previousId === undefined) return undefined;
+  const manifest = await readProcessedManifest(store, processedBucket, previousId);
+  if (manifest === undefined) throw new PreviousRunPendingError(runId, previousId);
+  return manifest;
 }
