@@ -1,3 +1,4 @@
+import { PreviousRunNotLoadedError } from "@etl/db";
 import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryQueueVisibility } from "@etl/ops/testing";
 import { runManifestKey } from "@etl/s3-io";
@@ -25,13 +26,17 @@ const BUCKET = "etl-processed";
 const RUNS = ["20261123T141500123Z-00000001", "20261124T141500123Z-00000002", "20261125T141500123Z-00000003"];
 
 /** A warehouse that loads everything but fails, retryably, on the runs named. */
-function fakeWarehouse(failOn: Set<string>): Warehouse & { loaded: string[] } {
+function fakeWarehouse(
+  failOn: Set<string>,
+  refuse?: (runId: string) => Error,
+): Warehouse & { loaded: string[] } {
   const loaded: string[] = [];
   return {
     target: "postgres",
     loaded,
     async prepare() {},
     async load(plan) {
+      if (refuse) throw refuse(plan.runId);
       if (failOn.has(plan.runId)) throw new TransientError("warehouse restarting");
       loaded.push(plan.runId);
       return { status: "loaded", files: [], rows: 0 };
@@ -39,19 +44,20 @@ function fakeWarehouse(failOn: Set<string>): Warehouse & { loaded: string[] } {
   };
 }
 
-async function setup(failOn: string[] = [], visibility?: QueueVisibility) {
+async function setup(failOn: string[] = [], visibility?: QueueVisibility, refuse?: (runId: string) => Error) {
   const store = createMemoryObjectStore();
   for (const runId of RUNS)
     await putProcessedRun(store, BUCKET, runId, { dim_currency: starRowsOf().dim_currency ?? [] });
-  const warehouse = fakeWarehouse(new Set(failOn));
+  const warehouse = fakeWarehouse(new Set(failOn), refuse);
+  const alerter = createMemoryAlerter();
   const app: LoadAppDeps = {
-    config: { PROCESSED_BUCKET: BUCKET } as LoadConfig,
+    config: { PROCESSED_BUCKET: BUCKET, MAX_RECEIVE_COUNT: 10 } as LoadConfig,
     load: {
       store,
       bucket: BUCKET,
       warehouse,
       audit: createMemoryAuditLog(),
-      alerter: createMemoryAlerter(),
+      alerter,
       clock: () => new Date(),
     },
     completion: undefined,
@@ -59,12 +65,25 @@ async function setup(failOn: string[] = [], visibility?: QueueVisibility) {
     metrics: createMetrics("etl", "load"),
     visibility,
   };
-  return { handler: createHandler(app), warehouse };
+  return { handler: createHandler(app), warehouse, alerter };
 }
 
 const body = (runId: string) => s3Notification(BUCKET, runManifestKey(runId));
 
 describe("the run-load handler", () => {
+  it("sends no alert for a run that waits for the run before it (a wait, not a failure)", async () => {
+    const { handler, alerter } = await setup(
+      [],
+      undefined,
+      (runId) => new PreviousRunNotLoadedError(runId, RUNS[0] ?? ""),
+    );
+
+    const response = await handler(sqsEvent(body(RUNS[1] ?? "")));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: expect.any(String) }] });
+    expect(alerter.sent).toEqual([]);
+  });
+
   it("loads every run of a batch and reports no failure", async () => {
     const { handler, warehouse } = await setup();
 

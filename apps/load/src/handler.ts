@@ -1,4 +1,5 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
+import { PreviousRunNotLoadedError } from "@etl/db";
 import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
 import { runManifestKey } from "@etl/s3-io";
 import { messageOf } from "@etl/schemas";
@@ -74,7 +75,8 @@ export function createHandler(app: LoadAppDeps) {
             const [runId] = manifestRunIds(record.body, app.config.PROCESSED_BUCKET).runIds;
             return runId ? { runId, key: runManifestKey(runId) } : { runId: "-" };
           },
-          isWait: (error) => error instanceof WarehouseBusyError,
+          isWait: (error) =>
+            error instanceof WarehouseBusyError || error instanceof PreviousRunNotLoadedError,
         },
       },
     );
