@@ -1,6 +1,7 @@
 import { DataError, TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { retryBackoffSeconds, SETTLED_RECORDS, settleSqsBatch } from "./sqs-batch";
+import { retryBackoffSeconds } from "./sqs-backoff";
+import { SETTLED_RECORDS, settleSqsBatch } from "./sqs-batch";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryQueueVisibility } from "./testing";
 
 const logs: string[] = [];
@@ -112,6 +113,10 @@ describe("settleSqsBatch failure reporting", () => {
       ["load", "run-of-m", "runs/m.json", "DEAD_LETTERED"],
     ]);
     expect(audit.items[0]?.error).toContain("ECONNREFUSED");
+    expect(audit.failures.map((f) => [f.runId, f.retryable, f.details?.deadLettered ?? false])).toEqual([
+      ["run-of-m", true, false],
+      ["run-of-m", true, true],
+    ]);
   });
 
   it("does not alert a wait, but still reports it dead-lettered on the last receive", async () => {
