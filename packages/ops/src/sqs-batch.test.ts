@@ -55,6 +55,22 @@ describe("settleSqsBatch", () => {
   });
 });
 
+describe("settleSqsBatch without failure reporting", () => {
+  it("names the run of a retried record from subjectOf, for the local runtime, and reports nothing", async () => {
+    const fail = async () => {
+      throw new TransientError("S3 is down");
+    };
+
+    const result = await settleSqsBatch([{ messageId: "m" }], fail, logger, {
+      subjectOf: (r) => ({ runId: `run-of-${r.messageId}`, key: "runs/x.json" }),
+    });
+
+    expect(result[SETTLED_RECORDS]).toEqual([
+      { messageId: "m", status: "retry", error: "S3 is down", runId: "run-of-m", key: "runs/x.json" },
+    ]);
+  });
+});
+
 describe("settleSqsBatch failure reporting", () => {
   const QUEUE_ARN = "arn:aws:sqs:eu-west-2:123456789012:etl-load.fifo";
   const onReceive = (messageId: string, receiveCount: number) => ({

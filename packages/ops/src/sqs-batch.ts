@@ -1,7 +1,12 @@
 import { isRetryable, messageOf, TransientError } from "@etl/schemas";
 import type { QueueVisibility } from "./ports";
 import { type BackoffOptions, backOff, visibilityTimeoutOf } from "./sqs-backoff";
-import { type FailureReporting, type RecordSubject, reportRetried } from "./sqs-failure-reporting";
+import {
+  type FailureReporting,
+  type RecordSubject,
+  reportRetried,
+  subjectOfRecord,
+} from "./sqs-failure-reporting";
 
 export interface SqsRecordLike {
   messageId: string;
@@ -47,6 +52,8 @@ export interface SqsBatchResult {
 
 export interface SettleOptions<R> {
   fifo?: boolean;
+  /** The run and key a failed record is about, for the settled records (without `failures`). */
+  subjectOf?(record: R): RecordSubject;
   failures?: FailureReporting<R>;
   /**
    * Sets each failed record's visibility timeout to its backoff, so SQS delivers it again in
@@ -90,7 +97,7 @@ export async function settleSqsBatch<R extends SqsRecordLike>(
       // whole group, so a later one coming back after it would hold the failed one up.
       await backOff(record, blockedBy.timeoutSeconds, logger, options.visibility);
       const error = `not handled: message ${blockedBy.messageId} before it in its FIFO group failed`;
-      settled.push(await retried(record, error, undefined, logger, options.failures));
+      settled.push(await retried(record, error, undefined, logger, options));
       continue;
     }
     try {
@@ -113,7 +120,7 @@ export async function settleSqsBatch<R extends SqsRecordLike>(
       const timeoutSeconds = visibilityTimeoutOf(record, error, options.backoff);
       blockedBy = { messageId: record.messageId, timeoutSeconds };
       await backOff(record, timeoutSeconds, logger, options.visibility);
-      settled.push(await retried(record, messageOf(error), error, logger, options.failures));
+      settled.push(await retried(record, messageOf(error), error, logger, options));
     }
   }
   const result: SqsBatchResult = { batchItemFailures };
@@ -127,7 +134,7 @@ async function retried<R extends SqsRecordLike>(
   message: string,
   error: unknown,
   logger: BatchLogger,
-  failures: FailureReporting<R> | undefined,
+  { failures, subjectOf }: SettleOptions<R>,
 ): Promise<SettledRecord> {
   const hint = error instanceof TransientError ? error.retryAfterSeconds : undefined;
   const base = {
@@ -135,7 +142,8 @@ async function retried<R extends SqsRecordLike>(
     error: message,
     ...(hint === undefined ? {} : { retryAfterSeconds: hint }),
   };
-  if (!failures) return { ...base, status: "retry" };
+  if (!failures)
+    return { ...base, ...(subjectOf ? subjectOfRecord(record, subjectOf, logger) : {}), status: "retry" };
   const { subject, deadLettered } = await reportRetried(record, message, error, logger, failures);
   return { ...base, ...subject, status: deadLettered ? "dead-lettered" : "retry" };
 }

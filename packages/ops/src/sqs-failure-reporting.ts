@@ -41,6 +41,23 @@ export interface FailedRecord {
   eventSourceARN?: string;
 }
 
+/** What a failed record is about; `{ runId: "-" }` (logged) when `subjectOf` cannot tell. */
+export function subjectOfRecord<R extends { messageId: string }>(
+  record: R,
+  subjectOf: (record: R) => RecordSubject,
+  logger: { warn(message: string, extra: Record<string, unknown>): void },
+): RecordSubject {
+  try {
+    return subjectOf(record);
+  } catch (describing) {
+    logger.warn("could not tell what a failed message is about", {
+      messageId: record.messageId,
+      error: messageOf(describing),
+    });
+    return { runId: "-" };
+  }
+}
+
 /**
  * Reports a record SQS will deliver again (or dead-letters on its last receive). `error`
  * undefined: the record was not handled, as a failed one before it holds its FIFO group; it
@@ -53,15 +70,7 @@ export async function reportRetried<R extends FailedRecord>(
   logger: { warn(message: string, extra: Record<string, unknown>): void },
   failures: FailureReporting<R>,
 ): Promise<{ subject: RecordSubject; deadLettered: boolean }> {
-  let subject: RecordSubject = { runId: "-" };
-  try {
-    subject = failures.subjectOf(record);
-  } catch (describing) {
-    logger.warn("could not tell what a failed message is about", {
-      messageId: record.messageId,
-      error: messageOf(describing),
-    });
-  }
+  const subject = subjectOfRecord(record, failures.subjectOf, logger);
   const failure = error ?? new NotHandledError(message);
   const isWait = (e: unknown) => e instanceof NotHandledError || failures.isWait?.(e) === true;
   const delivery = deliveryOf(record, failures.maxReceiveCount);
