@@ -258,8 +258,8 @@ describe("runTransform", () => {
       expect(audit.failures).toEqual([
         expect.objectContaining({ stage: "transform", runId: RUN_1, key, retryable: false }),
       ]);
-      expect(alerter.sent.map((a) => a.subject)).toEqual([
-        `ETL transform sales_order ${key.split("/").at(-1)}: run failed (BAD_RAW_ROW)`,
+      expect(alerter.sent.map((a) => [a.alert.table, a.alert.key, a.alert.subject])).toEqual([
+        ["sales_order", key, "failed, no retry (BAD_RAW_ROW)"],
       ]);
     },
   );
