@@ -166,6 +166,20 @@ describe("settleSqsBatch failure reporting", () => {
     expect(audit.items[0]?.error).toContain("message a before it in its FIFO group failed");
   });
 
+  it("with reportsOwnFailures reports only the FIFO records it left unprocessed: the use case reported the rest", async () => {
+    const { audit, alerter, failures } = world();
+
+    await settleSqsBatch([onReceive("a", 3), onReceive("b", 3)], unreachable, logger, {
+      fifo: true,
+      failures: { ...failures, reportsOwnFailures: true },
+    });
+
+    expect(alerter.sent.map((s) => s.subject)).toEqual([
+      "ETL load b.json: dead-lettered after 3 receives (NOT_HANDLED)",
+    ]);
+    expect(audit.items.map((i) => [i.runId, i.status])).toEqual([["run-of-b", "DEAD_LETTERED"]]);
+  });
+
   it("hands the settled records (retry-after hints, acknowledged failures) to an in-process caller, not to Lambda", async () => {
     const result = await settleSqsBatch(
       [{ messageId: "slow" }, { messageId: "bad-data" }, { messageId: "ok" }],

@@ -142,8 +142,10 @@ async function retried<R extends SqsRecordLike>(
     error: message,
     ...(hint === undefined ? {} : { retryAfterSeconds: hint }),
   };
-  if (!failures)
-    return { ...base, ...(subjectOf ? subjectOfRecord(record, subjectOf, logger) : {}), status: "retry" };
+  if (!failures || (failures.reportsOwnFailures && error !== undefined)) {
+    const named = failures?.subjectOf ?? subjectOf;
+    return { ...base, ...(named ? subjectOfRecord(record, named, logger) : {}), status: "retry" };
+  }
   const { subject, deadLettered } = await reportRetried(record, message, error, logger, failures);
   return { ...base, ...subject, status: deadLettered ? "dead-lettered" : "retry" };
 }

@@ -26,6 +26,11 @@ export interface FailureReporting<R> {
   subjectOf(record: R): RecordSubject;
   /** Retryable errors that mean "wait for something else" rather than a failure: no "failing" alert. */
   isWait?(error: unknown): boolean;
+  /**
+   * The use case reports its own failures (with the delivery): the loop reports only the FIFO
+   * records it left unprocessed behind a failed one, which no use case saw.
+   */
+  reportsOwnFailures?: boolean;
 }
 
 /** A record left unprocessed behind a failed one on a FIFO queue: it did not fail itself. */
