@@ -1,5 +1,5 @@
 import type { OutcomeReporter } from "@etl/ops/outcome";
-import type { ProcessedRunManifest } from "@etl/schemas";
+import { messageOf, type ProcessedRunManifest } from "@etl/schemas";
 import { removeUnlistedOutputs } from "./attempt-outputs";
 import { readProcessedManifest } from "./run-manifests";
 import {
@@ -53,7 +53,7 @@ export async function skipIfCommitted(
     (error: unknown) =>
       deps.logger?.warn("could not read the processed manifest to remove unlisted outputs", {
         runId: attempt.runId,
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       }),
   );
   return skipRun(deps, reporter, attempt);
