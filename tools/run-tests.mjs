@@ -10,7 +10,8 @@ import { summarise, testedUnits } from "./test-summary.mjs";
 const root = process.cwd();
 // A report left by an earlier run must never stand in for a package that failed to run now.
 for (const unit of testedUnits(root))
-  rmSync(join(root, unit.dir, ".vitest", "results.json"), { force: true });
+  for (const report of ["results.json", "coverage.json"])
+    rmSync(join(root, unit.dir, ".vitest", report), { force: true });
 
 const turbo = spawnSync("turbo", ["run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
   stdio: "inherit",

@@ -2,6 +2,8 @@
 // Sums the vitest JSON reports of every package (fresh or restored from turbo's cache) into one
 // closing summary, and fails when no test ran at all: a green run that tested nothing is a failure.
 // A package with a test script and no report failed before vitest could write one: it is named.
+// So is a package whose coverage is below its thresholds: vitest checks them after writing its
+// JSON report, so the preset records them apart, in `.vitest/coverage.json`.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +19,24 @@ export function testedUnits(root) {
     .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")) }))
     .filter(({ pkg }) => pkg.scripts?.test)
     .map(({ dir, pkg }) => ({ dir, name: pkg.name }));
+}
+
+/**
+ * A package's coverage as the preset recorded it: one text for its row, and the measures below
+ * their thresholds ("branches 80% < 85%"). No record (coverage not measured) is no text.
+ */
+function coverageOf(dir) {
+  const file = join(dir, ".vitest", "coverage.json");
+  if (!existsSync(file)) return { text: "", missed: [] };
+  const record = JSON.parse(readFileSync(file, "utf8"));
+  const measures = ["lines", "branches"].map((key) => {
+    const { pct, threshold, met } = record[key];
+    return { text: `${key} ${pct}%${met ? "" : ` < ${threshold}%`}`, met };
+  });
+  return {
+    text: `  ${measures.map((m) => m.text.padEnd(15)).join(" ")}`.trimEnd(),
+    missed: measures.filter((m) => !m.met).map((m) => m.text),
+  };
 }
 
 /** Prints the summary; returns the exit code (1 when anything failed or nothing ran). */
@@ -39,14 +59,19 @@ export function summarise(root, { turboExit = 0 } = {}) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    const coverage = coverageOf(join(root, unit.dir));
     if (r.numFailedTests > 0 || r.success === false) broken.push(unit);
+    else if (coverage.missed.length > 0) broken.push({ ...unit, reason: coverage.missed.join(", ") });
     rows.push(
-      `  ${unit.dir.padEnd(20)} ${String(r.numPassedTests).padStart(5)} passed  ${r.numFailedTests} failed`,
+      `  ${unit.dir.padEnd(20)} ${String(r.numPassedTests).padStart(5)} passed  ${r.numFailedTests} failed${coverage.text}`,
     );
   }
   console.log("\nTests by package:");
   for (const row of rows) console.log(row);
-  if (broken.length > 0) console.log(`Failed packages: ${broken.map((u) => u.name).join(", ")}`);
+  if (broken.length > 0)
+    console.log(
+      `Failed packages: ${broken.map((u) => (u.reason ? `${u.name} (${u.reason})` : u.name)).join(", ")}`,
+    );
   console.log(` Test Files  ${files} (${rows.length} packages)`);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
   return passed === 0 || failed > 0 || broken.length > 0 || turboExit !== 0 ? 1 : 0;

@@ -1,3 +1,8 @@
 import { etlVitestConfig } from "./vitest.preset.mjs";
 
-export default etlVitestConfig({ withCloud: true });
+export default etlVitestConfig({
+  withCloud: true,
+  // raise to 90/85: issue 13. The services (PostgreSQL, S3, DynamoDB, the daemon) run in vitest's
+  // global setup and in the daemon's own process, which coverage of the test workers cannot see.
+  coverage: { lines: 39, branches: 35 },
+});

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const summary = join(repo, "tools/test-summary.mjs");
+const runTests = join(repo, "tools/run-tests.mjs");
 const turbo = join(repo, "node_modules/.bin/turbo");
 let root = "";
 
@@ -20,7 +21,13 @@ function write(path: string, text: string): void {
   writeFileSync(join(root, path), text);
 }
 
-function unit(dir: string, report?: { passed: number; failed: number }): void {
+interface Coverage {
+  lines: number;
+  branches: number;
+  thresholds?: { lines: number; branches: number };
+}
+
+function unit(dir: string, report?: { passed: number; failed: number }, coverage?: Coverage): void {
   write(
     `${dir}/package.json`,
     JSON.stringify({ name: `@etl/${dir.split("/")[1]}`, scripts: { test: "vitest run" } }),
@@ -35,6 +42,16 @@ function unit(dir: string, report?: { passed: number; failed: number }): void {
       numFailedTests: report.failed,
       numPendingTests: 0,
       success: report.failed === 0,
+    }),
+  );
+  if (!coverage) return;
+  const thresholds = coverage.thresholds ?? { lines: 90, branches: 85 };
+  const entry = (pct: number, threshold: number) => ({ pct, threshold, met: pct >= threshold });
+  write(
+    `${dir}/.vitest/coverage.json`,
+    JSON.stringify({
+      lines: entry(coverage.lines, thresholds.lines),
+      branches: entry(coverage.branches, thresholds.branches),
     }),
   );
 }
@@ -85,6 +102,33 @@ describe("the test command's closing summary", () => {
     expect(result.stdout.trim().split("\n").at(-1)).toBe("3 passed, 0 failed");
   });
 
+  it("names a package whose tests passed but whose coverage is below its thresholds", () => {
+    root = mkdtempSync(join(tmpdir(), "etl-summary-"));
+    unit("packages/schemas", { passed: 5, failed: 0 }, { lines: 95.5, branches: 88 });
+    unit("tools/local", { passed: 4, failed: 0 }, { lines: 91, branches: 70.25 });
+
+    const result = spawnSync(process.execPath, [summary], { cwd: root, encoding: "utf8" });
+
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("Failed packages: @etl/local (branches 70.25% < 85%)");
+    expect(result.stdout).toMatch(/packages\/schemas\s+5 passed\s+0 failed\s+lines 95.5%\s+branches 88%/);
+    expect(result.stdout).toMatch(/tools\/local\s+4 passed\s+0 failed\s+lines 91%\s+branches 70.25% < 85%/);
+  });
+
+  it("holds a package to the thresholds its own config sets", () => {
+    root = mkdtempSync(join(tmpdir(), "etl-summary-"));
+    unit(
+      "apps/load",
+      { passed: 5, failed: 0 },
+      { lines: 80, branches: 70, thresholds: { lines: 80, branches: 70 } },
+    );
+
+    const result = spawnSync(process.execPath, [summary], { cwd: root, encoding: "utf8" });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).not.toContain("Failed packages");
+  });
+
   it("fails a run that tested nothing", () => {
     root = mkdtempSync(join(tmpdir(), "etl-summary-"));
     unit("packages/schemas", { passed: 0, failed: 0 });
@@ -93,6 +137,67 @@ describe("the test command's closing summary", () => {
 
     expect(result.status).toBe(1);
   });
+});
+
+/**
+ * A package for a small workspace of its own whose `test` writes a vitest-shaped report with
+ * `failed` failed tests, and exits 1 when any failed, as vitest does.
+ */
+function scriptedUnit(dir: string, passed: number, failed: number): void {
+  const report = JSON.stringify({
+    numTotalTestSuites: 1,
+    testResults: [{}],
+    numPassedTests: passed,
+    numFailedTests: failed,
+    numPendingTests: 0,
+    success: failed === 0,
+  });
+  write(`${dir}/report.json`, report);
+  write(
+    `${dir}/package.json`,
+    JSON.stringify({
+      name: `@etl/${dir.split("/")[1]}`,
+      scripts: {
+        test: `node -e "require('fs').mkdirSync('.vitest',{recursive:true});require('fs').copyFileSync('report.json','.vitest/results.json');process.exit(${failed > 0 ? 1 : 0})"`,
+      },
+    }),
+  );
+}
+
+describe("the test command", () => {
+  it("goes on past failed packages and names every one of them in the closing summary", () => {
+    root = mkdtempSync(join(tmpdir(), "etl-run-tests-"));
+    // npm, not pnpm, runs the packages' scripts here: it is on every machine with Node.
+    write(
+      "package.json",
+      JSON.stringify({
+        name: "mini",
+        private: true,
+        packageManager: "npm@10.9.0",
+        workspaces: ["packages/*"],
+      }),
+    );
+    write("turbo.json", JSON.stringify({ tasks: { test: { outputs: [".vitest/**"] } } }));
+    copyFileSync(runTests, join(root, "run-tests.mjs"));
+    copyFileSync(summary, join(root, "test-summary.mjs"));
+    scriptedUnit("packages/first", 2, 1);
+    scriptedUnit("packages/second", 3, 2);
+    scriptedUnit("packages/third", 4, 0);
+    execFileSync("git", ["init", "-q"], { cwd: root });
+
+    const result = spawnSync(process.execPath, ["run-tests.mjs"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${dirname(turbo)}:${process.env.PATH}`, TURBO_TELEMETRY_DISABLED: "1" },
+    });
+
+    // With one task at a time, a run that stopped at its first failure would leave a report
+    // from one failed package only, never from both.
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("Failed packages: @etl/first, @etl/second");
+    expect(result.stdout).toMatch(/packages\/third\s+4 passed\s+0 failed/);
+    expect(result.stdout.trim().split("\n").at(-1)).toBe("9 passed, 3 failed");
+  }, 120_000);
 });
 
 describe("turbo's test cache", () => {
