@@ -1,4 +1,4 @@
-import type { LateCommitGuard, SourceSnapshot } from "@etl/db";
+import type { LateCommitGuard, SourceSnapshot } from "@etl/db/source";
 import {
   type Alerter,
   type AuditItem,

@@ -1,7 +1,7 @@
 import { DataError, type StarTable } from "@etl/schemas";
 import type pg from "pg";
+import { LoadDataError, type LoadErrorContext, PreviousRunNotLoadedError, toLoadError } from "../errors";
 import { copyParquetIntoStaging } from "./copy-parquet";
-import { LoadDataError, type LoadErrorContext, PreviousRunNotLoadedError, toLoadError } from "./errors";
 import {
   ADVISORY_LOCK_SQL,
   copyIntoStagingSql,

@@ -5,7 +5,7 @@ import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { controlDdl } from "../../src/ddl/control";
 import { warehouseDdl } from "../../src/ddl/warehouse";
-import { LoadDataError, LoadTransientError } from "../../src/warehouse/errors";
+import { LoadDataError, LoadTransientError } from "../../src/errors";
 import { loadParquetIntoPostgres, loadRunIntoPostgres } from "../../src/warehouse/load-run";
 import { runTables, starParquet, starRowsOf } from "./load-fixtures";
 

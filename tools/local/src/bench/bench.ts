@@ -1,6 +1,7 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { migratePostgresWarehouse, quoteIdent } from "@etl/db";
+import { quoteIdent } from "@etl/db";
+import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { type CloudEndpoints, startLocalCloud } from "@etl/local-cloud";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { STAR_COLUMNS } from "@etl/schemas";

@@ -18,7 +18,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { migratePostgresWarehouse } from "@etl/db";
+import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { freshDatabase, type MotoServer, startMoto } from "@etl/local-cloud/testing";
 import { ensureTables } from "@etl/ops/aws";
 import { checkParquetSchema, readParquet, readParquetSchema, starParquetColumns } from "@etl/s3-io/parquet";

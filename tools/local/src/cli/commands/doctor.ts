@@ -11,7 +11,8 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { createConnectionResolver, qualified, quoteIdent } from "@etl/db";
+import { qualified, quoteIdent } from "@etl/db";
+import { createConnectionResolver } from "@etl/db/credentials";
 import {
   createRedshiftDataApi,
   iamRoleLiteral,
