@@ -13,7 +13,8 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyChunks } from "./copy-text";
 import { createPlan } from "./plan";
-import { createGenerator, type SeedTable } from "./tables";
+import type { SeedTable } from "./seed-table";
+import { createGenerator } from "./tables";
 
 export interface SeedOptions {
   databaseUrl: string;

@@ -1,17 +1,16 @@
 export {
-  DEFAULT_PREFIXES,
   delimitedOptions,
-  FILE_FORMATS,
   type FileFormat,
   type FileRule,
   type FileRuleInput,
   FileRuleSchema,
-  globToRegExp,
   isLineFormat,
   type RuleColumn,
   ruleProblems,
   type WriteMode,
 } from "./file-rule";
+export { globToRegExp } from "./key-glob";
+export { DEFAULT_PREFIXES, FILE_FORMATS } from "./rule-fields";
 export {
   createFileRulesRepository,
   DEFAULT_RULES_SCHEMA,
