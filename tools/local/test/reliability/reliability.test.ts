@@ -4,8 +4,8 @@ import { localS3Client } from "@etl/local-cloud";
 import { applyChanges } from "@etl/synthetic";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { replay } from "../../src/cli/commands/operate";
 import { run } from "../../src/cli/commands/pipeline";
+import { replay } from "../../src/cli/commands/replay";
 import { createdRecordFor, localTarget } from "../../src/operator";
 import { scheduledEvent, WAREHOUSE_GROUP } from "../../src/pipeline";
 import {
