@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { createConnectionResolver, openSourceSnapshot } from "@etl/db";
+import { createConnectionResolver } from "@etl/db/credentials";
+import { openSourceSnapshot } from "@etl/db/source";
 import { createLogger, createMetrics } from "@etl/ops";
 import { createOpsAdapters } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";

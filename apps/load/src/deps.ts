@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { createConnectionResolver } from "@etl/db";
+import { createConnectionResolver } from "@etl/db/credentials";
 import { createRedshiftDataApi } from "@etl/db/redshift";
 import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
 import { createOpsAdapters, queueVisibilityOnLambda } from "@etl/ops/aws";

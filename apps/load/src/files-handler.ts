@@ -1,5 +1,5 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
-import { StatementStillRunningError } from "@etl/db";
+import { StatementStillRunningError } from "@etl/db/errors";
 import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
 import { queueVisibilityOnLambda } from "@etl/ops/aws";
 import { EtlError } from "@etl/schemas";

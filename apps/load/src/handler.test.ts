@@ -1,4 +1,4 @@
-import { PreviousRunNotLoadedError } from "@etl/db";
+import { PreviousRunNotLoadedError } from "@etl/db/errors";
 import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryQueueVisibility } from "@etl/ops/testing";
 import { runManifestKey } from "@etl/s3-io";

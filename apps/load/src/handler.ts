@@ -1,5 +1,5 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
-import { PreviousRunNotLoadedError } from "@etl/db";
+import { PreviousRunNotLoadedError } from "@etl/db/errors";
 import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
 import { runManifestKey } from "@etl/s3-io";
 import { messageOf } from "@etl/schemas";

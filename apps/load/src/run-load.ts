@@ -1,4 +1,4 @@
-import { PreviousRunNotLoadedError } from "@etl/db";
+import { PreviousRunNotLoadedError } from "@etl/db/errors";
 import { type Alerter, type AuditLog, type createLogger, redactSecrets } from "@etl/ops";
 import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, type RunId, TransientError } from "@etl/schemas";

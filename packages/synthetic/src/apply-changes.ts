@@ -1,11 +1,12 @@
-import { qualified, quoteIdent } from "@etl/db";
-import { SOURCE_TABLES, type SourceTable } from "@etl/schemas";
+import { qualified } from "@etl/db";
+import type { SourceTable } from "@etl/schemas";
 import pg from "pg";
 import { dayText, epochDayOf } from "./clock";
+import { readExisting, reserveIds } from "./existing-rows";
+import { centsText, counterpartyAccount, MAX_AGREED_DAYS } from "./order-rows";
 import { PURCHASE_RATIO } from "./plan";
 import { hash3, Random } from "./random";
 import { MANAGERS } from "./reference-data";
-import { centsText, counterpartyAccount, MAX_AGREED_DAYS } from "./tables";
 
 export interface ChangeOptions {
   databaseUrl: string;
@@ -30,70 +31,6 @@ export class NotSeededError extends Error {
 /** The seeded history spans about 780 weekdays: a day's orders are the scale over that. */
 const HISTORY_WEEKDAYS = 780;
 
-interface Existing {
-  today: string;
-  sales: number;
-  maxSalesId: number;
-  designs: number[];
-  staff: number[];
-  counterparties: number[];
-  currencies: number[];
-  addresses: number[];
-  departments: number[];
-  paymentTypes: Record<string, number>;
-}
-
-async function existing(client: pg.ClientBase, schema: string): Promise<Existing> {
-  const ids = async (table: SourceTable) => {
-    const pk = quoteIdent(SOURCE_TABLES[table]);
-    const { rows } = await client.query<{ id: number }>(
-      `select ${pk} as id from ${qualified(schema, table)} order by ${pk}`,
-    );
-    return rows.map((r) => r.id);
-  };
-  const sales = await client.query<{ n: number; max: number; today: string }>(
-    `select count(*)::int as n, coalesce(max(sales_order_id), 0)::int as max, current_date::text as today
-       from ${qualified(schema, "sales_order")}`,
-  );
-  const types = await client.query<{ payment_type_id: number; payment_type_name: string }>(
-    `select payment_type_id, payment_type_name from ${qualified(schema, "payment_type")}`,
-  );
-  const row = sales.rows[0];
-  return {
-    today: row?.today ?? "",
-    sales: row?.n ?? 0,
-    maxSalesId: row?.max ?? 0,
-    designs: await ids("design"),
-    staff: await ids("staff"),
-    counterparties: await ids("counterparty"),
-    currencies: await ids("currency"),
-    addresses: await ids("address"),
-    departments: await ids("department"),
-    paymentTypes: Object.fromEntries(types.rows.map((t) => [t.payment_type_name, t.payment_type_id])),
-  };
-}
-
-/** Takes `n` ids from a table's sequence, first moving it past any id already in the table. */
-async function reserveIds(
-  client: pg.ClientBase,
-  schema: string,
-  table: SourceTable,
-  n: number,
-): Promise<number[]> {
-  const target = qualified(schema, table);
-  const pk = quoteIdent(SOURCE_TABLES[table]);
-  await client.query(
-    `select setval(pg_get_serial_sequence($1, $2),
-       greatest((select coalesce(max(${pk}), 0) + 1 from ${target}), nextval(pg_get_serial_sequence($1, $2))), false)`,
-    [target, SOURCE_TABLES[table]],
-  );
-  const { rows } = await client.query<{ id: number }>(
-    "select nextval(pg_get_serial_sequence($1, $2))::int as id from generate_series(1, $3)",
-    [target, SOURCE_TABLES[table], n],
-  );
-  return rows.map((r) => r.id);
-}
-
 /**
  * Applies a realistic day of changes to a seeded totesys, in one transaction: new sales and
  * purchase orders (about a day's share of the seeded volume) with their transactions and unpaid
@@ -109,7 +46,7 @@ export async function applyChanges(options: ChangeOptions): Promise<ChangeSummar
   const t = (table: SourceTable) => qualified(schema, table);
   try {
     await client.query("begin");
-    const db = await existing(client, schema);
+    const db = await readExisting(client, schema);
     if (db.sales === 0 || db.addresses.length === 0 || db.departments.length === 0) {
       throw new NotSeededError();
     }

@@ -1,4 +1,4 @@
-import type { Row } from "./tables";
+import type { Row } from "./seed-table";
 
 const TAB = 9;
 const NEWLINE = 10;

@@ -1,4 +1,5 @@
 import { pipeline } from "node:stream/promises";
+import { qualified, quoteIdent } from "@etl/db";
 import {
   OLTP_TABLE_NAMES,
   oltpForeignKeys,
@@ -6,15 +7,14 @@ import {
   oltpPrimaryKey,
   oltpTableDdl,
   oltpValidateForeignKeys,
-  qualified,
-  quoteIdent,
-} from "@etl/db";
+} from "@etl/db/ddl";
 import { SOURCE_TABLES, type SourceTable } from "@etl/schemas";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyChunks } from "./copy-text";
 import { createPlan } from "./plan";
-import { createGenerator, type SeedTable } from "./tables";
+import type { SeedTable } from "./seed-table";
+import { createGenerator } from "./tables";
 
 export interface SeedOptions {
   databaseUrl: string;

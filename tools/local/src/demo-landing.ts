@@ -1,5 +1,5 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createFileRulesRepository, FileRuleSchema } from "@etl/db";
+import { createFileRulesRepository, FileRuleSchema } from "@etl/db/rules";
 import { localS3Client } from "@etl/local-cloud";
 import pg from "pg";
 import type { LocalEnvironment } from "./environment";

@@ -1,4 +1,4 @@
-import type { SourceSnapshot } from "@etl/db";
+import type { SourceSnapshot } from "@etl/db/source";
 import { rawDataKey } from "@etl/s3-io";
 import type { RawTableEntry, SourceTable } from "@etl/schemas";
 import {

@@ -1,4 +1,4 @@
-import type { LateCommitGuard, SourceSnapshot } from "@etl/db";
+import type { LateCommitGuard, SourceSnapshot } from "@etl/db/source";
 import type { Alerter, AuditItem, AuditLog, StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import type { SourceTable } from "@etl/schemas";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { oltpDdl, openSourceSnapshot } from "@etl/db";
+import { oltpDdl } from "@etl/db/ddl";
+import { openSourceSnapshot } from "@etl/db/source";
 import {
   cloud,
   freshBucket,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FileFormat } from "@etl/db";
+import type { FileFormat } from "@etl/db/rules";
 import { DataError } from "@etl/schemas";
 import type { LandedObject } from "./landed-objects";
 

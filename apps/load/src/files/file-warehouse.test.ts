@@ -5,14 +5,10 @@ import {
   GetStatementResultCommand,
   RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
-import {
-  createRedshiftFileLoader,
-  type FileLoadSpec,
-  type FileRuleInput,
-  FileRuleSchema,
-  StatementStillRunningError,
-} from "@etl/db";
+import { StatementStillRunningError } from "@etl/db/errors";
+import { createRedshiftFileLoader, type FileLoadSpec } from "@etl/db/file-load";
 import { createRedshiftDataApi } from "@etl/db/redshift";
+import { type FileRuleInput, FileRuleSchema } from "@etl/db/rules";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";

@@ -1,25 +1,23 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
+import { controlDdl } from "@etl/db/ddl";
+import { LoadTransientError, StatementStillRunningError } from "@etl/db/errors";
 import {
-  controlDdl,
   DEFAULT_CSV,
-  delimitedOptions,
   type FileLoadSpec,
-  type FileRule,
   jsonLineToCsv,
   jsonPathsDocument,
-  LoadTransientError,
   loadFileIntoPostgres,
   POSTGRES_TABLE_COLUMNS_SQL,
   type RedshiftFileFormat,
   type RedshiftFileLoader,
   redshiftFileCopySql,
   rowToCsv,
-  StatementStillRunningError,
   type TableColumn,
-} from "@etl/db";
+} from "@etl/db/file-load";
 import { classifyStatementError } from "@etl/db/redshift";
+import { delimitedOptions, type FileRule } from "@etl/db/rules";
 import type { ObjectStore } from "@etl/s3-io";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { messageOf } from "@etl/schemas";

@@ -1,5 +1,6 @@
 import { gunzipSync } from "node:zlib";
-import { type FileRuleInput, FileRuleSchema, type TableColumn } from "@etl/db";
+import type { TableColumn } from "@etl/db/file-load";
+import { type FileRuleInput, FileRuleSchema } from "@etl/db/rules";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { describe, expect, it } from "vitest";
 import { type Preparation, prepareFile } from "./prepare-file";

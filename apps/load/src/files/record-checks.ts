@@ -1,4 +1,5 @@
-import { delimitedOptions, type FileRule, impreciseNumbers, type TableColumn } from "@etl/db";
+import { impreciseNumbers, type TableColumn } from "@etl/db/file-load";
+import { delimitedOptions, type FileRule } from "@etl/db/rules";
 import { charLength, fitLength, splitFields } from "./records";
 
 /**

@@ -1,4 +1,5 @@
-import { type FileRuleInput, FileRuleSchema, LoadDataError, matchRule, type StoredRule } from "@etl/db";
+import { LoadDataError } from "@etl/db/errors";
+import { type FileRuleInput, FileRuleSchema, matchRule, type StoredRule } from "@etl/db/rules";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { DataError, TransientError } from "@etl/schemas";

@@ -1,13 +1,6 @@
-import {
-  DEFAULT_PREFIXES,
-  type FileLoadSpec,
-  type FileRule,
-  type LoadErrorContext,
-  loadErrorContext,
-  type RuleMatch,
-  StatementStillRunningError,
-  type TableColumn,
-} from "@etl/db";
+import { type LoadErrorContext, loadErrorContext, StatementStillRunningError } from "@etl/db/errors";
+import type { FileLoadSpec, TableColumn } from "@etl/db/file-load";
+import { DEFAULT_PREFIXES, type FileRule, type RuleMatch } from "@etl/db/rules";
 import type { Alerter, AuditItem, AuditLog, createLogger, StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, TransientError } from "@etl/schemas";

@@ -1,4 +1,4 @@
-import { loadRunIntoPostgres, migratePostgresWarehouse } from "@etl/db";
+import { loadRunIntoPostgres, migratePostgresWarehouse } from "@etl/db/warehouse";
 import type pg from "pg";
 import type { LoadPlan } from "./plan-load";
 import type { LoadContext, Warehouse, WarehouseOutcome } from "./warehouse";

@@ -6,7 +6,7 @@ import {
   GetStatementResultCommand,
   RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
-import { PreviousRunNotLoadedError } from "@etl/db";
+import { PreviousRunNotLoadedError } from "@etl/db/errors";
 import {
   addColumnSql,
   createRedshiftDataApi,

@@ -1,4 +1,4 @@
-import { LoadDataError, LoadTransientError, PreviousRunNotLoadedError } from "@etl/db";
+import { LoadDataError, LoadTransientError, PreviousRunNotLoadedError } from "@etl/db/errors";
 import {
   type CopySource,
   classifyStatementError,

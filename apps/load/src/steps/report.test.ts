@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { LoadDataError, LoadTransientError } from "@etl/db";
+import { LoadDataError, LoadTransientError } from "@etl/db/errors";
 import { createSnsAlerter } from "@etl/ops/aws";
 import { createMemoryAuditLog } from "@etl/ops/testing";
 import { mockClient } from "aws-sdk-client-mock";

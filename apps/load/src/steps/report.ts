@@ -1,4 +1,4 @@
-import { loadErrorContext } from "@etl/db";
+import { loadErrorContext } from "@etl/db/errors";
 import { type Alerter, type AuditItem, type AuditLog, type AuditStatus, redactSecrets } from "@etl/ops";
 import { runManifestKey } from "@etl/s3-io";
 import { EtlError, isRetryable, messageOf, type RunId } from "@etl/schemas";

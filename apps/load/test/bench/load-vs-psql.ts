@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadParquetIntoPostgres, migratePostgresWarehouse } from "@etl/db";
+import { loadParquetIntoPostgres, migratePostgresWarehouse } from "@etl/db/warehouse";
 import { writeParquet } from "@etl/s3-io/parquet";
 import { STAR_COLUMNS } from "@etl/schemas";
 import pg from "pg";

@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { FileRuleSchema } from "@etl/db";
+import { FileRuleSchema } from "@etl/db/rules";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFilesWorld, type FilesWorld, fixture } from "./files-support";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createFileRulesRepository, FileRuleSchema } from "@etl/db";
+import { createFileRulesRepository, FileRuleSchema } from "@etl/db/rules";
 import {
   cloud,
   freshBucket,

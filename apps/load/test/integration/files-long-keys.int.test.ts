@@ -1,4 +1,4 @@
-import { type FileRuleInput, FileRuleSchema } from "@etl/db";
+import { type FileRuleInput, FileRuleSchema } from "@etl/db/rules";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFilesWorld, type FilesWorld, fixture } from "./files-support";
 

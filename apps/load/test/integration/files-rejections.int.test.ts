@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { type FileRuleInput, FileRuleSchema } from "@etl/db";
+import { type FileRuleInput, FileRuleSchema } from "@etl/db/rules";
 import { afterEach, describe, expect, it } from "vitest";
 import { runFileLoad } from "../../src/files/run-file-load";
 import { createFilesWorld, type FilesWorld, fixture } from "./files-support";

@@ -1,4 +1,4 @@
-import { createFileRulesRepository, FileRuleSchema } from "@etl/db";
+import { createFileRulesRepository, FileRuleSchema } from "@etl/db/rules";
 import { parseRulesDocument } from "@etl/db/rules-file";
 import { freshDatabase } from "@etl/local-cloud/testing";
 import pg from "pg";

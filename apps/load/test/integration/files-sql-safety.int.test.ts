@@ -5,8 +5,9 @@ import {
   GetStatementResultCommand,
   RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
-import { createRedshiftFileLoader, FileRuleSchema } from "@etl/db";
+import { createRedshiftFileLoader } from "@etl/db/file-load";
 import { createRedshiftDataApi } from "@etl/db/redshift";
+import { FileRuleSchema } from "@etl/db/rules";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRedshiftFileWarehouse } from "../../src/files/file-warehouse";

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { createFileRulesRepository, type FileRulesRepository } from "@etl/db";
+import { createFileRulesRepository, type FileRulesRepository } from "@etl/db/rules";
 import { parseRulesDocument } from "@etl/db/rules-file";
 import {
   freshBucket,

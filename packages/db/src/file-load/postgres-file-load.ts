@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { LoadDataError, type LoadErrorContext, toLoadError } from "../warehouse/errors";
+import { LoadDataError, type LoadErrorContext, toLoadError } from "../errors";
 import type { FileLoadSpec } from "./file-load-spec";
 import {
   type CsvDialect,

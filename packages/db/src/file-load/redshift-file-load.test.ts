@@ -7,8 +7,8 @@ import {
 } from "@aws-sdk/client-redshift-data";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { LoadDataError, LoadTransientError } from "../errors";
 import { createRedshiftDataApi } from "../redshift/data-api";
-import { LoadDataError, LoadTransientError } from "../warehouse/errors";
 import type { FileLoadSpec } from "./file-load-spec";
 import { createRedshiftFileLoader } from "./redshift-file-load";
 import { redshiftFileBatchSql } from "./redshift-file-sql";

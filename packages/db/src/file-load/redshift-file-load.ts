@@ -1,8 +1,7 @@
-import { TransientError } from "@etl/schemas";
+import { LoadDataError, LoadTransientError } from "../errors";
 import { classifyStatementError } from "../redshift/classify";
 import type { RedshiftDataApi, StatementStatus } from "../redshift/data-api";
 import { queryRows, type WaitOptions, waitForStatement } from "../redshift/wait";
-import { LoadDataError, LoadTransientError } from "../warehouse/errors";
 import type { FileLoadSpec } from "./file-load-spec";
 import {
   REDSHIFT_TABLE_COLUMNS_SQL,
@@ -86,11 +85,4 @@ export function createRedshiftFileLoader(api: RedshiftDataApi): RedshiftFileLoad
       throw new LoadDataError(message, context, { code: "REDSHIFT_FILE_LOAD" });
     },
   };
-}
-
-/** A statement still running after the deadline: retry later, the caller keeps its id. */
-export class StatementStillRunningError extends TransientError {
-  constructor(readonly statementId: string) {
-    super(`statement ${statementId} is still running`, { code: "REDSHIFT_STILL_RUNNING" });
-  }
 }

@@ -1,96 +1,29 @@
 import { z } from "zod";
+import { globToRegExp } from "./key-glob";
+import {
+  DEFAULT_PREFIXES,
+  FILE_FORMATS,
+  isRegExp,
+  LINE_FORMATS,
+  MovePrefixSchema,
+  NOTIFY_ON,
+  ProcedureNameSchema,
+  RuleCharSchema,
+  RuleColumnSchema,
+  RuleNameSchema,
+  SqlNameSchema,
+  TEXT_DELIMITED,
+  TimeZoneSchema,
+  WRITE_MODES,
+} from "./rule-fields";
 
 /**
  * A rule for files that land in S3: which objects it takes (key glob, priority, active flag),
  * how to read them, what to check before loading, where they go and what to tell whom.
  *
- * Every value that can reach SQL is constrained here to what the SQL builders accept:
- * identifiers are plain names (`quoteIdent` refuses anything else), single characters are one
- * ASCII character outside letters, digits and line breaks, time zones are IANA names made of
- * letters, digits and `_ + - /`. Rule text never becomes SQL by itself.
+ * Every value that can reach SQL is one of the constrained fields of `rule-fields.ts`; rule text
+ * never becomes SQL by itself. The checks across fields are `problems` below.
  */
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-/** A plain SQL name: letters, digits and `_`, not starting with a digit, at most 63 characters. */
-export const SqlNameSchema = z
-  .string()
-  .regex(IDENTIFIER, "must be a plain name: letters, digits and _, not starting with a digit");
-
-/** A rule's name: it appears in object keys (`archive/<rule>/...`) and audit items. */
-export const RuleNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,57}$/, "must be lower-case letters, digits, _ and -, at most 58 characters");
-
-/** One ASCII character that may separate, quote or escape fields: no letter, digit, CR or LF. */
-export const RuleCharSchema = z
-  .string()
-  .length(1, "must be exactly one character")
-  .refine((c) => {
-    const code = c.charCodeAt(0);
-    return code >= 1 && code <= 127 && c !== "\n" && c !== "\r" && !/[A-Za-z0-9]/.test(c);
-  }, "must be one ASCII character other than a letter, a digit, CR or LF");
-
-function isTimeZone(name: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+/-]{0,63}$/.test(name)) return false;
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isRegExp(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** An IANA time zone name such as `Europe/London` or `UTC`. */
-export const TimeZoneSchema = z
-  .string()
-  .refine(isTimeZone, "must be an IANA time zone such as Europe/London");
-
-/** A key prefix the file moves to; it must not be under `landing/`, which would load it again. */
-const MovePrefixSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_/-]{0,99}\/$/, "must be lower-case letters, digits, _ - / and end with /")
-  .refine((p) => !p.startsWith("landing/"), "must not be under landing/ (that would load the file again)");
-
-/** `schema.procedure`, both plain names. */
-export const ProcedureNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_]{0,62}\.[A-Za-z_][A-Za-z0-9_]{0,62}$/,
-    "must be schema.procedure, both plain names",
-  );
-
-/** A field of the file: a target column, a source name (JSON key, Parquet column) and a width. */
-export const RuleColumnSchema = z.strictObject({
-  /** The target column; leave it out for a field that is read and dropped (a filler). */
-  name: SqlNameSchema.optional(),
-  /** JSON Lines key or Parquet column holding the value; the column's name by default. */
-  source: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_ .$-]{0,127}$/, "must be letters, digits, space and _ . $ -")
-    .optional(),
-  /** Fixed width only: characters of the field. */
-  width: z.number().int().min(1).max(65_535).optional(),
-});
-
-export const FILE_FORMATS = ["csv", "delimited", "fixed_width", "jsonl", "parquet"] as const;
-export const WRITE_MODES = ["append", "merge", "replace"] as const;
-export const NOTIFY_ON = ["success", "failure", "both", "none"] as const;
-
-const LINE_FORMATS = new Set(["csv", "delimited", "fixed_width", "jsonl"]);
-const TEXT_DELIMITED = new Set(["csv", "delimited"]);
-
-/** The prefixes the rule moves files to, under the landing bucket. */
-export const DEFAULT_PREFIXES = { processing: "processing/", archive: "archive/", error: "error/" } as const;
 
 const FileRuleObject = z.strictObject({
   name: RuleNameSchema,
@@ -300,110 +233,4 @@ export function isLineFormat(format: FileFormat): boolean {
 /** Readable validation problems: `columns.2.width: a fixed-width field needs its width`. */
 export function ruleProblems(error: z.ZodError): string[] {
   return error.issues.map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message));
-}
-
-const escapeRegExp = (text: string) => text.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-
-/**
- * A key glob as an anchored regular expression, with the semantics of picomatch and minimatch:
- *
- * - `*` any characters but `/`; `?` one character but `/`;
- * - `**` as a whole path segment: zero or more folders (`a/**\/b` matches `a/b` and `a/x/y/b`;
- *   a trailing `/**` anything below); elsewhere (`a**b`) it is a `*`;
- * - `[abc]`, `[a-z]`, `[!a]` / `[^a]`: one character of the class (never `/`);
- * - `{a,b}`: any of the alternatives, which may hold globs and nest;
- * - `\x`: `x` itself. Everything else is literal; an unclosed `[` or `{` is literal too.
- *
- * Unlike the shell, `*` also matches names that start with a dot: S3 keys have no hidden files.
- *
- * @example
- * globToRegExp("landing/sales/**\/*.{csv,txt}").test("landing/sales/a.csv") // true
- */
-export function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${globSource(glob)}$`, "s");
-}
-
-/** The regular expression source of a glob (no anchors). */
-function globSource(glob: string): string {
-  let pattern = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob.charAt(i);
-    if (c === "\\" && i + 1 < glob.length) {
-      pattern += escapeRegExp(glob.charAt(i + 1));
-      i++;
-    } else if (c === "*" && glob.charAt(i + 1) === "*") {
-      const segmentStart = i === 0 || glob.charAt(i - 1) === "/";
-      const next = glob.charAt(i + 2);
-      if (segmentStart && next === "/") {
-        pattern += "(?:[^/]*/)*";
-        i += 2;
-      } else if (segmentStart && next === "") {
-        pattern += ".*";
-        i += 1;
-      } else {
-        pattern += "[^/]*";
-        i += 1;
-      }
-    } else if (c === "*") pattern += "[^/]*";
-    else if (c === "?") pattern += "[^/]";
-    else if (c === "[") {
-      const close = classEnd(glob, i);
-      if (close < 0) pattern += "\\[";
-      else {
-        pattern += classSource(glob.slice(i + 1, close));
-        i = close;
-      }
-    } else if (c === "{") {
-      const alternatives = braceAlternatives(glob, i);
-      if (!alternatives) pattern += "\\{";
-      else {
-        pattern += `(?:${alternatives.parts.map(globSource).join("|")})`;
-        i = alternatives.end;
-      }
-    } else pattern += escapeRegExp(c);
-  }
-  return pattern;
-}
-
-/** The index of the `]` closing the class opened at `open`, or -1. */
-function classEnd(glob: string, open: number): number {
-  let i = open + 1;
-  if (glob.charAt(i) === "!" || glob.charAt(i) === "^") i++;
-  if (glob.charAt(i) === "]") i++;
-  for (; i < glob.length; i++) {
-    if (glob.charAt(i) === "\\") i++;
-    else if (glob.charAt(i) === "]") return i;
-  }
-  return -1;
-}
-
-function classSource(body: string): string {
-  const negated = body.startsWith("!") || body.startsWith("^");
-  const chars = negated ? body.slice(1) : body;
-  // Inside a class only `\`, `]` and `^` mean anything to RegExp; `-` keeps its range meaning.
-  const escaped = chars.replace(/\\(.)/g, "$1").replace(/[\\\]^]/g, (m) => `\\${m}`);
-  return negated ? `[^/${escaped}]` : `(?!/)[${escaped}]`;
-}
-
-/** The comma-separated alternatives of the brace group opened at `open`, or undefined. */
-function braceAlternatives(glob: string, open: number): { parts: string[]; end: number } | undefined {
-  let depth = 0;
-  let from = open + 1;
-  const parts: string[] = [];
-  for (let i = open; i < glob.length; i++) {
-    const c = glob.charAt(i);
-    if (c === "\\") i++;
-    else if (c === "{") depth++;
-    else if (c === "}") {
-      depth--;
-      if (depth === 0) {
-        parts.push(glob.slice(from, i));
-        return parts.length > 1 ? { parts, end: i } : undefined;
-      }
-    } else if (c === "," && depth === 1) {
-      parts.push(glob.slice(from, i));
-      from = i + 1;
-    }
-  }
-  return undefined;
 }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { qualified, quoteIdent } from "../sql";
-import { type FileRule, FileRuleSchema, globToRegExp, ruleProblems } from "./file-rule";
+import { type FileRule, FileRuleSchema, ruleProblems } from "./file-rule";
+import { globToRegExp } from "./key-glob";
 
 /** Anything that runs a parameterised query: a `pg` client or pool. */
 export type Queryable = pg.Pool | pg.ClientBase;

@@ -5,8 +5,9 @@ import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { controlDdl } from "../../src/ddl/control";
 import { warehouseDdl } from "../../src/ddl/warehouse";
-import { LoadDataError, LoadTransientError } from "../../src/warehouse/errors";
-import { loadParquetIntoPostgres, loadRunIntoPostgres } from "../../src/warehouse/load-run";
+import { LoadDataError, LoadTransientError } from "../../src/errors";
+import { loadRunIntoPostgres } from "../../src/warehouse/load-run";
+import { loadParquetIntoPostgres } from "../../src/warehouse/load-table";
 import { runTables, starParquet, starRowsOf } from "./load-fixtures";
 
 const clients: pg.Client[] = [];

@@ -1,4 +1,4 @@
-import { oltpDdl } from "@etl/db";
+import { oltpDdl } from "@etl/db/ddl";
 import { freshDatabase } from "@etl/local-cloud/testing";
 import { SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";

@@ -1,5 +1,6 @@
 import { pipeline } from "node:stream/promises";
-import { qualified, quoteIdent, warehouseDdl } from "@etl/db";
+import { qualified, quoteIdent } from "@etl/db";
+import { warehouseDdl } from "@etl/db/ddl";
 import { freshDatabase } from "@etl/local-cloud/testing";
 import {
   datesOf,

@@ -9,7 +9,7 @@ export {
   stopDetachedCloud,
 } from "./local-cloud";
 export { freePort, isPortTaken } from "./ports";
-export { postgresBinaries } from "./postgres";
+export { postgresBinaries } from "./postgres-binaries";
 export { isNotAnswering, probeCloud, type ServiceProbe, serviceErrorMessage } from "./probe";
 export {
   decodeS3EventKey,

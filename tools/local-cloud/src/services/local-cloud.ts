@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isAlive, isPostmasterOf, runningPostmaster, stopPostmaster } from "./postgres";
+import { isAlive, isPostmasterOf, runningPostmaster, stopPostmaster } from "./postmaster";
 import { probeCloud } from "./probe";
 import { type CloudEndpoints, type CloudOptions, type CloudState, ServiceStartError } from "./types";
 

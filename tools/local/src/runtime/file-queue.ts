@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Entry, QueueFolder, type Stored } from "./queue-folder";
 
 /**
  * A durable, SQS-like queue in a folder, for running the pipeline locally: messages are files
@@ -46,37 +47,8 @@ export const DEFAULT_VISIBILITY_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_RETRY_BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
 /** SQS's longest visibility timeout: a retry delay above it is cut to it. */
 const MAX_VISIBILITY_MS = 12 * 60 * 60_000;
-/** Every holder keeps the lock for milliseconds: one older than this was left by a dead process. */
-const STALE_LOCK_MS = 10_000;
-
-interface Stored {
-  messageId: string;
-  body: string;
-  receiveCount: number;
-  sentAt: number;
-  groupId?: string;
-  dedupId?: string;
-  /** In flight: when it is visible again (epoch ms), and the receipt of its latest receive. */
-  visibleAt?: number;
-  receipt?: string;
-}
-
-interface Entry {
-  sub: "pending" | "inflight" | "dead";
-  file: string;
-  stored: Stored;
-}
-
 /** File names sort in send order, across instances and processes. */
 let sequence = 0;
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === "ENOENT";
-}
 
 export class FileQueue {
   readonly fifo: boolean;
@@ -84,6 +56,7 @@ export class FileQueue {
   readonly visibilityTimeoutMs: number;
   readonly retryBackoff: { baseMs: number; maxMs: number };
   private readonly log: (line: string) => void;
+  private readonly folder: QueueFolder;
 
   constructor(
     readonly dir: string,
@@ -95,6 +68,7 @@ export class FileQueue {
     this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS;
     this.retryBackoff = options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.folder = new QueueFolder(dir, name);
     for (const sub of ["pending", "inflight", "dead", "dedup"])
       mkdirSync(join(dir, sub), { recursive: true });
   }
@@ -126,7 +100,7 @@ export class FileQueue {
       ...options,
     };
     const name = `${String(Date.now()).padStart(15, "0")}-${String(process.pid).padStart(7, "0")}-${String(sequence).padStart(9, "0")}.json`;
-    this.write("pending", name, message);
+    this.folder.write("pending", name, message);
     return true;
   }
 
@@ -137,15 +111,15 @@ export class FileQueue {
    * SQS moves it (its handler never reported back: it crashed or timed out).
    */
   receive(max = 10): QueueMessage[] {
-    return this.locked(() => {
+    return this.folder.locked(() => {
       const now = Date.now();
       const busyGroups = new Set<string>();
       const candidates: Entry[] = [];
-      for (const entry of this.entries("inflight")) {
+      for (const entry of this.folder.entries("inflight")) {
         if ((entry.stored.visibleAt ?? 0) > now) busyGroups.add(entry.stored.groupId ?? "");
         else candidates.push(entry);
       }
-      candidates.push(...this.entries("pending"));
+      candidates.push(...this.folder.entries("pending"));
       candidates.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       const taken: QueueMessage[] = [];
       for (const { sub, file, stored } of candidates) {
@@ -168,7 +142,7 @@ export class FileQueue {
         };
         // Renamed first, then rewritten: a crash in between leaves a visible in-flight message.
         if (sub === "pending") renameSync(join(this.dir, "pending", file), join(this.dir, "inflight", file));
-        this.write("inflight", file, next);
+        this.folder.write("inflight", file, next);
         const { visibleAt: _visibleAt, receipt: _receipt, ...message } = next;
         taken.push({ ...message, receiptHandle: `${file}#${receipt}` });
       }
@@ -178,7 +152,7 @@ export class FileQueue {
 
   /** Deletes a received message; false when the receipt is stale (the message was received again). */
   ack(receiptHandle: string): boolean {
-    return this.locked(() => {
+    return this.folder.locked(() => {
       const held = this.held(receiptHandle);
       if (!held) return false;
       rmSync(join(this.dir, "inflight", held.file), { force: true });
@@ -192,7 +166,7 @@ export class FileQueue {
    * receipt no longer holds the message.
    */
   fail(receiptHandle: string, options: { delayMs?: number } = {}): "retry" | "dead" | "stale" {
-    return this.locked(() => {
+    return this.folder.locked(() => {
       const held = this.held(receiptHandle);
       if (!held) return "stale";
       const { file, stored } = held;
@@ -201,7 +175,7 @@ export class FileQueue {
         return "dead";
       }
       const delayMs = Math.min(MAX_VISIBILITY_MS, options.delayMs ?? this.backoffMs(stored.receiveCount));
-      this.write("inflight", file, { ...stored, visibleAt: Date.now() + Math.max(0, delayMs) });
+      this.folder.write("inflight", file, { ...stored, visibleAt: Date.now() + Math.max(0, delayMs) });
       return "retry";
     });
   }
@@ -218,28 +192,28 @@ export class FileQueue {
    */
   depth(): { pending: number; inflight: number; dead: number } {
     const now = Date.now();
-    const inflight = this.entries("inflight");
+    const inflight = this.folder.entries("inflight");
     const invisible = inflight.filter((e) => (e.stored.visibleAt ?? 0) > now).length;
     return {
-      pending: this.files("pending").length + inflight.length - invisible,
+      pending: this.folder.files("pending").length + inflight.length - invisible,
       inflight: invisible,
-      dead: this.files("dead").length,
+      dead: this.folder.files("dead").length,
     };
   }
 
   /** When the next message becomes visible: now if one is; undefined when the queue is empty. */
   nextVisibleAt(): number | undefined {
-    if (this.files("pending").length > 0) return Date.now();
-    const times = this.entries("inflight").map((e) => e.stored.visibleAt ?? 0);
+    if (this.folder.files("pending").length > 0) return Date.now();
+    const times = this.folder.entries("inflight").map((e) => e.stored.visibleAt ?? 0);
     return times.length > 0 ? Math.min(...times) : undefined;
   }
 
   /** Moves every dead letter back to the queue with a fresh receive count; returns how many. */
   redriveDeadLetters(): number {
-    return this.locked(() => {
-      const dead = this.entries("dead");
+    return this.folder.locked(() => {
+      const dead = this.folder.entries("dead");
       for (const { file, stored } of dead) {
-        this.write("dead", file, { ...stored, receiveCount: 0 });
+        this.folder.write("dead", file, { ...stored, receiveCount: 0 });
         renameSync(join(this.dir, "dead", file), join(this.dir, "pending", file));
       }
       return dead.length;
@@ -247,12 +221,12 @@ export class FileQueue {
   }
 
   deadLetters(): QueueMessage[] {
-    return this.entries("dead").map((e) => ({ ...e.stored, receiptHandle: e.file }));
+    return this.folder.entries("dead").map((e) => ({ ...e.stored, receiptHandle: e.file }));
   }
 
   private moveToDead(sub: Entry["sub"], file: string, stored: Stored): void {
     const { visibleAt: _visibleAt, receipt: _receipt, ...message } = stored;
-    this.write(sub, file, message);
+    this.folder.write(sub, file, message);
     renameSync(join(this.dir, sub, file), join(this.dir, "dead", file));
     this.log(
       `DEAD LETTER ${this.name}: message ${stored.messageId} after ${stored.receiveCount} receive(s), in ${join(this.dir, "dead", file)}; after fixing the cause: etl replay --dead-letters`,
@@ -262,72 +236,7 @@ export class FileQueue {
   /** The in-flight message a receipt handle still holds. */
   private held(receiptHandle: string): { file: string; stored: Stored } | undefined {
     const [file = "", receipt] = receiptHandle.split("#");
-    const stored = this.read("inflight", file);
+    const stored = this.folder.read("inflight", file);
     return stored && stored.receipt === receipt ? { file, stored } : undefined;
-  }
-
-  private files(sub: string): string[] {
-    return readdirSync(join(this.dir, sub))
-      .filter((f) => !f.startsWith("."))
-      .sort();
-  }
-
-  private entries(sub: Entry["sub"]): Entry[] {
-    const entries: Entry[] = [];
-    for (const file of this.files(sub)) {
-      const stored = this.read(sub, file);
-      if (stored) entries.push({ sub, file, stored });
-    }
-    return entries;
-  }
-
-  /** A message file, or undefined when another process moved it since it was listed. */
-  private read(sub: string, file: string): Stored | undefined {
-    try {
-      return JSON.parse(readFileSync(join(this.dir, sub, file), "utf8")) as Stored;
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** Written beside and renamed into place, so a reader never sees half a message. */
-  private write(sub: string, file: string, stored: Stored): void {
-    const temp = join(this.dir, sub, `.${process.pid}-${file}`);
-    writeFileSync(temp, JSON.stringify(stored));
-    renameSync(temp, join(this.dir, sub, file));
-  }
-
-  /**
-   * Runs a change under the queue's lock (a directory: `mkdir` is atomic), so two processes
-   * never take the same message or two messages of one FIFO group.
-   */
-  private locked<T>(change: () => T): T {
-    const lock = join(this.dir, ".lock");
-    const giveUpAt = Date.now() + 2 * STALE_LOCK_MS;
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS)
-          rmSync(lock, { recursive: true, force: true });
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-      }
-      if (Date.now() > giveUpAt)
-        throw new Error(
-          `${this.name}: the queue folder ${this.dir} stays locked; remove ${lock} if no etl command is running`,
-        );
-      sleepSync(5);
-    }
-    try {
-      return change();
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
   }
 }

@@ -18,7 +18,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { migratePostgresWarehouse } from "@etl/db";
+import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { freshDatabase, type MotoServer, startMoto } from "@etl/local-cloud/testing";
 import { ensureTables } from "@etl/ops/aws";
 import { checkParquetSchema, readParquet, readParquetSchema, starParquetColumns } from "@etl/s3-io/parquet";
@@ -26,14 +26,10 @@ import { STAR_COLUMNS, STAR_TABLE_NAMES, type StarTable } from "@etl/schemas";
 import { mockClient } from "aws-sdk-client-mock";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  DOCTOR_ALERT_SUBJECT,
-  type DoctorCheck,
-  type DoctorClients,
-  doctor,
-  redshiftCopyCheckSql,
-  runDoctorChecks,
-} from "../../src/cli/commands/doctor";
+import { doctor } from "../../src/cli/commands/doctor";
+import { DOCTOR_ALERT_SUBJECT, type DoctorCheck, type DoctorClients } from "../../src/doctor/doctor-check";
+import { redshiftCopyCheckSql } from "../../src/doctor/redshift-check";
+import { runDoctorChecks } from "../../src/doctor/run-doctor-checks";
 
 // The doctor against moto (Secrets Manager, DynamoDB, SNS, SQS, EventBridge, S3), the local
 // PostgreSQL as the warehouse, and a mocked Redshift Data API whose statements are asserted.

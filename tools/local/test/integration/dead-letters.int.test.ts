@@ -7,7 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { ensureLocalResources } from "../../src/cli/commands/ingest";
-import { replay } from "../../src/cli/commands/operate";
+import { replay } from "../../src/cli/commands/replay";
 import { landRates, prepareDemoLanding } from "../../src/demo-landing";
 import { applyEnvironment, type LocalEnvironment, openLocalEnvironment } from "../../src/environment";
 import { createLocalPipeline, type StageReport } from "../../src/pipeline";

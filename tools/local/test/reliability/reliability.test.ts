@@ -1,11 +1,11 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createFileRulesRepository, FileRuleSchema } from "@etl/db";
+import { createFileRulesRepository, FileRuleSchema } from "@etl/db/rules";
 import { localS3Client } from "@etl/local-cloud";
 import { applyChanges } from "@etl/synthetic";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { replay } from "../../src/cli/commands/operate";
 import { run } from "../../src/cli/commands/pipeline";
+import { replay } from "../../src/cli/commands/replay";
 import { createdRecordFor, localTarget } from "../../src/operator";
 import { scheduledEvent, WAREHOUSE_GROUP } from "../../src/pipeline";
 import {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { openSourceSnapshot } from "@etl/db";
+import { openSourceSnapshot } from "@etl/db/source";
 import { runIngest } from "@etl/ingest";
 import { createDynamoAuditLog, createDynamoStateStore, ensureTables } from "@etl/ops/aws";
 import { createMemoryAlerter } from "@etl/ops/testing";

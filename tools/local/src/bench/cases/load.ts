@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { loadParquetIntoPostgres } from "@etl/db";
+import { loadParquetIntoPostgres } from "@etl/db/warehouse";
 import pg from "pg";
 import { caseArgs, reportCase } from "../measure";
 

@@ -4,11 +4,13 @@ import { doctor } from "./doctor";
 import { ingest } from "./ingest";
 import { load } from "./load";
 import { migrate } from "./migrate";
-import { query, replay, status } from "./operate";
 import { demo, run } from "./pipeline";
+import { query } from "./query";
+import { replay } from "./replay";
 import { rules } from "./rules";
 import { seed } from "./seed";
 import { check, down, up } from "./services";
+import { status } from "./status";
 import { transform } from "./transform";
 
 /** Every `etl` sub-command, in the order `etl help` lists them. */

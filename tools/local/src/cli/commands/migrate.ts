@@ -1,5 +1,6 @@
-import { controlDdl, migratePostgresWarehouse, warehouseDdl } from "@etl/db";
+import { controlDdl, warehouseDdl } from "@etl/db/ddl";
 import { connectRedshiftDataApi, migrateRedshift, redshiftMigrationSql } from "@etl/db/redshift";
+import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { redactUrl } from "@etl/local-cloud";
 import pg from "pg";
 import { openLocalEnvironment } from "../../environment";

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { migratePostgresWarehouse } from "@etl/db";
+import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { startLocalCloud } from "@etl/local-cloud";
 import { RawRunManifestSchema } from "@etl/schemas";
 import { applyChanges, seedDatabase } from "@etl/synthetic";

@@ -1,15 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
+import { DEFAULT_CSV, postgresCopySql } from "@etl/db/file-load";
 import {
   createFileRulesRepository,
-  DEFAULT_CSV,
   DEFAULT_RULES_SCHEMA,
   delimitedOptions,
   type FileRule,
   type FileRulesRepository,
-  postgresCopySql,
   type StoredRule,
-} from "@etl/db";
+} from "@etl/db/rules";
 import { parseRulesDocument } from "@etl/db/rules-file";
 import { DataError } from "@etl/schemas";
 import pg from "pg";

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
-const script = resolve(dirname(fileURLToPath(import.meta.url)), "../../boundaries.mjs");
+const script = resolve(dirname(fileURLToPath(import.meta.url)), "../../../boundaries.mjs");
 let root = "";
 
 function write(path: string, text: string): void {

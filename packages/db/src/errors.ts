@@ -94,3 +94,10 @@ export function toLoadError(error: unknown, context: LoadErrorContext): unknown 
     cause: error,
   });
 }
+
+/** A statement still running after the deadline: retry later, the caller keeps its id. */
+export class StatementStillRunningError extends TransientError {
+  constructor(readonly statementId: string) {
+    super(`statement ${statementId} is still running`, { code: "REDSHIFT_STILL_RUNNING" });
+  }
+}

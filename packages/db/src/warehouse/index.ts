@@ -1,0 +1,16 @@
+export { CopyTextWriter, unscaledToDecimalText } from "./copy-text";
+export {
+  loadRunIntoPostgres,
+  type ParquetFileSource,
+  type PostgresRunLoad,
+  type RunLoadResult,
+  type TableFiles,
+} from "./load-run";
+export {
+  type FileLoadResult,
+  loadParquetIntoPostgres,
+  type ParquetTableLoad,
+  type TableLoadResult,
+} from "./load-table";
+export { migratePostgresWarehouse } from "./migrate";
+export { mergeSql, type TablePlan, tablePlan } from "./statements";

@@ -1,0 +1,164 @@
+import type { StarTable } from "@etl/schemas";
+import type pg from "pg";
+import { LoadDataError, type LoadErrorContext, toLoadError } from "../errors";
+import { copyParquetIntoStaging } from "./copy-parquet";
+import {
+  ADVISORY_LOCK_SQL,
+  copyIntoStagingSql,
+  createStagingSql,
+  dropStagingSql,
+  lockName,
+  mergeSql,
+  type TablePlan,
+  tablePlan,
+} from "./statements";
+
+// One star table's load: its files COPYed into a staging table, then merged. A run's load
+// (load-run.ts) calls it per table inside its own transaction and ledger; the benchmark calls it
+// alone through loadParquetIntoPostgres.
+
+export interface FileLoadResult {
+  table: StarTable;
+  key: string;
+  status: "loaded" | "skipped";
+  rows: number;
+  durationMs: number;
+}
+
+export interface TableLoadResult {
+  table: StarTable;
+  files: number;
+  /** Rows copied into staging. */
+  rows: number;
+  inserted: number;
+  updated: number;
+  durationMs: number;
+}
+
+/** Runs one statement; a failure becomes a load error naming the statement. */
+export async function run<T>(
+  client: pg.ClientBase,
+  sql: string,
+  params: unknown[],
+  context: LoadErrorContext,
+) {
+  try {
+    return await client.query<T & pg.QueryResultRow>(sql, params);
+  } catch (error) {
+    throw toLoadError(error, { ...context, sql });
+  }
+}
+
+export interface StagedFile {
+  /** `rows` is checked against what COPY counted, when known. */
+  file: { key: string; rows?: number };
+  position: number;
+}
+
+/** Stages every file of one table, merges it into the target, drops the staging table. */
+export async function loadTable(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  files: readonly StagedFile[],
+  read: (position: number) => Promise<Uint8Array>,
+  onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
+): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
+  const started = performance.now();
+  const context = { table: plan.table };
+  await run(client, dropStagingSql(plan), [], context);
+  await run(client, createStagingSql(plan), [], context);
+  const results: FileLoadResult[] = [];
+  let rows = 0;
+  for (const { file, position } of files) {
+    const fileStarted = performance.now();
+    const fileContext = { table: plan.table, key: file.key };
+    let copied: number;
+    try {
+      const bytes = await read(position);
+      copied = await copyParquetIntoStaging(client, plan, bytes, file.key);
+    } catch (error) {
+      throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan) });
+    }
+    if (file.rows !== undefined && copied !== file.rows) {
+      throw new LoadDataError(
+        `${plan.table} ${file.key}: the file holds ${copied} rows, its manifest says ${file.rows}`,
+        fileContext,
+        { code: "ROW_COUNT_MISMATCH" },
+      );
+    }
+    rows += copied;
+    const result: FileLoadResult = {
+      table: plan.table,
+      key: file.key,
+      status: "loaded",
+      rows: copied,
+      durationMs: Math.round(performance.now() - fileStarted),
+    };
+    results.push(result);
+    await onFileLoaded?.(result);
+  }
+  const merge = mergeSql(plan);
+  const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
+  const counts = merged.rows[0];
+  const inserted = counts?.inserted ?? merged.rowCount ?? 0;
+  const updated = counts?.updated ?? 0;
+  await run(client, dropStagingSql(plan), [], context);
+  return {
+    table: {
+      table: plan.table,
+      files: files.length,
+      rows,
+      inserted,
+      updated,
+      durationMs: Math.round(performance.now() - started),
+    },
+    files: results,
+  };
+}
+
+export async function rollback(client: pg.ClientBase): Promise<void> {
+  try {
+    await client.query("rollback");
+  } catch {
+    // The connection is gone: PostgreSQL has rolled the transaction back already.
+  }
+}
+
+export interface ParquetTableLoad {
+  table: StarTable;
+  /** Parquet files of the table, in order. */
+  files: readonly Uint8Array[];
+  schema?: string;
+}
+
+/**
+ * Loads Parquet files into one star table in one transaction (staging COPY, then the table's
+ * merge), without the run ledger: the entry point of the load benchmark, and the same code path
+ * as `loadRunIntoPostgres` for one table.
+ *
+ * @example
+ * const { inserted } = await loadParquetIntoPostgres(client, { table: "fact_sales_order", files: [bytes] });
+ */
+export async function loadParquetIntoPostgres(
+  client: pg.ClientBase,
+  load: ParquetTableLoad,
+): Promise<TableLoadResult> {
+  const schema = load.schema ?? "warehouse";
+  const staged = load.files.map((_, i) => ({ file: { key: `${load.table}#${i + 1}` }, position: i }));
+  await run(client, "begin", [], {});
+  try {
+    await run(client, ADVISORY_LOCK_SQL, [lockName(schema)], {});
+    const result = await loadTable(
+      client,
+      tablePlan(load.table, schema),
+      staged,
+      async (i) => load.files[i] ?? new Uint8Array(),
+      undefined,
+    );
+    await run(client, "commit", [], {});
+    return result.table;
+  } catch (error) {
+    await rollback(client);
+    throw error;
+  }
+}

@@ -1,0 +1,136 @@
+import { createDynamoStateStore } from "@etl/ops/aws";
+import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
+import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
+import { SOURCE_TABLE_NAMES } from "@etl/schemas";
+import pg from "pg";
+import { recentItems } from "../../operator";
+import { openLocalQueues } from "../../pipeline";
+import { formatTable } from "../../summary";
+import { type Command, integerOption, out } from "../command";
+import { targetOptions, withTarget } from "./operate";
+
+async function loadedRuns(url: string | undefined): Promise<Map<string, string>> {
+  const loaded = new Map<string, string>();
+  if (!url) return loaded;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ run_id: string; status: string }>(
+      "select run_id, status from etl.load_runs",
+    );
+    for (const r of rows) loaded.set(r.run_id, r.status);
+  } catch {
+    // No ledger yet: nothing was loaded.
+  } finally {
+    await client.end();
+  }
+  return loaded;
+}
+
+export const status: Command = {
+  name: "status",
+  summary: "recent runs and how far each got, watermarks, queues, recent audit and failures",
+  usage:
+    "etl status [--limit N] [--json] [--aws] [--data-dir DIR]\n\n" +
+    "  --limit N  runs, audit items and failures to show (default 10)\n" +
+    "  --json     print the same as one JSON object on stdout and nothing else\n" +
+    "  --aws      read AWS (names from the functions' variables) instead of the local services",
+  options: { ...targetOptions, limit: { type: "string" }, json: { type: "boolean" } },
+  async run({ values }) {
+    const limit = integerOption(values.limit, "limit", 1, 10);
+    const json = values.json === true;
+    return withTarget(values, async (target, dataDir) => {
+      const store = createS3ObjectStore(target.s3, {
+        localServer: target.kind === "local" && isLocalS3Server(target.env),
+      });
+      const ingestBucket = target.env.INGEST_BUCKET ?? "";
+      const processedBucket = target.env.PROCESSED_BUCKET ?? "";
+      const runIds: string[] = [];
+      try {
+        for await (const o of store.list(ingestBucket, "runs/")) {
+          const id = runIdFromManifestKey(o.key);
+          if (id) runIds.push(id);
+        }
+      } catch (error) {
+        if (!(error instanceof ObjectNotFoundError) || error.code !== "BUCKET_NOT_FOUND") throw error;
+        const message = `nothing has run yet: there is no bucket ${ingestBucket}; run \`etl seed\` and \`etl run\``;
+        if (json) out(JSON.stringify({ runs: [], runsInAll: 0, message }));
+        else out(message);
+        return 0;
+      }
+      const recent = runIds.sort().reverse().slice(0, limit);
+      const loaded = await loadedRuns(target.env.WAREHOUSE_URL);
+      const runs: { runId: string; transformed: boolean; loaded: string | null }[] = [];
+      for (const runId of recent) {
+        const processed = await store.head(processedBucket, runManifestKey(runId));
+        runs.push({ runId, transformed: processed !== undefined, loaded: loaded.get(runId) ?? null });
+      }
+      const state = createDynamoStateStore({
+        client: target.dynamoClient,
+        table: target.env.STATE_TABLE ?? "",
+      });
+      const marks = await state.getWatermarks(SOURCE_TABLE_NAMES.map((t) => `watermark#${t}`));
+      const watermarks = Object.fromEntries(
+        SOURCE_TABLE_NAMES.map((t) => [t, marks[`watermark#${t}`] ?? null]),
+      );
+      const queues =
+        target.kind === "local"
+          ? Object.values(openLocalQueues(dataDir)).map((queue) => {
+              const depth = queue.depth();
+              const next = depth.inflight > 0 ? queue.nextVisibleAt() : undefined;
+              return {
+                name: queue.name,
+                ...depth,
+                ...(next ? { nextVisibleAt: new Date(next).toISOString() } : {}),
+              };
+            })
+          : [];
+      const audit = await recentItems(target, target.env.AUDIT_TABLE ?? "", limit);
+      const failures = await recentItems(target, target.env.FAILURE_TABLE ?? "", limit);
+      if (json) {
+        out(JSON.stringify({ runs, runsInAll: runIds.length, watermarks, queues, audit, failures }));
+        return 0;
+      }
+
+      out(`runs (${runIds.length} in all, newest ${recent.length}):`);
+      for (const line of formatTable(
+        ["run", "transformed", "loaded"],
+        runs.map((r) => [r.runId, r.transformed ? "yes" : "no", r.loaded ?? "-"]),
+      ))
+        out(`  ${line}`);
+
+      out("\nwatermarks (rows with last_updated above them are read by the next run):");
+      for (const t of SOURCE_TABLE_NAMES)
+        out(`  ${t.padEnd(16)} ${watermarks[t] ?? "(none: next run reads everything)"}`);
+
+      if (queues.length > 0) {
+        out("\nqueues (in flight: being handled, or waiting for a retry):");
+        for (const q of queues)
+          out(
+            `  ${q.name.padEnd(16)} pending ${q.pending}, in flight ${q.inflight}` +
+              `${q.nextVisibleAt ? ` (next visible ${q.nextVisibleAt})` : ""}, dead letters ${q.dead}`,
+          );
+      }
+
+      out(`\nrecent audit (${audit.length}):`);
+      for (const line of formatTable(
+        ["recorded", "stage", "run", "status", "table", "rows", "key"],
+        audit.map((a) => [
+          String(a.recordedAt ?? ""),
+          String(a.stage ?? ""),
+          String(a.runId ?? ""),
+          String(a.status ?? ""),
+          String(a.table ?? ""),
+          a.rows === undefined ? "" : String(a.rows),
+          String(a.key ?? ""),
+        ]),
+      ))
+        out(`  ${line}`);
+
+      out(`\nrecent failures (${failures.length}):`);
+      for (const f of failures)
+        out(`  ${String(f.at)} ${String(f.stage)} ${String(f.runId)}: ${String(f.error)}`);
+      return 0;
+    });
+  },
+};
