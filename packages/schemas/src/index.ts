@@ -1,5 +1,7 @@
+export * from "./calendar";
 export { parseConfig } from "./config";
 export { CURRENCY_NAMES, currencyName } from "./currency-names";
+export * from "./decimal";
 export { ConfigError, DataError, EtlError, isRetryable, messageOf, TransientError } from "./errors";
 export {
   decodeS3EventKey,

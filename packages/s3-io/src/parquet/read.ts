@@ -12,6 +12,7 @@ export {
   type ParquetRow,
   type ParquetValue,
   timestampToMicros,
+  unscaledFromBigEndian,
   unscaledToDecimal,
 } from "./columns";
 export {
