@@ -29,4 +29,5 @@ export { isTransientSdkError, type SdkErrorShape, sdkErrorShape } from "./sdk-er
 export * from "./source";
 export * from "./star";
 export * from "./star-columns";
+export * from "./star-sources";
 export * from "./tables";
