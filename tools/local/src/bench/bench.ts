@@ -5,9 +5,9 @@ import { type CloudEndpoints, startLocalCloud } from "@etl/local-cloud";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { STAR_COLUMNS } from "@etl/schemas";
 import { seedDatabase } from "@etl/synthetic";
-import { transformSalesOrdersBench, writeSalesOrdersRawRun } from "@etl/transform/bench";
 import pg from "pg";
 import { type CaseResult, runCase, timeShell } from "./measure";
+import { transformSalesOrdersBench, writeSalesOrdersRawRun } from "./transform";
 
 /** One row of `bench/results.json`. */
 export interface BenchRow {
