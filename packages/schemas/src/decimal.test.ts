@@ -23,6 +23,20 @@ describe("decimal", () => {
   });
 
   it.each([
+    [-1234, 2, "-12.34"],
+    [5, 2, "0.05"],
+    [-5n, 2, "-0.05"],
+    [42, 0, "42"],
+    [123456789012345678901234567890n, 4, "12345678901234567890123456.7890"],
+  ] as const)("writes unscaled %s at scale %i as %s", (unscaled, scale, text) => {
+    expect(unscaledToDecimal(unscaled, scale)).toBe(text);
+  });
+
+  it("refuses a number that is not an exact unscaled integer", () => {
+    expect(() => unscaledToDecimal(3.5, 2)).toThrow("not an exact unscaled integer");
+  });
+
+  it.each([
     [[0x04, 0xd2], 1234n],
     [[0xfb, 0x2e], -1234n],
     [[0xff], -1n],

@@ -4,6 +4,8 @@
  * the warehouse loaders. No floating point anywhere: money is never rounded.
  */
 
+import { DataError } from "./errors";
+
 const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?$/;
 
 /**
@@ -24,10 +26,17 @@ export function decimalToUnscaled(text: string, precision: number, scale: number
   return sign === "-" ? -unscaled : unscaled;
 }
 
-/** An unscaled integer back to its exact string at `scale` (`-1250n`, 2 is `"-12.50"`). */
-export function unscaledToDecimal(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
+/**
+ * An unscaled integer back to its exact string at `scale` (`-1250n`, 2 is `"-12.50"`). A number
+ * must be a safe integer (what a Parquet INT32/INT64 decimal decodes to); anything else is a
+ * `DataError`, never a rounded value.
+ */
+export function unscaledToDecimal(unscaled: bigint | number, scale: number): string {
+  if (typeof unscaled === "number" && !Number.isSafeInteger(unscaled)) {
+    throw new DataError(`decimal value ${unscaled} is not an exact unscaled integer`, { code: "BAD_VALUE" });
+  }
+  const negative = unscaled < 0;
+  const digits = String(negative ? -unscaled : unscaled).padStart(scale + 1, "0");
   const whole = digits.slice(0, digits.length - scale);
   const text = scale === 0 ? whole : `${whole}.${digits.slice(digits.length - scale)}`;
   return negative ? `-${text}` : text;

@@ -10,7 +10,10 @@ import { ROW_SOURCES, type RowSourcedStarTable, starColumnSources } from "./star
 import { makePayment, makePurchaseOrder, makeSalesOrder, makeTransaction } from "./testing/source-rows";
 
 /** One source row in a non-canonical but valid shape, and what the table's formatter makes of it. */
-const SAMPLES: Record<RowSourcedStarTable, () => { source: Record<string, unknown>; star: Record<string, unknown> }> = {
+const SAMPLES: Record<
+  RowSourcedStarTable,
+  () => { source: Record<string, unknown>; star: Record<string, unknown> }
+> = {
   fact_sales_order: () => {
     const source = makeSalesOrder({ created_at: "2023-01-02T03:04:05.5", unit_price: "3.5", staff_id: 9 });
     return { source, star: { ...toFactSalesOrder([source])[0] } };
