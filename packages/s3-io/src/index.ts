@@ -22,4 +22,5 @@ export {
   writeJsonLines,
 } from "./json-lines-writer";
 export * from "./keys";
+export { datePath, fittedName, MAX_KEY_BYTES, moveKey } from "./landed-keys";
 export type { ObjectInfo, ObjectStore, PutOptions } from "./object-store";
