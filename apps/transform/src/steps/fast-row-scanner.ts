@@ -32,8 +32,6 @@ import {
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const MINUS = 0x2d;
-const DOT = 0x2e;
-const COLON = 0x3a;
 const ZERO = 0x30;
 const NINE = 0x39;
 const BACKSLASH = 0x5c;
@@ -41,7 +39,6 @@ const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
-const T = 0x54;
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
