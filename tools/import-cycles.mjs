@@ -95,7 +95,9 @@ for (const dir of sourceDirs) {
 
 if (cycles.length > 0) {
   const lines = cycles.map((files) => `  ${files.map((f) => relative(root, f)).join(" <-> ")}`);
-  console.error(`import cycles: ${cycles.length}; break each by moving what both need into a third file\n${lines.join("\n")}`);
+  console.error(
+    `import cycles: ${cycles.length}; break each by moving what both need into a third file\n${lines.join("\n")}`,
+  );
   process.exit(1);
 }
 console.log(`import cycles: none (${sourceDirs.length} source folders checked)`);
