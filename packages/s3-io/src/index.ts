@@ -6,18 +6,21 @@ export {
   objectUrl,
 } from "./errors";
 export {
-  createJsonLinesWriter,
   type JsonLine,
   JsonLinesError,
-  type JsonLinesPart,
-  type JsonLinesWriter,
-  type JsonLinesWriterOptions,
   type ReadJsonLinesOptions,
   type ReadLineChunksOptions,
   readJsonLineBatches,
   readJsonLines,
   readLineChunks,
+} from "./json-lines-reader";
+export {
+  createJsonLinesWriter,
+  type JsonLinesPart,
+  type JsonLinesWriter,
+  type JsonLinesWriterOptions,
   writeJsonLines,
-} from "./jsonl";
+} from "./json-lines-writer";
 export * from "./keys";
+export { datePath, fittedName, MAX_KEY_BYTES, moveKey } from "./landed-keys";
 export type { ObjectInfo, ObjectStore, PutOptions } from "./object-store";

@@ -94,8 +94,3 @@ export function stateRunPrefix(table: SourceTable, runId: RunId): string {
 export function quarantineKey(stage: string, runId: string, name: string): string {
   return `quarantine/${stage}/${runId}/${name}`;
 }
-
-/** `archive/<rule>/YYYY/MM/DD/<name>` for a landed file that was processed. */
-export function archiveKey(rule: string, at: Date, name: string): string {
-  return `archive/${rule}/${at.getUTCFullYear()}/${pad(at.getUTCMonth() + 1)}/${pad(at.getUTCDate())}/${name}`;
-}

@@ -1,5 +1,7 @@
+export * from "./calendar";
 export { parseConfig } from "./config";
 export { CURRENCY_NAMES, currencyName } from "./currency-names";
+export * from "./decimal";
 export { ConfigError, DataError, EtlError, isRetryable, messageOf, TransientError } from "./errors";
 export {
   decodeS3EventKey,
@@ -27,4 +29,5 @@ export { isTransientSdkError, type SdkErrorShape, sdkErrorShape } from "./sdk-er
 export * from "./source";
 export * from "./star";
 export * from "./star-columns";
+export * from "./star-sources";
 export * from "./tables";

@@ -1,17 +1,10 @@
 import { z } from "zod";
+import { isCalendarDate } from "./calendar";
 import type { SourceTable } from "./tables";
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DECIMAL = /^-?\d+(?:\.\d+)?$/;
-
-/** True when year, month and day name a real day of the proleptic Gregorian calendar. */
-export function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
-  return day <= days;
-}
 
 /**
  * Brings a `timestamp without time zone` as totesys exports it (`T` or a space between date and

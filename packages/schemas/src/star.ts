@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isCalendarDate } from "./source";
+import { isCalendarDate } from "./calendar";
 import { columnSpec } from "./star-columns";
 import type { StarTable } from "./tables";
 

@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { parquetColumnNames, readRowGroups } from "@etl/s3-io/parquet-read";
 import { SOURCE_UPDATED_AT_COLUMN } from "@etl/schemas";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { CopyTextWriter } from "./copy-text";
-import { parquetColumnNames, readRowGroups } from "./parquet-row-groups";
 import { copyIntoStagingSql, type TablePlan } from "./statements";
 
 /** Rows encoded per slice: large enough to amortise a write, small enough to keep COPY fed. */

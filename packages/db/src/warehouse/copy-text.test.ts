@@ -85,6 +85,14 @@ describe("CopyTextWriter", () => {
     expect(writer.take()).toEqual([]);
   });
 
+  it("writes a line of untyped values: integers, booleans, text with escapes, NULL", () => {
+    const writer = new CopyTextWriter();
+
+    writer.values([-4, 2.5, true, null, "a\tb"]);
+
+    expect(Buffer.concat(writer.take()).toString()).toBe("-4\t2.5\tt\t\\N\ta\\tb\n");
+  });
+
   it("refuses a fractional number in an integer column", () => {
     expect(() => encode("int", [1.5])).toThrow(DataError);
   });

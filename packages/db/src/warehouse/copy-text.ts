@@ -1,5 +1,5 @@
 import type { ColumnType } from "@etl/schemas";
-import { DataError } from "@etl/schemas";
+import { DataError, daysToDate, unscaledFromBigEndian, unscaledToDecimal } from "@etl/schemas";
 
 /**
  * Encodes column vectors into PostgreSQL's COPY text format (tab-separated, `\N` for NULL,
@@ -33,45 +33,15 @@ export interface CopyColumn {
   scale?: number;
 }
 
-const MS_PER_DAY = 86_400_000;
-const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
-
-/** `YYYY-MM-DD` of days since the epoch (years 0 to 9999). */
-export function daysToIsoDate(days: number): string {
-  const d = new Date(days * MS_PER_DAY);
-  return `${String(d.getUTCFullYear()).padStart(4, "0")}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
-}
-
-/** A big-endian two's complement integer (FIXED_LEN_BYTE_ARRAY and BYTE_ARRAY decimals). */
-function bigEndianSigned(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  if (bytes.length > 0 && ((bytes[0] ?? 0) & 0x80) !== 0) value -= 1n << BigInt(bytes.length * 8);
-  return value;
-}
+/** `YYYY-MM-DD` of days since the epoch (calendar arithmetic lives in @etl/schemas). */
+export const daysToIsoDate = daysToDate;
 
 /** The unscaled integer `unscaled` at `scale` as an exact decimal string: (-1234, 2) -> "-12.34". */
 export function unscaledToDecimalText(unscaled: number | bigint | Uint8Array, scale: number): string {
-  let digits: string;
-  let negative: boolean;
-  if (typeof unscaled === "number") {
-    if (!Number.isSafeInteger(unscaled)) {
-      throw new DataError(`decimal value ${unscaled} is not an exact unscaled integer`, {
-        code: "BAD_VALUE",
-      });
-    }
-    negative = unscaled < 0;
-    digits = String(negative ? -unscaled : unscaled);
-  } else {
-    const big = typeof unscaled === "bigint" ? unscaled : bigEndianSigned(unscaled);
-    negative = big < 0n;
-    digits = (negative ? -big : big).toString();
-  }
-  if (scale > 0) {
-    if (digits.length <= scale) digits = digits.padStart(scale + 1, "0");
-    digits = `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
-  }
-  return negative ? `-${digits}` : digits;
+  return unscaledToDecimal(
+    unscaled instanceof Uint8Array ? unscaledFromBigEndian(unscaled) : unscaled,
+    scale,
+  );
 }
 
 /**
@@ -202,6 +172,24 @@ export class CopyTextWriter {
       this.dates.set(days, text);
     }
     this.ascii(text);
+  }
+
+  /** Appends one line of untyped values: integers, booleans, text, NULL (a seed script's rows). */
+  values(row: readonly unknown[]): void {
+    for (let c = 0; c < row.length; c++) {
+      const value = row[c];
+      this.ensure(3);
+      if (c > 0) this.buffer[this.position++] = TAB;
+      if (value === null || value === undefined) {
+        this.buffer[this.position++] = BACKSLASH;
+        this.buffer[this.position++] = 78; // N
+      } else if (typeof value === "boolean")
+        this.buffer[this.position++] = value ? 116 : 102; // t / f
+      else if (typeof value === "number" && Number.isInteger(value)) this.integer(value);
+      else this.text(String(value));
+    }
+    this.ensure(1);
+    this.buffer[this.position++] = NEWLINE;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { DataError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { ParquetTableBuilder } from "./column-builders";
 import { type ParquetColumn, unscaledToDecimal } from "./columns";
+import { ParquetTableBuilder } from "./parquet-table-builder";
 import { readParquet } from "./read-parquet";
 import { writeParquet, writeParquetColumns } from "./write-parquet";
 

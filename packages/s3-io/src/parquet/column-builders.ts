@@ -1,16 +1,5 @@
 import { DataError } from "@etl/schemas";
 import {
-  Bool,
-  type Data,
-  DateDay,
-  Decimal,
-  Int32,
-  Int64,
-  makeData,
-  TimestampMicrosecond,
-  Utf8,
-} from "apache-arrow";
-import {
   dateToDays,
   decimalShape,
   decimalToUnscaled,
@@ -49,14 +38,6 @@ function toInt64(column: ParquetColumn, row: number, value: unknown): bigint {
     if (n >= INT64_MIN && n <= INT64_MAX) return n;
   }
   throw badParquetValue(column, row, `${describe(value)} is not a 64-bit integer`);
-}
-
-/** Bits `length` and above of the last byte cleared, so a bitmap holds exactly `length` bits. */
-function bitmap(bits: Uint8Array, length: number): Uint8Array {
-  const bytes = (length + 7) >> 3;
-  const tail = length & 7;
-  if (tail !== 0) bits[bytes - 1] = (bits[bytes - 1] ?? 0) & ((1 << tail) - 1);
-  return bits.subarray(0, bytes);
 }
 
 function grown<A extends Int32Array | BigInt64Array | Uint32Array | Uint8Array>(
@@ -274,147 +255,5 @@ export class ParquetColumnBuilder {
       }
     }
     if (column.nullable) this.setValid(row);
-  }
-
-  /** The Arrow data of the first `length` values. */
-  build(length: number): Data {
-    const { column } = this;
-    let nullCount = 0;
-    let nullBitmap: Uint8Array | null = null;
-    if (column.nullable && length > 0) {
-      const validity = bitmap(this.validity, length);
-      let valid = 0;
-      for (const byte of validity) {
-        let b = byte;
-        while (b !== 0) {
-          b &= b - 1;
-          valid += 1;
-        }
-      }
-      nullCount = length - valid;
-      if (nullCount > 0) nullBitmap = validity;
-    }
-    const common = { length, nullCount, nullBitmap };
-    switch (column.type) {
-      case "int32":
-        return makeData({ type: new Int32(), data: this.ints.subarray(0, length), ...common });
-      case "date":
-        return makeData({ type: new DateDay(), data: this.ints.subarray(0, length), ...common });
-      case "int64":
-        return makeData({ type: new Int64(), data: this.bigs.subarray(0, length), ...common });
-      case "timestamp_us":
-        return makeData({
-          type: new TimestampMicrosecond(column.utc ? "UTC" : null),
-          data: this.bigs.subarray(0, length),
-          ...common,
-        });
-      case "decimal":
-        return makeData({
-          type: new Decimal(this.scale, this.precision, 128),
-          data: this.words.subarray(0, length * 4),
-          ...common,
-        });
-      case "bool":
-        return makeData({
-          type: new Bool(),
-          data: length === 0 ? this.bits.subarray(0, 0) : bitmap(this.bits, length),
-          ...common,
-        });
-      case "utf8": {
-        const offsets = this.offsets.subarray(0, length + 1);
-        const data = this.bytes.subarray(0, offsets[length] ?? 0);
-        return makeData({ type: new Utf8(), data, valueOffsets: offsets, ...common });
-      }
-    }
-  }
-}
-
-/**
- * The columns of one Parquet file being built row by row (what `writeParquetColumns` writes):
- * `appendRow` takes row objects as `writeParquet` does; a fast writer fills row `length` of
- * every column through the builders and then calls `commit`.
- *
- * @example
- * const part = new ParquetTableBuilder(columns, 100_000);
- * part.appendRow({ sales_order_id: 1, unit_price: "12.50" });
- * const bytes = writeParquetColumns(part);
- */
-export class ParquetTableBuilder {
-  readonly columns: readonly ParquetColumn[];
-  readonly builders: readonly ParquetColumnBuilder[];
-  #length = 0;
-  #capacity = 0;
-
-  constructor(columns: readonly ParquetColumn[], capacity = 0) {
-    if (columns.length === 0) throw new DataError("a Parquet file needs at least one column");
-    const names = new Set<string>();
-    for (const column of columns) {
-      if (names.has(column.name)) throw new DataError(`column ${column.name} is listed twice`);
-      names.add(column.name);
-    }
-    this.columns = columns;
-    this.builders = columns.map((c) => new ParquetColumnBuilder(c));
-    this.reserve(capacity);
-  }
-
-  /** Rows kept. */
-  get length(): number {
-    return this.#length;
-  }
-
-  /** Rows that fit without growing the arrays. */
-  get capacity(): number {
-    return this.#capacity;
-  }
-
-  /** Room for `rows` rows in every column. */
-  reserve(rows: number): void {
-    if (rows <= this.#capacity) return;
-    for (const builder of this.builders) builder.reserve(rows);
-    this.#capacity = rows;
-  }
-
-  /** Appends a row object, every value checked (a `DataError` names column and row). */
-  appendRow(row: object): void {
-    const at = this.#length;
-    if (at >= this.#capacity) this.reserve(Math.max(1024, this.#capacity * 2));
-    const values = row as Record<string, unknown>;
-    for (const builder of this.builders) builder.set(at, values[builder.column.name]);
-    this.#length = at + 1;
-  }
-
-  /** Drops every row and keeps the arrays, for the next file of the same columns. */
-  clear(): void {
-    this.#length = 0;
-  }
-
-  /** Keeps row `length`, written straight into the builders' arrays. */
-  commit(): void {
-    if (this.#length >= this.#capacity) throw new Error("ParquetTableBuilder: commit past the reserved rows");
-    this.#length += 1;
-  }
-
-  /** The Arrow data of every column, `length` rows. */
-  build(): Data[] {
-    return this.builders.map((b) => b.build(this.#length));
-  }
-
-  /** Fills the table from row objects column by column, as `writeParquet` checks them. */
-  static fromRows(columns: readonly ParquetColumn[], rows: readonly object[]): ParquetTableBuilder {
-    const table = new ParquetTableBuilder(columns, rows.length);
-    for (const builder of table.builders) {
-      const { column } = builder;
-      // NULLs first, then types, so the first problem reported is the one writeParquet always named.
-      if (!column.nullable) {
-        for (let i = 0; i < rows.length; i++) {
-          const value = (rows[i] as Record<string, unknown>)[column.name];
-          if (value === null || value === undefined)
-            throw badParquetValue(column, i, "NULL in a column that is not nullable");
-        }
-      }
-      for (let i = 0; i < rows.length; i++) builder.set(i, (rows[i] as Record<string, unknown>)[column.name]);
-    }
-    table.#length = rows.length;
-    return table;
   }
 }

@@ -1,4 +1,14 @@
-import { DataError } from "@etl/schemas";
+import { DataError, dateToDays, daysToDate } from "@etl/schemas";
+
+// Calendar and decimal arithmetic live in @etl/schemas; the Parquet codecs' callers keep reaching
+// them here, beside the column types they serve.
+export {
+  dateToDays,
+  daysToDate,
+  decimalToUnscaled,
+  unscaledFromBigEndian,
+  unscaledToDecimal,
+} from "@etl/schemas";
 
 export type ParquetColumnType = "int32" | "int64" | "utf8" | "date" | "decimal" | "bool" | "timestamp_us";
 
@@ -27,30 +37,9 @@ export interface ParquetColumn {
 export type ParquetValue = string | number | bigint | boolean | null;
 export type ParquetRow = Record<string, ParquetValue>;
 
-const MS_PER_DAY = 86_400_000;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]00(?::?00)?)?$/;
-const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?$/;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-
-/** `YYYY-MM-DD` to days since 1970-01-01; undefined when it is not a real calendar date. */
-export function dateToDays(text: string): number | undefined {
-  const match = DATE.exec(text);
-  if (!match) return undefined;
-  const [, y, m, d] = match;
-  // setUTCFullYear, not Date.UTC, which reads years 0 to 99 as 1900 to 1999.
-  const check = new Date(0);
-  check.setUTCFullYear(Number(y), Number(m) - 1, Number(d));
-  if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(m) - 1) return undefined;
-  return check.getTime() / MS_PER_DAY;
-}
-
-/** Days since 1970-01-01 to `YYYY-MM-DD`. */
-export function daysToDate(days: number): string {
-  const d = new Date(days * MS_PER_DAY);
-  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-}
 
 /** A timestamp text to microseconds since the epoch, exactly; undefined when malformed. */
 export function timestampToMicros(text: string): bigint | undefined {
@@ -71,37 +60,12 @@ export function microsToTimestamp(micros: bigint, utc = false): string {
     fraction += 1_000_000n;
     seconds -= 1n;
   }
-  const d = new Date(Number(seconds) * 1000);
-  const date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  const all = Number(seconds);
+  const days = Math.floor(all / 86_400);
+  const inDay = all - days * 86_400;
+  const date = daysToDate(days);
+  const time = `${pad(Math.floor(inDay / 3600))}:${pad(Math.floor(inDay / 60) % 60)}:${pad(inDay % 60)}`;
   return `${date}T${time}.${String(fraction).padStart(6, "0")}${utc ? "Z" : ""}`;
-}
-
-/**
- * An exact decimal string to its unscaled integer at `scale` (`"-12.5"` at scale 2 is `-1250n`),
- * without floating point. Extra fraction digits are accepted only when they are zeros: a value is
- * never rounded. Undefined when malformed or when it needs more than `precision` digits.
- */
-export function decimalToUnscaled(text: string, precision: number, scale: number): bigint | undefined {
-  const match = DECIMAL.exec(text);
-  if (!match) return undefined;
-  const [, sign = "", whole = "", fraction = ""] = match;
-  if (whole === "" && fraction === "") return undefined;
-  const kept = fraction.slice(0, scale);
-  if (/[^0]/.test(fraction.slice(scale))) return undefined;
-  const digits = (whole + kept.padEnd(scale, "0")).replace(/^0+(?=\d)/, "");
-  if (digits.length > precision) return undefined;
-  const unscaled = BigInt(digits === "" ? "0" : digits);
-  return sign === "-" ? -unscaled : unscaled;
-}
-
-/** An unscaled integer back to its exact string at `scale` (`-1250n`, 2 is `"-12.50"`). */
-export function unscaledToDecimal(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
-  const whole = digits.slice(0, digits.length - scale);
-  const text = scale === 0 ? whole : `${whole}.${digits.slice(digits.length - scale)}`;
-  return negative ? `-${text}` : text;
 }
 
 /** The precision and scale of a decimal column, checked. */

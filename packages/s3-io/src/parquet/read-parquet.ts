@@ -7,6 +7,7 @@ import {
   type ParquetColumnType,
   type ParquetRow,
   type ParquetValue,
+  unscaledFromBigEndian,
   unscaledToDecimal,
 } from "./columns";
 
@@ -140,21 +141,12 @@ export function checkParquetSchema(actual: ParquetSchemaInfo, expected: readonly
   return problems;
 }
 
-/** A big-endian two's complement integer (FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY decimals). */
-function bigEndianSigned(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  const bits = BigInt(bytes.length * 8);
-  if (bytes.length > 0 && (bytes[0] ?? 0) & 0x80) value -= 1n << bits;
-  return value;
-}
-
 type Converter = (raw: unknown) => ParquetValue;
 
 function integerOf(raw: unknown): bigint {
   if (typeof raw === "bigint") return raw;
   if (typeof raw === "number") return BigInt(raw);
-  if (raw instanceof Uint8Array) return bigEndianSigned(raw);
+  if (raw instanceof Uint8Array) return unscaledFromBigEndian(raw);
   throw new DataError(`unexpected raw value ${String(raw)}`, { code: "BAD_PARQUET" });
 }
 

@@ -12,6 +12,7 @@ export {
   type ParquetRow,
   type ParquetValue,
   timestampToMicros,
+  unscaledFromBigEndian,
   unscaledToDecimal,
 } from "./columns";
 export {
@@ -21,4 +22,5 @@ export {
   readParquet,
   readParquetSchema,
 } from "./read-parquet";
+export { parquetColumnNames, type RowGroupVectors, readRowGroups } from "./read-row-groups";
 export { starParquetColumns, toParquetColumn } from "./star-columns";

@@ -7,8 +7,8 @@ import {
   WriterVersion,
   writeParquet as writeWasmParquet,
 } from "parquet-wasm";
-import { ParquetTableBuilder } from "./column-builders";
 import type { ParquetColumn } from "./columns";
+import { ParquetTableBuilder } from "./parquet-table-builder";
 
 export interface WriteParquetOptions {
   /** Rows per row group (default 1,000,000, so a part of that size is one row group). */

@@ -5,7 +5,8 @@ import { TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
 import { createS3Client, createS3ObjectStore } from "../../src/aws";
 import { ObjectExistsError, ObjectNotFoundError } from "../../src/errors";
-import { readJsonLines, writeJsonLines } from "../../src/jsonl";
+import { readJsonLines } from "../../src/json-lines-reader";
+import { writeJsonLines } from "../../src/json-lines-writer";
 
 const s3 = () => createS3Client({ region: cloud().region, endpoint: cloud().s3Endpoint });
 const localStore = () => createS3ObjectStore(s3(), { localServer: localS3Server() });

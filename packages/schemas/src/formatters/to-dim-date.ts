@@ -1,5 +1,5 @@
+import { isCalendarDate } from "../calendar";
 import { DataError } from "../errors";
-import { isCalendarDate } from "../source";
 import { DAY_NAMES, type DimDate, MONTH_NAMES } from "../star";
 import { listIds } from "./values";
 

@@ -16,7 +16,7 @@ import {
   makeDesign,
   makeSalesOrder,
   makeStaff,
-} from "./index";
+} from "./source-rows";
 
 export type StarRows = Partial<Record<StarTable, readonly object[]>>;
 

@@ -4,7 +4,7 @@ import { quoteIdent } from "@etl/db";
 import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { STAR_COLUMNS } from "@etl/schemas";
-import { transformSalesOrdersBench, writeSalesOrdersRawRun } from "@etl/transform/bench";
+import { transformSalesOrdersBench, writeSalesOrdersRawRun } from "./transform";
 import pg from "pg";
 import { type BenchStage, row } from "./bench-row";
 import { runCase, timeShell } from "./measure";

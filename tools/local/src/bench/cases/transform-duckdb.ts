@@ -1,5 +1,5 @@
-import { duckdbSalesOrdersReference } from "@etl/transform/bench";
 import { caseArgs, reportCase } from "../measure";
+import { duckdbSalesOrdersReference } from "../transform";
 
 const args = caseArgs<{ files: string[]; output: string }>();
 

@@ -1,6 +1,6 @@
 import type { RunId } from "@etl/schemas";
-import { transformSalesOrdersBench } from "@etl/transform/bench";
 import { caseArgs, reportCase } from "../measure";
+import { transformSalesOrdersBench } from "../transform";
 
 const args = caseArgs<{ dir: string; runId: RunId }>();
 

@@ -2,13 +2,8 @@ import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import {
-  createJsonLinesWriter,
-  JsonLinesError,
-  readJsonLines,
-  readLineChunks,
-  writeJsonLines,
-} from "./jsonl";
+import { JsonLinesError, readJsonLines, readLineChunks } from "./json-lines-reader";
+import { createJsonLinesWriter, writeJsonLines } from "./json-lines-writer";
 import { createMemoryObjectStore } from "./testing";
 
 const collect = async <T>(items: AsyncIterable<T>) => {

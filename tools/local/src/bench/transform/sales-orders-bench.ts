@@ -1,10 +1,13 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunId } from "@etl/schemas";
-import { DEFAULT_PART_ROWS } from "../config";
-import { emptyReferenceState } from "../steps/reference-state";
-import { readRawManifest } from "../steps/run-manifests";
-import { DateSet, transformStreamedTable } from "../steps/streamed-tables";
+import {
+  DateSet,
+  DEFAULT_PART_ROWS,
+  emptyReferenceState,
+  readRawManifest,
+  transformStreamedTable,
+} from "@etl/transform/streaming";
 import { createDirectoryObjectStore } from "./directory-object-store";
 import { writeSalesOrdersRaw } from "./write-sales-orders-raw";
 
