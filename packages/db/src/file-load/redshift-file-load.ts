@@ -1,4 +1,3 @@
-import { TransientError } from "@etl/schemas";
 import { classifyStatementError } from "../redshift/classify";
 import type { RedshiftDataApi, StatementStatus } from "../redshift/data-api";
 import { queryRows, type WaitOptions, waitForStatement } from "../redshift/wait";
@@ -88,9 +87,5 @@ export function createRedshiftFileLoader(api: RedshiftDataApi): RedshiftFileLoad
   };
 }
 
-/** A statement still running after the deadline: retry later, the caller keeps its id. */
-export class StatementStillRunningError extends TransientError {
-  constructor(readonly statementId: string) {
-    super(`statement ${statementId} is still running`, { code: "REDSHIFT_STILL_RUNNING" });
-  }
-}
+// The hand-off error belongs to the statement runner; re-exported for the file loader's callers.
+export { StatementStillRunningError } from "../redshift/statement-runner";
