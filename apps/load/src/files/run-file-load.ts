@@ -11,12 +11,12 @@ import {
 import type { Alerter, AuditItem, AuditLog, createLogger, StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, TransientError } from "@etl/schemas";
-import { createClaims, type FileClaim, type FileStatus, type ReportStep } from "./claims";
-import { fileId, fileName, jsonPathsKey, ledgerKey, moveKey, versionTag } from "./destinations";
-import type { FileWarehouse } from "./file-warehouse";
-import type { LandedObject } from "./landed-objects";
-import { type PreparedPart, prepareFile } from "./prepare-file";
-import { type StatusEvents, toStatusEvent } from "./status-events";
+import { createClaims, type FileClaim, type FileStatus, type ReportStep } from "./steps/claims";
+import { fileId, fileName, jsonPathsKey, ledgerKey, moveKey, versionTag } from "./steps/destinations";
+import type { FileWarehouse } from "./steps/file-warehouse";
+import type { LandedObject } from "./steps/landed-objects";
+import { type PreparedPart, prepareFile } from "./steps/prepare-file";
+import { type StatusEvents, toStatusEvent } from "./steps/status-events";
 
 export type FileLoadLogger = Pick<ReturnType<typeof createLogger>, "info" | "warn">;
 

@@ -9,7 +9,7 @@ import { createRedshiftFileLoader, FileRuleSchema } from "@etl/db";
 import { createRedshiftDataApi } from "@etl/db/redshift";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRedshiftFileWarehouse } from "../../src/files/file-warehouse";
+import { createRedshiftFileWarehouse } from "../../src/files/steps/file-warehouse";
 import { runFileLoad } from "../../src/files/run-file-load";
 import { createFilesWorld, type FilesWorld } from "./files-support";
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLAIM_NAMESPACE } from "../../src/files/claims";
-import { fileId, ledgerKey } from "../../src/files/destinations";
+import { CLAIM_NAMESPACE } from "../../src/files/steps/claims";
+import { fileId, ledgerKey } from "../../src/files/steps/destinations";
 import { runFileLoad } from "../../src/files/run-file-load";
 import { createFilesWorld, type FilesWorld, fixture } from "./files-support";
 

@@ -9,7 +9,7 @@ import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
 import pg from "pg";
 import type { CompletionDeps } from "./complete-statement";
-import { type LoadConfig, LoadConfigSchema } from "./config";
+import { type LoadConfig, LoadConfigSchema } from "../shared/config";
 import type { LoadDeps } from "./run-load";
 import { createPostgresWarehouse } from "./steps/postgres-warehouse";
 import { createRedshiftWarehouse } from "./steps/redshift-warehouse";

@@ -26,7 +26,7 @@ import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import type { ProcessedRunManifest, StarTable } from "@etl/schemas";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { putProcessedRun, starRowsOf } from "../../test/support/processed-run";
+import { putProcessedRun, starRowsOf } from "../../../test/support/processed-run";
 import { completeStatement, sweepStatements } from "../complete-statement";
 import { WarehouseBusyError } from "../errors";
 import { runLoad } from "../run-load";

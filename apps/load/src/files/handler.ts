@@ -4,9 +4,9 @@ import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
 import { queueVisibilityOnLambda } from "@etl/ops/aws";
 import { EtlError } from "@etl/schemas";
 import type { Context, SQSBatchResponse } from "aws-lambda";
-import { createFilesDeps } from "./files/files-deps";
-import { landedObjects } from "./files/landed-objects";
-import { runFileLoad } from "./files/run-file-load";
+import { createFilesDeps } from "./deps";
+import { landedObjects } from "./steps/landed-objects";
+import { runFileLoad } from "./run-file-load";
 
 const deps = createFilesDeps();
 const visibility = queueVisibilityOnLambda(process.env);

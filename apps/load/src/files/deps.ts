@@ -10,15 +10,15 @@ import { createOpsAdapters } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
 import pg from "pg";
-import { type LoadConfig, LoadConfigSchema } from "../config";
-import { createEventBridgeStatusEvents } from "./eventbridge-status-events";
+import { type LoadConfig, LoadConfigSchema } from "../shared/config";
+import { createEventBridgeStatusEvents } from "./steps/eventbridge-status-events";
 import {
   createPostgresFileWarehouse,
   createRedshiftFileWarehouse,
   type FileWarehouse,
-} from "./file-warehouse";
+} from "./steps/file-warehouse";
 import type { FileLoadDeps } from "./run-file-load";
-import { createFileStatusEvents, type StatusEvents } from "./status-events";
+import { createFileStatusEvents, type StatusEvents } from "./steps/status-events";
 
 export interface FilesAppDeps {
   config: LoadConfig;
