@@ -5,10 +5,15 @@ export {
   type SweepOutcome,
   sweepStatements,
 } from "./runs/complete-statement";
-export { type LoadConfig, LoadConfigSchema } from "./shared/config";
 export { createLoadDeps, type LoadAppDeps } from "./runs/deps";
 export { StatementAbortedError, WarehouseBusyError } from "./runs/errors";
-export { type InvocationTime, type LoadDeps, type LoadInput, type LoadOutcome, runLoad } from "./runs/run-load";
+export {
+  type InvocationTime,
+  type LoadDeps,
+  type LoadInput,
+  type LoadOutcome,
+  runLoad,
+} from "./runs/run-load";
 export { expectedParquetColumns } from "./runs/steps/parquet-footer";
 export { DirectLoadEventSchema, decodeS3EventKey, manifestRunIds } from "./runs/steps/parse-messages";
 export { type LoadFile, type LoadPlan, planLoad } from "./runs/steps/plan-load";
@@ -20,3 +25,4 @@ export {
   HANDOFF_NAMESPACE,
 } from "./runs/steps/redshift-warehouse";
 export type { StatementTracker, Warehouse } from "./runs/steps/warehouse";
+export { type LoadConfig, LoadConfigSchema } from "./shared/config";

@@ -42,6 +42,7 @@ export {
 } from "./file-load/postgres-file-sql";
 export {
   createRedshiftFileLoader,
+  fileLoadError,
   type RedshiftFileLoader,
   StatementStillRunningError,
   type TableColumn,

@@ -5,8 +5,8 @@ import { queueVisibilityOnLambda } from "@etl/ops/aws";
 import { EtlError } from "@etl/schemas";
 import type { Context, SQSBatchResponse } from "aws-lambda";
 import { createFilesDeps } from "./deps";
-import { landedObjects } from "./steps/landed-objects";
 import { runFileLoad } from "./run-file-load";
+import { landedObjects } from "./steps/landed-objects";
 
 const deps = createFilesDeps();
 const visibility = queueVisibilityOnLambda(process.env);

@@ -3,10 +3,10 @@ import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } fro
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { DataError, TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
+import { type FileLoadDeps, runFileLoad } from "./run-file-load";
 import { CLAIM_NAMESPACE } from "./steps/claims";
 import { fileId } from "./steps/destinations";
 import type { FileLoadRequest, FileWarehouse } from "./steps/file-warehouse";
-import { type FileLoadDeps, runFileLoad } from "./run-file-load";
 import { createMemoryStatusEvents } from "./steps/status-events";
 
 const BUCKET = "landing-bucket";

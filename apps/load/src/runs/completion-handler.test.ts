@@ -2,8 +2,8 @@ import { createLogger, createMetrics } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { describe, expect, it, vi } from "vitest";
-import { createCompletionHandler } from "./completion-handler";
 import type { LoadConfig } from "../shared/config";
+import { createCompletionHandler } from "./completion-handler";
 import type { LoadAppDeps } from "./deps";
 import type { StatementTracker, Warehouse } from "./steps/warehouse";
 

@@ -16,9 +16,9 @@ import { createDynamoAuditLog, createDynamoStateStore, ensureTables } from "@etl
 import { createFileAlerter } from "@etl/ops/local";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import pg from "pg";
-import { createPostgresFileWarehouse } from "../../src/files/steps/file-warehouse";
-import type { LandedObject } from "../../src/files/steps/landed-objects";
 import { type FileLoadDeps, type FileLoadOutcome, runFileLoad } from "../../src/files/run-file-load";
+import type { LandedObject } from "../../src/files/steps/landed-objects";
+import { createPostgresFileWarehouse } from "../../src/files/steps/postgres-file-warehouse";
 import { createFileStatusEvents, type FileStatusEvent } from "../../src/files/steps/status-events";
 
 /** A fixture file's bytes. */
