@@ -24,5 +24,5 @@ export {
   createRedshiftWarehouse,
   HANDOFF_NAMESPACE,
 } from "./runs/steps/redshift-warehouse";
-export type { StatementTracker, Warehouse } from "./runs/steps/warehouse";
+export type { RunWarehouse, StatementTracker } from "./runs/steps/warehouse";
 export { type LoadConfig, LoadConfigSchema } from "./shared/config";

@@ -9,7 +9,7 @@ import { putProcessedRun, s3Notification, sqsEvent, starRowsOf } from "../../tes
 import type { LoadConfig } from "../shared/config";
 import type { LoadAppDeps } from "./deps";
 import { createHandler } from "./handler";
-import type { Warehouse } from "./steps/warehouse";
+import type { RunWarehouse } from "./steps/warehouse";
 
 // handler.ts builds its own deps from the environment when imported, as at a cold start.
 vi.hoisted(() => {
@@ -29,7 +29,7 @@ const RUNS = ["20261123T141500123Z-00000001", "20261124T141500123Z-00000002", "2
 function fakeWarehouse(
   failOn: Set<string>,
   refuse?: (runId: string) => Error,
-): Warehouse & { loaded: string[] } {
+): RunWarehouse & { loaded: string[] } {
   const loaded: string[] = [];
   return {
     target: "postgres",
