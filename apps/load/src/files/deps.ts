@@ -3,8 +3,8 @@ import { dirname, join } from "node:path";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createConnectionResolver, createFileRulesRepository, createRedshiftFileLoader } from "@etl/db";
-import { createLogger, createMetrics } from "@etl/ops";
-import { createOpsAdapters } from "@etl/ops/aws";
+import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
+import { createOpsAdapters, queueVisibilityOnLambda } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
 import pg from "pg";
@@ -22,6 +22,8 @@ export interface FilesAppDeps {
   files: FileLoadDeps;
   logger: ReturnType<typeof createLogger>;
   metrics: ReturnType<typeof createMetrics>;
+  /** On Lambda: backs failed messages off (`ChangeMessageVisibility`); locally none. */
+  visibility?: QueueVisibility | undefined;
 }
 
 /**
@@ -114,5 +116,11 @@ export function createFilesDeps(env: Record<string, string | undefined> = proces
     ledgerSchema: config.FILE_LEDGER_SCHEMA,
     logger,
   };
-  return { config, files, logger, metrics: createMetrics("etl", "load-files") };
+  return {
+    config,
+    files,
+    logger,
+    metrics: createMetrics("etl", "load-files"),
+    visibility: queueVisibilityOnLambda(env),
+  };
 }

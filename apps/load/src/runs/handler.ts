@@ -1,30 +1,13 @@
 import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
-import { PreviousRunNotLoadedError } from "@etl/db";
-import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
-import { runManifestKey } from "@etl/s3-io";
-import { messageOf } from "@etl/schemas";
 import type { Context, SQSBatchResponse } from "aws-lambda";
 import { createLoadDeps, type LoadAppDeps } from "./deps";
-import { WarehouseBusyError } from "./errors";
-import { type LoadOutcome, runLoad } from "./run-load";
-import { DirectLoadEventSchema, manifestRunIds } from "./steps/parse-messages";
-
-const STATUS_CODES: Record<LoadOutcome["status"], number> = {
-  loaded: 200,
-  skipped: 200,
-  "handed-off": 202,
-  failed: 422,
-};
+import { DirectLoadEventSchema } from "./steps/parse-messages";
+import { loadDirect, settleLoadMessages } from "./steps/settle-load-messages";
 
 /**
  * The run loader: SQS FIFO messages announcing processed-run manifests (S3 notifications or
- * EventBridge "Object Created" events) → `runLoad` per run. A retryable failure marks its message
- * and every later one of the batch as failed, so SQS redelivers them in order after a backoff
- * (`ChangeMessageVisibility` on Lambda, each of them with the same timeout); the batch loop
- * alerts it on the message's first receive and when its last receive fails (dead-lettered), the
- * use case only audits it; a run waiting for another run's statement is not alerted until then.
- * Bad data was audited and alerted by the use case and is acknowledged. Invoked directly with
- * `{ runId }`, it returns `{ statusCode, message }`.
+ * EventBridge "Object Created" events) → `runLoad` per run, settled in order
+ * (`settleLoadMessages`). Invoked directly with `{ runId }`, it returns `{ statusCode, message }`.
  */
 export function createHandler(app: LoadAppDeps) {
   return async (
@@ -34,52 +17,8 @@ export function createHandler(app: LoadAppDeps) {
     if (context) app.logger.addContext(context);
     const time = { remainingMs: () => context?.getRemainingTimeInMillis() ?? 15 * 60_000 };
     const direct = DirectLoadEventSchema.safeParse(event);
-    if (direct.success) {
-      try {
-        const outcome = await runLoad({ runId: direct.data.runId }, app.load, time);
-        return { statusCode: STATUS_CODES[outcome.status], message: outcome.message };
-      } catch (error) {
-        return {
-          statusCode: 503,
-          message: `run ${direct.data.runId} not loaded, retry later: ${messageOf(error)}`,
-        };
-      }
-    }
-    const { Records } = SqsSchema.parse(event);
-    return settleSqsBatch(
-      Records,
-      async (record) => {
-        const { runIds, ignored } = manifestRunIds(record.body, app.config.PROCESSED_BUCKET);
-        for (const reason of ignored)
-          app.logger.info("message ignored", { messageId: record.messageId, reason });
-        const failed: AcknowledgedFailure[] = [];
-        for (const runId of runIds) {
-          const outcome = await runLoad({ runId }, app.load, time);
-          if (outcome.status === "failed") failed.push({ runId, error: outcome.error ?? outcome.message });
-          app.metrics.addMetric("rows", "Count", outcome.rows);
-          app.metrics.addMetric("duration", "Milliseconds", outcome.durationMs);
-          app.metrics.publishStoredMetrics();
-        }
-        return failed;
-      },
-      app.logger,
-      {
-        fifo: true,
-        ...(app.visibility ? { visibility: app.visibility } : {}),
-        failures: {
-          stage: "load",
-          audit: app.load.audit,
-          alerter: app.load.alerter,
-          maxReceiveCount: app.config.MAX_RECEIVE_COUNT,
-          subjectOf: (record) => {
-            const [runId] = manifestRunIds(record.body, app.config.PROCESSED_BUCKET).runIds;
-            return runId ? { runId, key: runManifestKey(runId) } : { runId: "-" };
-          },
-          isWait: (error) =>
-            error instanceof WarehouseBusyError || error instanceof PreviousRunNotLoadedError,
-        },
-      },
-    );
+    if (direct.success) return loadDirect(direct.data.runId, app, time);
+    return settleLoadMessages(SqsSchema.parse(event).Records, app, time);
   };
 }
 
