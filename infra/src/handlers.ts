@@ -18,12 +18,12 @@ export interface HandlerSpec {
 export const HANDLERS = {
   ingest: { app: "ingest", handler: "handler", entry: "apps/ingest/src/handler.ts", wasm: false },
   transform: { app: "transform", handler: "handler", entry: "apps/transform/src/handler.ts", wasm: true },
-  loadRuns: { app: "load", handler: "handler", entry: "apps/load/src/handler.ts", wasm: false },
-  loadFiles: { app: "load", handler: "files-handler", entry: "apps/load/src/files-handler.ts", wasm: false },
+  loadRuns: { app: "load", handler: "handler", entry: "apps/load/src/runs/handler.ts", wasm: false },
+  loadFiles: { app: "load", handler: "files-handler", entry: "apps/load/src/files/handler.ts", wasm: false },
   loadCompletion: {
     app: "load",
     handler: "completion-handler",
-    entry: "apps/load/src/completion-handler.ts",
+    entry: "apps/load/src/runs/completion-handler.ts",
     wasm: false,
   },
 } as const satisfies Record<string, HandlerSpec>;

@@ -1,9 +1,8 @@
 import { LoadConfigSchema } from "@etl/load/config";
-import { Annotations, ArnFormat, CfnOutput, Duration, Stack } from "aws-cdk-lib";
+import { Annotations, CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3n from "aws-cdk-lib/aws-s3-notifications";
@@ -11,7 +10,7 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { NagSuppressions } from "cdk-nag";
 import type { Construct } from "constructs";
 import { EtlFunction } from "../constructs/etl-function";
-import { grantAlertPublish, grantPrefixes, suppressPrefixGrants } from "../constructs/grants";
+import { grantAlertPublish, grantPrefixes } from "../constructs/grants";
 import { deadLetterAlarm, functionErrorAlarm, QueueWithDlq } from "../constructs/queue-with-dlq";
 import { buildEnvironment, whereRead } from "../function-env";
 import { HANDLERS, type HandlerSpec } from "../handlers";
@@ -19,11 +18,11 @@ import { suppressBucketNotificationsHandler } from "../nag";
 import { secretReadStatement } from "../secrets";
 import type { Settings } from "../settings";
 import type { AppStackProps } from "./app-stack-props";
+import { COPY_MANIFEST_PREFIX, createCopyRole, grantRedshiftData } from "./load-redshift-grants";
 
 const TIMEOUT = Duration.minutes(15);
 
-/** Where the load writes the Redshift COPY manifests (several files, exact content lengths). */
-export const COPY_MANIFEST_PREFIX = "copy-manifests/";
+export { COPY_MANIFEST_PREFIX } from "./load-redshift-grants";
 
 /**
  * The `StatementName` prefixes of the Data API statements the load submits with `WithEvent`
@@ -66,7 +65,7 @@ export class LoadStack extends Stack {
     const { settings, stateful } = props;
     const redshift = settings.warehouseTarget === "redshift";
 
-    const copyRole = redshift && !settings.redshiftCopyRoleArn ? this.createCopyRole(props) : undefined;
+    const copyRole = redshift && !settings.redshiftCopyRoleArn ? createCopyRole(this, props) : undefined;
     this.copyRoleArn = redshift ? (settings.redshiftCopyRoleArn ?? copyRole?.roleArn) : undefined;
 
     const warehouse: Record<string, string | undefined> = redshift
@@ -281,116 +280,10 @@ export class LoadStack extends Stack {
     ].filter((arn): arn is string => arn !== undefined);
     if (secrets.length > 0) fn.addToRolePolicy(secretReadStatement(secrets));
     if (environment.WAREHOUSE_TARGET === "redshift") {
-      this.grantRedshiftData(fn, settings, environment);
+      grantRedshiftData(this, fn, settings, environment);
       grantPrefixes(stateful.processedBucket, fn, { write: [COPY_MANIFEST_PREFIX] });
     }
     functionErrorAlarm(this, `${id}Errors`, fn, stateful.alertTopic);
     return etl;
-  }
-
-  /**
-   * Redshift Data API rights on the one workgroup or cluster, and credentials for it: the
-   * named database-user secret, or else IAM credentials (Serverless `GetCredentials`,
-   * provisioned `GetClusterCredentialsWithIAM`, which the Data API calls without a secret or a
-   * database user). Statement reads cannot be scoped by resource; the Data API only returns
-   * statements that the same IAM role ran.
-   */
-  private grantRedshiftData(
-    fn: lambda.Function,
-    settings: Settings,
-    environment: Record<string, string>,
-  ): void {
-    const serverless = environment.REDSHIFT_WORKGROUP !== undefined;
-    const workgroupArn =
-      settings.redshiftWorkgroupArn ??
-      this.formatArn({ service: "redshift-serverless", resource: "workgroup", resourceName: "*" });
-    const clusterArn = this.formatArn({
-      service: "redshift",
-      resource: "cluster",
-      resourceName: environment.REDSHIFT_CLUSTER_ID ?? "",
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const target = serverless ? workgroupArn : clusterArn;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "RedshiftDataSubmit",
-        actions: ["redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"],
-        resources: [target],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "RedshiftDataRead",
-        actions: ["redshift-data:DescribeStatement", "redshift-data:GetStatementResult"],
-        resources: ["*"],
-      }),
-    );
-    // With a database user's secret (read with the other secrets), no IAM credentials are needed.
-    if (environment.REDSHIFT_SECRET_ARN === undefined && serverless) {
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: "RedshiftServerlessCredentials",
-          actions: ["redshift-serverless:GetCredentials"],
-          resources: [workgroupArn],
-        }),
-      );
-    } else if (environment.REDSHIFT_SECRET_ARN === undefined) {
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: "RedshiftClusterCredentials",
-          actions: ["redshift:GetClusterCredentialsWithIAM"],
-          resources: [
-            this.formatArn({
-              service: "redshift",
-              resource: "dbname",
-              resourceName: `${environment.REDSHIFT_CLUSTER_ID ?? ""}/${environment.REDSHIFT_DATABASE ?? ""}`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      );
-    }
-    const suppressions = [
-      {
-        id: "AwsSolutions-IAM5",
-        reason:
-          "DescribeStatement and GetStatementResult have no resource scope; the Data API only shows a role the statements it ran.",
-        appliesTo: ["Resource::*"],
-      },
-    ];
-    if (serverless && !settings.redshiftWorkgroupArn) {
-      suppressions.push({
-        id: "AwsSolutions-IAM5",
-        reason:
-          "No redshiftWorkgroupArn was given: the workgroup id is unknown, so any workgroup of the account.",
-        appliesTo: [
-          "Resource::arn:<AWS::Partition>:redshift-serverless:<AWS::Region>:<AWS::AccountId>:workgroup/*",
-        ],
-      });
-      Annotations.of(this).addWarningV2(
-        "etl:redshift-workgroup-arn",
-        "Set redshiftWorkgroupArn to scope the Data API grants to one workgroup (its ARN carries the workgroup id).",
-      );
-    }
-    NagSuppressions.addResourceSuppressions(fn.role ?? fn, suppressions, true);
-  }
-
-  /**
-   * The role Redshift assumes for `COPY ... IAM_ROLE`: it reads the star files, the COPY
-   * manifests and the landed files being processed. Associate it with the namespace or cluster.
-   */
-  private createCopyRole(props: AppStackProps): iam.Role {
-    const { stateful } = props;
-    const role = new iam.Role(this, "RedshiftCopyRole", {
-      description: "Assumed by Redshift to COPY the pipeline's files",
-      assumedBy: new iam.CompositePrincipal(
-        new iam.ServicePrincipal("redshift.amazonaws.com"),
-        new iam.ServicePrincipal("redshift-serverless.amazonaws.com"),
-      ),
-    });
-    grantPrefixes(stateful.processedBucket, role, { read: ["star/", COPY_MANIFEST_PREFIX] });
-    grantPrefixes(stateful.landingBucket, role, { read: ["landing/", "processing/"] });
-    suppressPrefixGrants(role);
-    return role;
   }
 }

@@ -4,11 +4,11 @@ import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } fro
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { DataError, TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { CLAIM_NAMESPACE } from "./claims";
-import { fileId } from "./destinations";
-import type { FileLoadRequest, FileWarehouse } from "./file-warehouse";
 import { type FileLoadDeps, runFileLoad } from "./run-file-load";
-import { createMemoryStatusEvents } from "./status-events";
+import { CLAIM_NAMESPACE } from "./steps/claims";
+import { fileId } from "./steps/destinations";
+import type { FileLoadRequest, FileWarehouse } from "./steps/file-warehouse";
+import { createMemoryStatusEvents } from "./steps/status-events";
 
 const BUCKET = "landing-bucket";
 const NOW = new Date("2026-11-23T10:00:00.000Z");

@@ -13,7 +13,7 @@ import { loadParquetIntoPostgres, migratePostgresWarehouse } from "@etl/db/wareh
 import { writeParquet } from "@etl/s3-io/parquet";
 import { STAR_COLUMNS } from "@etl/schemas";
 import pg from "pg";
-import { expectedParquetColumns } from "../../src/steps/parquet-footer";
+import { expectedParquetColumns } from "../../src/runs/steps/parquet-footer";
 
 const url = process.env.WAREHOUSE_URL ?? "";
 const rows = Number(process.env.ROWS ?? 1_000_000);

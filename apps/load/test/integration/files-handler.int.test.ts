@@ -16,8 +16,8 @@ import { createDynamoStateStore, ensureTables } from "@etl/ops/aws";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLAIM_NAMESPACE } from "../../src/files/claims";
-import { fileId } from "../../src/files/destinations";
+import { CLAIM_NAMESPACE } from "../../src/files/steps/claims";
+import { fileId } from "../../src/files/steps/destinations";
 import { fixture } from "./files-support";
 
 const KEY = "landing/sales/Q1 report (final)+v2.csv";
@@ -27,7 +27,7 @@ let bucket = "";
 let warehouseUrl = "";
 let stateTable = "";
 let eventsFile = "";
-let handler: typeof import("../../src/files-handler").handler;
+let handler: typeof import("../../src/files/handler").handler;
 
 /** The real-shape SQS event: a test event, then the CSV's notification, pointed at this test's bucket. */
 function fixtureEvent(etag: string) {
@@ -84,7 +84,7 @@ beforeAll(async () => {
     WAREHOUSE_URL: warehouseUrl,
     ALERT_FILE: join(dir, "alerts.jsonl"),
   });
-  ({ handler } = await import("../../src/files-handler"));
+  ({ handler } = await import("../../src/files/handler"));
 });
 
 describe("the landed-file handler on the local services", () => {

@@ -6,12 +6,12 @@ import {
   RedshiftDataClient,
 } from "@aws-sdk/client-redshift-data";
 import { createRedshiftFileLoader } from "@etl/db/file-load";
-import { createRedshiftDataApi } from "@etl/db/redshift";
+import { createRedshiftDataApi, createStatementRunner } from "@etl/db/redshift";
 import { FileRuleSchema } from "@etl/db/rules";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRedshiftFileWarehouse } from "../../src/files/file-warehouse";
 import { runFileLoad } from "../../src/files/run-file-load";
+import { createRedshiftFileWarehouse } from "../../src/files/steps/redshift-file-warehouse";
 import { createFilesWorld, type FilesWorld } from "./files-support";
 
 const KEY = "landing/x';drop table t;--.csv";
@@ -127,6 +127,7 @@ describe("keys and rule values cannot change the SQL that runs", () => {
         ...world.deps,
         warehouse: createRedshiftFileWarehouse({
           loader: createRedshiftFileLoader(api),
+          statements: createStatementRunner({ api, serializationRetries: 0 }),
           store: world.deps.store,
           iamRoleArn: "arn:aws:iam::123456789012:role/etl-copy",
           correlationId: () => "0badc0de",

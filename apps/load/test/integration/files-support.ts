@@ -16,10 +16,10 @@ import { createDynamoAuditLog, createDynamoStateStore, ensureTables } from "@etl
 import { createFileAlerter } from "@etl/ops/local";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import pg from "pg";
-import { createPostgresFileWarehouse } from "../../src/files/file-warehouse";
-import type { LandedObject } from "../../src/files/landed-objects";
 import { type FileLoadDeps, type FileLoadOutcome, runFileLoad } from "../../src/files/run-file-load";
-import { createFileStatusEvents, type FileStatusEvent } from "../../src/files/status-events";
+import type { LandedObject } from "../../src/files/steps/landed-objects";
+import { createPostgresFileWarehouse } from "../../src/files/steps/postgres-file-warehouse";
+import { createFileStatusEvents, type FileStatusEvent } from "../../src/files/steps/status-events";
 
 /** A fixture file's bytes. */
 export function fixture(name: string): Buffer {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLAIM_NAMESPACE } from "../../src/files/claims";
-import { fileId, ledgerKey } from "../../src/files/destinations";
 import { runFileLoad } from "../../src/files/run-file-load";
+import { CLAIM_NAMESPACE } from "../../src/files/steps/claims";
+import { fileId, ledgerKey } from "../../src/files/steps/destinations";
 import { createFilesWorld, type FilesWorld, fixture } from "./files-support";
 
 let world: FilesWorld;

@@ -15,9 +15,9 @@ import { type RunId, STAR_TABLE_NAMES, TransientError } from "@etl/schemas";
 import { makeAddress, makeSalesOrder } from "@etl/schemas/testing";
 import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createLoadDeps, type LoadAppDeps } from "../../src/deps";
-import { createHandler } from "../../src/handler";
-import { runLoad } from "../../src/run-load";
+import { createLoadDeps, type LoadAppDeps } from "../../src/runs/deps";
+import { createHandler } from "../../src/runs/handler";
+import { runLoad } from "../../src/runs/run-load";
 import {
   type PutRunOptions,
   putProcessedRun,

@@ -15,7 +15,12 @@ export {
   postgresCopySql,
   postgresWriteSql,
 } from "./postgres-file-sql";
-export { createRedshiftFileLoader, type RedshiftFileLoader, type TableColumn } from "./redshift-file-load";
+export {
+  createRedshiftFileLoader,
+  fileLoadError,
+  type RedshiftFileLoader,
+  type TableColumn,
+} from "./redshift-file-load";
 export {
   jsonPathsDocument,
   POSTGRES_TABLE_COLUMNS_SQL,

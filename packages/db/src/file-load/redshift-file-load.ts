@@ -68,21 +68,34 @@ export function createRedshiftFileLoader(api: RedshiftDataApi): RedshiftFileLoad
     async wait(id, spec, wait) {
       const status = await waitForStatement(api, id, wait);
       if (status.state !== "FAILED" && status.state !== "ABORTED") return status;
-      const context = {
-        table: `${spec.schema}.${spec.table}`,
-        key: spec.ledger.key,
-        statementId: id,
-        ...(status.failedSql ? { sql: status.failedSql } : {}),
-        details: {
-          ...(status.failedIndex !== undefined ? { failedIndex: status.failedIndex } : {}),
-          ...(status.failedQueryId !== undefined ? { queryId: status.failedQueryId } : {}),
-        },
-      };
-      const message = `statement ${id} ${status.state}: ${status.error ?? "no error given"}`;
-      // ABORTED means someone cancelled it: not retried, like any statement stopped on purpose.
-      if (status.state === "FAILED" && classifyStatementError(status.error) !== "terminal")
-        throw new LoadTransientError(message, context, { code: "REDSHIFT_FILE_LOAD" });
-      throw new LoadDataError(message, context, { code: "REDSHIFT_FILE_LOAD" });
+      throw fileLoadError(status, spec);
     },
   };
+}
+
+/**
+ * A landed file's failed (or aborted) batch as the load reports it: a serialization or
+ * connection failure is a `LoadTransientError`; anything else, and a statement cancelled on
+ * purpose (ABORTED), a `LoadDataError`.
+ */
+export function fileLoadError(
+  status: StatementStatus,
+  spec: FileLoadSpec,
+): LoadDataError | LoadTransientError {
+  const id = status.id;
+  const context = {
+    table: `${spec.schema}.${spec.table}`,
+    key: spec.ledger.key,
+    statementId: id,
+    ...(status.failedSql ? { sql: status.failedSql } : {}),
+    details: {
+      ...(status.failedIndex !== undefined ? { failedIndex: status.failedIndex } : {}),
+      ...(status.failedQueryId !== undefined ? { queryId: status.failedQueryId } : {}),
+    },
+  };
+  const message = `statement ${id} ${status.state}: ${status.error ?? "no error given"}`;
+  // ABORTED means someone cancelled it: not retried, like any statement stopped on purpose.
+  if (status.state === "FAILED" && classifyStatementError(status.error) !== "terminal")
+    return new LoadTransientError(message, context, { code: "REDSHIFT_FILE_LOAD" });
+  return new LoadDataError(message, context, { code: "REDSHIFT_FILE_LOAD" });
 }

@@ -48,4 +48,14 @@ export {
   tableBatchSql,
   tableLedgerSql,
 } from "./sql";
+export {
+  createStatementRunner,
+  defaultRetryDelayMs,
+  isResubmittable,
+  type StatementRunner,
+  type StatementRunnerOptions,
+  type StatementRunOptions,
+  StatementStillRunningError,
+  type StatementWork,
+} from "./statement-runner";
 export { queryRows, type WaitOptions, waitForStatement } from "./wait";

@@ -4,10 +4,10 @@ import { quoteIdent } from "@etl/db";
 import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { readParquet } from "@etl/s3-io/parquet-read";
 import { STAR_COLUMNS } from "@etl/schemas";
-import { transformSalesOrdersBench, writeSalesOrdersRawRun } from "./transform";
 import pg from "pg";
 import { type BenchStage, row } from "./bench-row";
 import { runCase, timeShell } from "./measure";
+import { transformSalesOrdersBench, writeSalesOrdersRawRun } from "./transform";
 
 /** Ingest of `scale` sales orders against `COPY (SELECT ...) TO STDOUT | gzip` of the same rows. */
 export const ingestStage: BenchStage = async (ctx) => {

@@ -5,11 +5,11 @@ import { runManifestKey } from "@etl/s3-io";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { TransientError } from "@etl/schemas";
 import { describe, expect, it, vi } from "vitest";
-import { putProcessedRun, s3Notification, sqsEvent, starRowsOf } from "../test/support/processed-run";
-import type { LoadConfig } from "./config";
+import { putProcessedRun, s3Notification, sqsEvent, starRowsOf } from "../../test/support/processed-run";
+import type { LoadConfig } from "../shared/config";
 import type { LoadAppDeps } from "./deps";
 import { createHandler } from "./handler";
-import type { Warehouse } from "./steps/warehouse";
+import type { RunWarehouse } from "./steps/warehouse";
 
 // handler.ts builds its own deps from the environment when imported, as at a cold start.
 vi.hoisted(() => {
@@ -29,7 +29,7 @@ const RUNS = ["20261123T141500123Z-00000001", "20261124T141500123Z-00000002", "2
 function fakeWarehouse(
   failOn: Set<string>,
   refuse?: (runId: string) => Error,
-): Warehouse & { loaded: string[] } {
+): RunWarehouse & { loaded: string[] } {
   const loaded: string[] = [];
   return {
     target: "postgres",

@@ -10,6 +10,7 @@ import { PreviousRunNotLoadedError } from "@etl/db/errors";
 import {
   addColumnSql,
   createRedshiftDataApi,
+  createStatementRunner,
   EXISTING_COLUMNS_SQL,
   finishRunSql,
   LOAD_ERROR_DETAIL_SQL,
@@ -26,7 +27,7 @@ import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import type { ProcessedRunManifest, StarTable } from "@etl/schemas";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { putProcessedRun, starRowsOf } from "../../test/support/processed-run";
+import { putProcessedRun, starRowsOf } from "../../../test/support/processed-run";
 import { completeStatement, sweepStatements } from "../complete-statement";
 import { WarehouseBusyError } from "../errors";
 import { runLoad } from "../run-load";
@@ -112,23 +113,30 @@ function harness(options: { remainingMs?: number; retries?: number } = {}) {
     };
   });
 
+  const api = createRedshiftDataApi(new RedshiftDataClient({ region: "eu-west-2" }), {
+    workgroupName: "etl",
+    database: "dev",
+  });
+  const sleep = async (ms: number) => {
+    now += ms;
+  };
   const warehouse = createRedshiftWarehouse({
-    api: createRedshiftDataApi(new RedshiftDataClient({ region: "eu-west-2" }), {
-      workgroupName: "etl",
-      database: "dev",
+    api,
+    statements: createStatementRunner({
+      api,
+      serializationRetries: options.retries ?? 2,
+      retryDelayMs: () => 2_000,
+      now: () => now,
+      sleep,
     }),
     state,
     store,
     schema: "warehouse",
     iamRoleArn: ROLE,
     clock,
-    sleep: async (ms) => {
-      now += ms;
-    },
+    sleep,
     pollBudgetMs: 600_000,
     marginMs: 30_000,
-    serializationRetries: options.retries ?? 2,
-    retryDelayMs: () => 2_000,
     correlationId: () => "c0ffee00",
   });
   const deps = { store, bucket: BUCKET, warehouse, statements: warehouse, audit, alerter, clock };

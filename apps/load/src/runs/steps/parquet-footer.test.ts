@@ -1,7 +1,7 @@
 import { writeParquet } from "@etl/s3-io/parquet";
 import { DataError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { starParquet, starRowsOf } from "../../test/support/processed-run";
+import { starParquet, starRowsOf } from "../../../test/support/processed-run";
 import { checkParquetFooter, expectedParquetColumns } from "./parquet-footer";
 
 describe("checkParquetFooter", () => {

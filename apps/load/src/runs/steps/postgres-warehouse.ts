@@ -1,7 +1,7 @@
 import { loadRunIntoPostgres, migratePostgresWarehouse } from "@etl/db/warehouse";
 import type pg from "pg";
 import type { LoadPlan } from "./plan-load";
-import type { LoadContext, Warehouse, WarehouseOutcome } from "./warehouse";
+import type { LoadContext, RunWarehouse, WarehouseOutcome } from "./warehouse";
 
 export interface PostgresWarehouseOptions {
   /** A new connected client; the warehouse ends it after each use. */
@@ -17,7 +17,7 @@ export interface PostgresWarehouseOptions {
  * The PostgreSQL warehouse: a whole run in one transaction (`loadRunIntoPostgres`), files read
  * one ahead of the COPY through the use case's verified reader.
  */
-export function createPostgresWarehouse(options: PostgresWarehouseOptions): Warehouse {
+export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunWarehouse {
   let prepared: Promise<void> | undefined;
   const withClient = async <T>(use: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = await options.connect();

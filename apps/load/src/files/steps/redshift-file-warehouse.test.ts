@@ -7,12 +7,13 @@ import {
 } from "@aws-sdk/client-redshift-data";
 import { StatementStillRunningError } from "@etl/db/errors";
 import { createRedshiftFileLoader, type FileLoadSpec } from "@etl/db/file-load";
-import { createRedshiftDataApi } from "@etl/db/redshift";
+import { createRedshiftDataApi, createStatementRunner } from "@etl/db/redshift";
 import { type FileRuleInput, FileRuleSchema } from "@etl/db/rules";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createRedshiftFileWarehouse, type FileLoadRequest } from "./file-warehouse";
+import type { FileLoadRequest } from "./file-warehouse";
+import { createRedshiftFileWarehouse } from "./redshift-file-warehouse";
 
 const redshift = mockClient(RedshiftDataClient);
 const ROLE = "arn:aws:iam::123456789012:role/etl-copy";
@@ -60,11 +61,11 @@ function warehouse(now = () => 5_000) {
   });
   const files = createRedshiftFileWarehouse({
     loader: createRedshiftFileLoader(api),
+    statements: createStatementRunner({ api, serializationRetries: 3, now, sleep: async () => undefined }),
     store,
     iamRoleArn: ROLE,
     correlationId: () => "1a2b3c4d",
     now,
-    sleep: async () => undefined,
   });
   return { files, store };
 }

@@ -1,24 +1,8 @@
 import { ConfigError } from "@etl/schemas";
 import type { Context } from "aws-lambda";
-import { z } from "zod";
 import { completeStatement, sweepStatements } from "./complete-statement";
 import { createLoadDeps, type LoadAppDeps } from "./deps";
-
-/** The Data API's EventBridge event when a statement sent `WithEvent` ends. */
-export const StatementStatusEventSchema = z.object({
-  source: z.literal("aws.redshift-data"),
-  "detail-type": z.literal("Redshift Data Statement Status Change"),
-  detail: z.object({
-    statementId: z.string().min(1),
-    state: z.enum(["FINISHED", "FAILED", "ABORTED"]),
-  }),
-});
-
-/** The scheduled sweep (an EventBridge schedule rule). */
-export const SweepEventSchema = z.object({
-  source: z.literal("aws.events"),
-  "detail-type": z.literal("Scheduled Event"),
-});
+import { StatementStatusEventSchema, SweepEventSchema } from "./steps/statement-events";
 
 /**
  * Finalises Redshift statements the loaders handed off: a status event settles its statement;

@@ -1,19 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createConnectionResolver } from "@etl/db/credentials";
-import { createRedshiftDataApi } from "@etl/db/redshift";
 import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
 import { createOpsAdapters, queueVisibilityOnLambda } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
-import pg from "pg";
+import { type LoadConfig, LoadConfigSchema } from "../shared/config";
+import { createWarehouseConnection } from "../shared/warehouse-connection";
 import type { CompletionDeps } from "./complete-statement";
-import { type LoadConfig, LoadConfigSchema } from "./config";
 import type { LoadDeps } from "./run-load";
 import { createPostgresWarehouse } from "./steps/postgres-warehouse";
 import { createRedshiftWarehouse } from "./steps/redshift-warehouse";
-import type { StatementTracker, Warehouse } from "./steps/warehouse";
+import type { RunWarehouse, StatementTracker } from "./steps/warehouse";
 
 export interface LoadAppDeps {
   config: LoadConfig;
@@ -41,18 +39,17 @@ export function createLoadDeps(env: Record<string, string | undefined> = process
   const { audit, alerter, state } = createOpsAdapters(config);
   const store = createObjectStoreFromEnv(config);
 
-  let warehouse: Warehouse;
+  const resolve = createConnectionResolver(
+    config.WAREHOUSE_SECRET_ARN ? new SecretsManagerClient({ region }) : undefined,
+  );
+  const connection = createWarehouseConnection(config, { applicationName: "etl-load", resolve });
+  let warehouse: RunWarehouse;
   let statements: StatementTracker | undefined;
   if (config.WAREHOUSE_TARGET === "redshift") {
     const iamRoleArn = config.REDSHIFT_COPY_ROLE_ARN;
     if (!iamRoleArn) throw new ConfigError("invalid configuration", ["REDSHIFT_COPY_ROLE_ARN: required"]);
     const redshift = createRedshiftWarehouse({
-      api: createRedshiftDataApi(new RedshiftDataClient({ region }), {
-        database: config.REDSHIFT_DATABASE ?? "dev",
-        ...(config.REDSHIFT_WORKGROUP ? { workgroupName: config.REDSHIFT_WORKGROUP } : {}),
-        ...(config.REDSHIFT_CLUSTER_ID ? { clusterIdentifier: config.REDSHIFT_CLUSTER_ID } : {}),
-        ...(config.REDSHIFT_SECRET_ARN ? { secretArn: config.REDSHIFT_SECRET_ARN } : {}),
-      }),
+      ...connection.redshift(),
       state,
       store,
       schema: config.WAREHOUSE_SCHEMA,
@@ -61,28 +58,16 @@ export function createLoadDeps(env: Record<string, string | undefined> = process
       clock,
       pollBudgetMs: config.POLL_BUDGET_SECONDS * 1000,
       marginMs: config.HANDOFF_MARGIN_SECONDS * 1000,
-      serializationRetries: config.SERIALIZATION_RETRIES,
       correlationId: () => randomUUID().slice(0, 8),
     });
     warehouse = redshift;
     statements = redshift;
   } else {
-    const resolve = createConnectionResolver(
-      config.WAREHOUSE_SECRET_ARN ? new SecretsManagerClient({ region }) : undefined,
-    );
     warehouse = createPostgresWarehouse({
       schema: config.WAREHOUSE_SCHEMA,
       target: "postgres",
       clock,
-      async connect() {
-        const connection = await resolve({
-          secretArn: config.WAREHOUSE_SECRET_ARN,
-          url: config.WAREHOUSE_URL,
-        });
-        const client = new pg.Client({ ...connection, application_name: "etl-load" });
-        await client.connect();
-        return client;
-      },
+      connect: connection.connectPostgres,
     });
   }
 

@@ -39,11 +39,11 @@ export interface LoadContext {
 }
 
 /**
- * The warehouse port of the use case: PostgreSQL (one transaction per run) or Redshift (one
+ * The warehouse port of the run load (`FileWarehouse` is the landed-file load's): PostgreSQL (one transaction per run) or Redshift (one
  * Data API batch per table). Errors: `LoadDataError` (bad data, not retried), anything
  * retryable is thrown for the queue to redeliver.
  */
-export interface Warehouse {
+export interface RunWarehouse {
   readonly target: "postgres" | "redshift";
   /** Creates the warehouse schema and tables where missing (once per instance). */
   prepare(): Promise<void>;

@@ -7,7 +7,7 @@ const BUCKET = "etl-landing-example";
 
 function fixtureBodies(): string[] {
   const text = readFileSync(
-    new URL("../../test/fixtures/files/sqs-s3-landed-event.json", import.meta.url),
+    new URL("../../../test/fixtures/files/sqs-s3-landed-event.json", import.meta.url),
     "utf8",
   );
   return (JSON.parse(text) as { Records: { body: string }[] }).Records.map((r) => r.body);

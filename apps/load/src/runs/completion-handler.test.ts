@@ -2,10 +2,10 @@ import { createLogger, createMetrics } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { describe, expect, it, vi } from "vitest";
+import type { LoadConfig } from "../shared/config";
 import { createCompletionHandler } from "./completion-handler";
-import type { LoadConfig } from "./config";
 import type { LoadAppDeps } from "./deps";
-import type { StatementTracker, Warehouse } from "./steps/warehouse";
+import type { RunWarehouse, StatementTracker } from "./steps/warehouse";
 
 vi.hoisted(() => {
   Object.assign(process.env, {
@@ -18,7 +18,7 @@ vi.hoisted(() => {
 });
 
 function app(tracker: StatementTracker | undefined): LoadAppDeps {
-  const warehouse: Warehouse = {
+  const warehouse: RunWarehouse = {
     target: "redshift",
     async prepare() {},
     async load() {

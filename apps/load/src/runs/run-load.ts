@@ -8,7 +8,7 @@ import { planLoad } from "./steps/plan-load";
 import { readVerifiedFile } from "./steps/read-file";
 import { readProcessedManifest } from "./steps/read-manifest";
 import { type AuditContext, fileItems, reportFailure, runItem } from "./steps/report";
-import type { FileOutcome, StatementTracker, Warehouse } from "./steps/warehouse";
+import type { FileOutcome, RunWarehouse, StatementTracker } from "./steps/warehouse";
 
 export type LoadLogger = Pick<ReturnType<typeof createLogger>, "info" | "warn" | "error">;
 
@@ -16,7 +16,7 @@ export interface LoadDeps {
   store: ObjectStore;
   /** The processed bucket: manifests and star files. */
   bucket: string;
-  warehouse: Warehouse;
+  warehouse: RunWarehouse;
   /** Redshift: statements handed off and runs to continue. */
   statements?: StatementTracker;
   audit: AuditLog;

@@ -1,6 +1,6 @@
 import { DataError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { eventBridgeObjectCreated, s3Notification } from "../../test/support/processed-run";
+import { eventBridgeObjectCreated, s3Notification } from "../../../test/support/processed-run";
 import { DirectLoadEventSchema, decodeS3EventKey, manifestRunIds } from "./parse-messages";
 
 const BUCKET = "etl-processed";

@@ -1,32 +1,31 @@
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createConnectionResolver } from "@etl/db/credentials";
 import { createRedshiftFileLoader } from "@etl/db/file-load";
-import { createRedshiftDataApi } from "@etl/db/redshift";
 import { createFileRulesRepository } from "@etl/db/rules";
-import { createLogger, createMetrics } from "@etl/ops";
-import { createOpsAdapters } from "@etl/ops/aws";
+import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
+import { createOpsAdapters, queueVisibilityOnLambda } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { ConfigError, parseConfig } from "@etl/schemas";
 import pg from "pg";
-import { type LoadConfig, LoadConfigSchema } from "../config";
-import { createEventBridgeStatusEvents } from "./eventbridge-status-events";
-import {
-  createPostgresFileWarehouse,
-  createRedshiftFileWarehouse,
-  type FileWarehouse,
-} from "./file-warehouse";
+import { type LoadConfig, LoadConfigSchema } from "../shared/config";
+import { createWarehouseConnection } from "../shared/warehouse-connection";
 import type { FileLoadDeps } from "./run-file-load";
-import { createFileStatusEvents, type StatusEvents } from "./status-events";
+import { createEventBridgeStatusEvents } from "./steps/eventbridge-status-events";
+import type { FileWarehouse } from "./steps/file-warehouse";
+import { createPostgresFileWarehouse } from "./steps/postgres-file-warehouse";
+import { createRedshiftFileWarehouse } from "./steps/redshift-file-warehouse";
+import { createFileStatusEvents, type StatusEvents } from "./steps/status-events";
 
 export interface FilesAppDeps {
   config: LoadConfig;
   files: FileLoadDeps;
   logger: ReturnType<typeof createLogger>;
   metrics: ReturnType<typeof createMetrics>;
+  /** On Lambda: backs failed messages off (`ChangeMessageVisibility`); locally none. */
+  visibility?: QueueVisibility | undefined;
 }
 
 /**
@@ -86,16 +85,13 @@ export function createFilesDeps(env: Record<string, string | undefined> = proces
     },
   };
 
+  const connection = createWarehouseConnection(config, { applicationName: "etl-load-files", resolve });
   let warehouse: FileWarehouse;
   if (config.WAREHOUSE_TARGET === "redshift") {
-    const api = createRedshiftDataApi(new RedshiftDataClient({ region }), {
-      database: config.REDSHIFT_DATABASE ?? "dev",
-      ...(config.REDSHIFT_WORKGROUP ? { workgroupName: config.REDSHIFT_WORKGROUP } : {}),
-      ...(config.REDSHIFT_CLUSTER_ID ? { clusterIdentifier: config.REDSHIFT_CLUSTER_ID } : {}),
-      ...(config.REDSHIFT_SECRET_ARN ? { secretArn: config.REDSHIFT_SECRET_ARN } : {}),
-    });
+    const { api, statements } = connection.redshift();
     warehouse = createRedshiftFileWarehouse({
       loader: createRedshiftFileLoader(api),
+      statements,
       store,
       iamRoleArn: config.REDSHIFT_COPY_ROLE_ARN ?? "",
       correlationId: () => randomUUID().slice(0, 8),
@@ -104,15 +100,7 @@ export function createFilesDeps(env: Record<string, string | undefined> = proces
     warehouse = createPostgresFileWarehouse({
       store,
       controlSchema: config.FILE_LEDGER_SCHEMA,
-      async connect() {
-        const connection = await resolve({
-          secretArn: config.WAREHOUSE_SECRET_ARN,
-          url: config.WAREHOUSE_URL,
-        });
-        const client = new pg.Client({ ...connection, application_name: "etl-load-files" });
-        await client.connect();
-        return client;
-      },
+      connect: connection.connectPostgres,
     });
   }
 
@@ -130,5 +118,11 @@ export function createFilesDeps(env: Record<string, string | undefined> = proces
     ledgerSchema: config.FILE_LEDGER_SCHEMA,
     logger,
   };
-  return { config, files, logger, metrics: createMetrics("etl", "load-files") };
+  return {
+    config,
+    files,
+    logger,
+    metrics: createMetrics("etl", "load-files"),
+    visibility: queueVisibilityOnLambda(env),
+  };
 }

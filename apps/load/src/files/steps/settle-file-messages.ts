@@ -1,15 +1,12 @@
-import { SqsSchema } from "@aws-lambda-powertools/parser/schemas";
+import type { SqsRecordSchema } from "@aws-lambda-powertools/parser/schemas";
 import { StatementStillRunningError } from "@etl/db/errors";
 import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
-import { queueVisibilityOnLambda } from "@etl/ops/aws";
 import { EtlError } from "@etl/schemas";
-import type { Context, SQSBatchResponse } from "aws-lambda";
-import { createFilesDeps } from "./files/files-deps";
-import { landedObjects } from "./files/landed-objects";
-import { runFileLoad } from "./files/run-file-load";
-
-const deps = createFilesDeps();
-const visibility = queueVisibilityOnLambda(process.env);
+import type { SQSBatchResponse } from "aws-lambda";
+import type { z } from "zod";
+import type { FilesAppDeps } from "../deps";
+import { type InvocationTime, runFileLoad } from "../run-file-load";
+import { landedObjects } from "./landed-objects";
 
 /**
  * SQS messages carrying S3 ObjectCreated notifications of files under `landing/` in the landing
@@ -20,12 +17,14 @@ const visibility = queueVisibilityOnLambda(process.env);
  * attempt holds or a statement still running, which only wait. FAILED and ABORTED files were
  * moved, audited and alerted (as their rule says) by the use case and are acknowledged.
  */
-export async function handler(event: unknown, context?: Context): Promise<SQSBatchResponse> {
-  if (context) deps.logger.addContext(context);
-  const invocation = { remainingMs: () => context?.getRemainingTimeInMillis() ?? 15 * 60_000 };
-  const { Records } = SqsSchema.parse(event);
+export function settleFileMessages(
+  records: z.infer<typeof SqsRecordSchema>[],
+  deps: FilesAppDeps,
+  invocation: InvocationTime,
+): Promise<SQSBatchResponse> {
+  const { visibility } = deps;
   return settleSqsBatch(
-    Records,
+    records,
     async (record) => {
       const { objects, ignored } = landedObjects(record.body, deps.files.bucket);
       for (const reason of ignored)

@@ -1,0 +1,80 @@
+import type { SqsRecordSchema } from "@aws-lambda-powertools/parser/schemas";
+import { PreviousRunNotLoadedError } from "@etl/db/errors";
+import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
+import { runManifestKey } from "@etl/s3-io";
+import { messageOf } from "@etl/schemas";
+import type { SQSBatchResponse } from "aws-lambda";
+import type { z } from "zod";
+import type { LoadAppDeps } from "../deps";
+import { WarehouseBusyError } from "../errors";
+import { type InvocationTime, type LoadOutcome, runLoad } from "../run-load";
+import { manifestRunIds } from "./parse-messages";
+
+const STATUS_CODES: Record<LoadOutcome["status"], number> = {
+  loaded: 200,
+  skipped: 200,
+  "handed-off": 202,
+  failed: 422,
+};
+
+/** A direct invocation `{ runId }`: the outcome as `{ statusCode, message }` (503: retry later). */
+export async function loadDirect(
+  runId: string,
+  app: LoadAppDeps,
+  time: InvocationTime,
+): Promise<{ statusCode: number; message: string }> {
+  try {
+    const outcome = await runLoad({ runId }, app.load, time);
+    return { statusCode: STATUS_CODES[outcome.status], message: outcome.message };
+  } catch (error) {
+    return { statusCode: 503, message: `run ${runId} not loaded, retry later: ${messageOf(error)}` };
+  }
+}
+
+/**
+ * `runLoad` per announced run of each message. A retryable failure marks its message and every
+ * later one of the batch as failed, so SQS redelivers them in order after a backoff
+ * (`ChangeMessageVisibility` on Lambda, each of them with the same timeout); the batch loop
+ * alerts it on the message's first receive and when its last receive fails (dead-lettered), the
+ * use case only audits it; a run waiting for another run's statement or for the run before it is
+ * not alerted until then. Bad data was audited and alerted by the use case and is acknowledged.
+ */
+export function settleLoadMessages(
+  records: z.infer<typeof SqsRecordSchema>[],
+  app: LoadAppDeps,
+  time: InvocationTime,
+): Promise<SQSBatchResponse> {
+  return settleSqsBatch(
+    records,
+    async (record) => {
+      const { runIds, ignored } = manifestRunIds(record.body, app.config.PROCESSED_BUCKET);
+      for (const reason of ignored)
+        app.logger.info("message ignored", { messageId: record.messageId, reason });
+      const failed: AcknowledgedFailure[] = [];
+      for (const runId of runIds) {
+        const outcome = await runLoad({ runId }, app.load, time);
+        if (outcome.status === "failed") failed.push({ runId, error: outcome.error ?? outcome.message });
+        app.metrics.addMetric("rows", "Count", outcome.rows);
+        app.metrics.addMetric("duration", "Milliseconds", outcome.durationMs);
+        app.metrics.publishStoredMetrics();
+      }
+      return failed;
+    },
+    app.logger,
+    {
+      fifo: true,
+      ...(app.visibility ? { visibility: app.visibility } : {}),
+      failures: {
+        stage: "load",
+        audit: app.load.audit,
+        alerter: app.load.alerter,
+        maxReceiveCount: app.config.MAX_RECEIVE_COUNT,
+        subjectOf: (record) => {
+          const [runId] = manifestRunIds(record.body, app.config.PROCESSED_BUCKET).runIds;
+          return runId ? { runId, key: runManifestKey(runId) } : { runId: "-" };
+        },
+        isWait: (error) => error instanceof WarehouseBusyError || error instanceof PreviousRunNotLoadedError,
+      },
+    },
+  );
+}
