@@ -97,7 +97,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         const model =
           id === "pipeline" ? await pipelinePage(reader, names, snapshot, records) : starPage(id, snapshot, filters);
         lap("page");
-        const currencies = [...new Set(Object.values(snapshot.rollups).flatMap((rows) => rows.map((r) => r.currency)))].sort();
+        const currencies = [...new Set(Object.values(snapshot.rollups).flatMap((r) => r.currencies))].sort();
         const notices = stale
           ? [`A newer load was committed: these figures are as of ${snapshot.builtAt}; reload in a moment for the new ones.`]
           : [];

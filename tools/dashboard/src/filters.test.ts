@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterQuery, parseFilters, passes } from "./filters";
+import { filterQuery, parseFilters } from "./filters";
 
 describe("parseFilters", () => {
   it("reads days and a currency, upper-casing the code", () => {
@@ -24,17 +24,5 @@ describe("filterQuery", () => {
     expect(filterQuery({})).toBe("");
     expect(filterQuery({ from: "2026-01-01", currency: "EUR" })).toBe("?from=2026-01-01&currency=EUR");
     expect(filterQuery({ to: "2026-02-01" })).toBe("?to=2026-02-01");
-  });
-});
-
-describe("passes", () => {
-  it.each([
-    [{}, "2026-01-01", "GBP", true],
-    [{ from: "2026-01-02" }, "2026-01-01", "GBP", false],
-    [{ to: "2025-12-31" }, "2026-01-01", "GBP", false],
-    [{ currency: "USD" }, "2026-01-01", "GBP", false],
-    [{ from: "2026-01-01", to: "2026-01-01", currency: "GBP" }, "2026-01-01", "GBP", true],
-  ])("%j on %s %s", (filters, day, currency, expected) => {
-    expect(passes(filters, day, currency)).toBe(expected);
   });
 });

@@ -38,11 +38,3 @@ export function filterQuery(filters: Filters): string {
   const text = search.toString();
   return text ? `?${text}` : "";
 }
-
-/** True when a day and currency pass the filters. */
-export function passes(filters: Filters, day: string, currency: string): boolean {
-  if (filters.from && day < filters.from) return false;
-  if (filters.to && day > filters.to) return false;
-  if (filters.currency && currency !== filters.currency) return false;
-  return true;
-}

@@ -132,7 +132,7 @@ export async function pipelinePage(
         ...failedRuns.map((r) => [iso(r.started), "load", r.runId, "run", `ledger status ${r.status}`]),
         ...(failures ?? []).map((f) => [f.at, f.stage, f.runId, f.table ?? f.key ?? "", f.error]),
       ],
-      empty: failures === undefined ? "None in the run ledger; the failure records are not read here." : "None recorded.",
+      empty: failures === undefined ? "None recorded in the run ledger; the failure records are not read here." : "None recorded.",
     },
     {
       id: "quarantine",
@@ -143,7 +143,7 @@ export async function pipelinePage(
         { header: "object", kind: "text" },
       ],
       rows: (quarantined ?? []).map((q) => [q.stage, q.runId, q.key]),
-      empty: quarantined === undefined ? "Not recorded where the dashboard can read it." : "None recorded.",
+      empty: quarantined === undefined ? "None recorded: not read here." : "None recorded.",
     },
     {
       id: "drift",
@@ -161,7 +161,7 @@ export async function pipelinePage(
         { header: "oldest", kind: "time" },
       ],
       rows: (deadLetters ?? []).filter((d) => d.count > 0).map((d) => [d.queue, d.count, d.oldest ?? null]),
-      empty: deadLetters === undefined ? "Not recorded where the dashboard can read it." : "None recorded.",
+      empty: deadLetters === undefined ? "None recorded: not read here." : "None recorded.",
     },
     {
       id: "landed",

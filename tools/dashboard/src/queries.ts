@@ -1,12 +1,13 @@
 import { qualified, quoteIdent } from "@etl/db";
 
-/** One way a star's facts are cut: the dimension's label, through an optional join. */
+/** One way a star's facts are cut: a key column, and where its labels come from. */
 export interface Cut {
   /** The cut's name in the rollup (`counterparty`, `design`, ...). */
   name: string;
-  /** The label's SQL, over the fact `f` and the join's alias `j`. */
-  label: string;
-  join?: { table: string; on: string };
+  /** The key's SQL over the fact `f`: a dimension's id, or the label itself. */
+  key: string;
+  /** `select key, label` from the dimension: labels are joined in memory, once per rollup. */
+  labels?: { table: string; key: string; label: string };
 }
 
 /** What a star's rollup reads: its fact, its business id, the measures and the cuts. */
@@ -24,6 +25,17 @@ export interface StarSpec {
 
 const s = (schema: string, table: string) => qualified(schema, table);
 
+const counterparty: Cut = {
+  name: "counterparty",
+  key: "f.counterparty_id",
+  labels: { table: "dim_counterparty", key: "counterparty_id", label: "counterparty_legal_name" },
+};
+const location: Cut = {
+  name: "location",
+  key: "f.agreed_delivery_location_id",
+  labels: { table: "dim_location", key: "location_id", label: "city || ', ' || country" },
+};
+
 export const SALES: StarSpec = {
   fact: "fact_sales_order",
   id: "sales_order_id",
@@ -31,21 +43,13 @@ export const SALES: StarSpec = {
   quantity: "f.units_sold",
   cents: "f.units_sold * f.unit_price * 100",
   cuts: [
-    {
-      name: "counterparty",
-      label: "j.counterparty_legal_name",
-      join: { table: "dim_counterparty", on: "j.counterparty_id = f.counterparty_id" },
-    },
-    { name: "design", label: "j.design_name", join: { table: "dim_design", on: "j.design_id = f.design_id" } },
-    {
-      name: "location",
-      label: "j.city || ', ' || j.country",
-      join: { table: "dim_location", on: "j.location_id = f.agreed_delivery_location_id" },
-    },
+    counterparty,
+    { name: "design", key: "f.design_id", labels: { table: "dim_design", key: "design_id", label: "design_name" } },
+    location,
     {
       name: "staff",
-      label: "j.first_name || ' ' || j.last_name",
-      join: { table: "dim_staff", on: "j.staff_id = f.sales_staff_id" },
+      key: "f.sales_staff_id",
+      labels: { table: "dim_staff", key: "staff_id", label: "first_name || ' ' || last_name" },
     },
   ],
 };
@@ -56,19 +60,7 @@ export const PURCHASES: StarSpec = {
   day: "f.created_date",
   quantity: "f.item_quantity",
   cents: "f.item_quantity * f.item_unit_price * 100",
-  cuts: [
-    {
-      name: "counterparty",
-      label: "j.counterparty_legal_name",
-      join: { table: "dim_counterparty", on: "j.counterparty_id = f.counterparty_id" },
-    },
-    { name: "item", label: "f.item_code" },
-    {
-      name: "location",
-      label: "j.city || ', ' || j.country",
-      join: { table: "dim_location", on: "j.location_id = f.agreed_delivery_location_id" },
-    },
-  ],
+  cuts: [counterparty, { name: "item", key: "f.item_code" }, location],
 };
 
 export const PAYMENTS: StarSpec = {
@@ -80,15 +72,11 @@ export const PAYMENTS: StarSpec = {
   cuts: [
     {
       name: "type",
-      label: "j.payment_type_name",
-      join: { table: "dim_payment_type", on: "j.payment_type_id = f.payment_type_id" },
+      key: "f.payment_type_id",
+      labels: { table: "dim_payment_type", key: "payment_type_id", label: "payment_type_name" },
     },
-    { name: "paid", label: "case when f.paid then 'paid' else 'not paid' end" },
-    {
-      name: "counterparty",
-      label: "j.counterparty_legal_name",
-      join: { table: "dim_counterparty", on: "j.counterparty_id = f.counterparty_id" },
-    },
+    { name: "paid", key: "case when f.paid then 'paid' else 'not paid' end" },
+    counterparty,
   ],
 };
 
@@ -106,37 +94,34 @@ export function currentFactsSql(schema: string, spec: StarSpec): string {
 }
 
 /**
- * Every cut of a star in one pass, per day and currency: grouping sets over the current facts.
- * Each row says which cut it belongs to through `cut_<name>` (0 when grouped by that cut), and
- * the rows of the day-and-currency set (every cut flag 1) carry the totals.
+ * Every cut of a star in one pass, per day and currency: grouping sets over the current facts,
+ * by key (labels are small and read apart). A row's `cut` is the index of its cut in the spec,
+ * or -1 for the day-and-currency totals; `day` is `YYYYMMDD` as a number.
  */
 export function rollupSql(schema: string, spec: StarSpec): string {
-  const joins = spec.cuts
-    .filter((c) => c.join)
-    .map((c, i) => {
-      const alias = `j${i}`;
-      const on = (c.join?.on ?? "").replaceAll("j.", `${alias}.`);
-      return { cut: c.name, sql: `left join ${s(schema, c.join?.table ?? "")} ${alias} on ${on}`, alias };
-    });
-  const label = (c: Cut) => {
-    const alias = joins.find((j) => j.cut === c.name)?.alias;
-    return alias ? c.label.replaceAll("j.", `${alias}.`) : c.label;
-  };
-  const labels = spec.cuts.map((c) => `${label(c)} as ${quoteIdent(`label_${c.name}`)}`);
-  const sets = [
-    "(day, currency)",
-    ...spec.cuts.map((c) => `(day, currency, ${quoteIdent(`label_${c.name}`)})`),
-  ];
-  return `select day, currency,
-         ${spec.cuts.map((c) => `${quoteIdent(`label_${c.name}`)}, grouping(${quoteIdent(`label_${c.name}`)}) as ${quoteIdent(`cut_${c.name}`)}`).join(",\n         ")},
+  const keys = spec.cuts.map((c, i) => `cast(${c.key} as varchar) as k${i}`);
+  const which = spec.cuts.map((_, i) => `when grouping(k${i}) = 0 then ${i}`).join(" ");
+  const key = spec.cuts.map((_, i) => `k${i}`).join(", ");
+  const sets = ["(day, currency_id)", ...spec.cuts.map((_, i) => `(day, currency_id, k${i})`)];
+  return `select day, currency_id, case ${which} else -1 end as cut, coalesce(${key}) as cut_key,
          count(*) as facts, sum(quantity) as quantity, sum(cents) as cents
-    from (select to_char(${spec.day}, 'YYYY-MM-DD') as day, cur.currency_code as currency,
+    from (select cast(to_char(${spec.day}, 'YYYYMMDD') as int) as day, f.currency_id,
                  ${spec.quantity} as quantity, cast(${spec.cents} as bigint) as cents,
-                 ${labels.join(",\n                 ")}
-            from (${currentFactsSql(schema, spec)}) f
-            left join ${s(schema, "dim_currency")} cur on cur.currency_id = f.currency_id
-            ${joins.map((j) => j.sql).join("\n            ")}) facts
+                 ${keys.join(", ")}
+            from (${currentFactsSql(schema, spec)}) f) facts
    group by grouping sets (${sets.join(", ")})`;
+}
+
+/** A cut's labels by key. */
+export function labelsSql(schema: string, cut: Cut): string {
+  const l = cut.labels;
+  if (!l) throw new Error(`the cut ${cut.name} is labelled by its key`);
+  return `select cast(${quoteIdent(l.key)} as varchar) as k, ${l.label} as label from ${s(schema, l.table)}`;
+}
+
+/** Currency codes by id. */
+export function currenciesSql(schema: string): string {
+  return `select currency_id, currency_code from ${s(schema, "dim_currency")}`;
 }
 
 /** The load ledger's state: changes whenever a run or a landed file is loaded. */

@@ -41,8 +41,8 @@ export function createRedshiftReader(options: RedshiftReaderOptions): WarehouseR
     ...(target.dbUser && !target.secretArn ? { DbUser: target.dbUser } : {}),
   };
 
-  const finish = async (id: string): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
+  const finish = async (id: string, limitMs: number): Promise<void> => {
+    const deadline = Date.now() + limitMs;
     let delay = 100;
     for (;;) {
       const status = await client.send(new DescribeStatementCommand({ Id: id }));
@@ -53,14 +53,14 @@ export function createRedshiftReader(options: RedshiftReaderOptions): WarehouseR
           `Redshift refused a query: ${status.Error ?? status.Status}`,
         );
       if (Date.now() > deadline)
-        throw new WarehouseUnavailableError("failed", `a Redshift query did not finish in ${timeoutMs / 1000} s`);
+        throw new WarehouseUnavailableError("failed", `a Redshift query did not finish in ${limitMs / 1000} s`);
       await sleep(delay);
       delay = Math.min(delay * 2, 1_000);
     }
   };
 
   let queue: Promise<unknown> = Promise.resolve();
-  const run = async (sql: string, params: Params): Promise<Row[]> => {
+  const run = async (sql: string, params: Params, limitMs: number): Promise<Row[]> => {
     const parameters = parameterNames(sql).map((name) => {
       const value = params[name];
       if (value === undefined || value === null) throw new Error(`the SQL uses :${name} and no value was given for it`);
@@ -74,11 +74,11 @@ export function createRedshiftReader(options: RedshiftReaderOptions): WarehouseR
     }
     const session = begun.SessionId ?? "";
     try {
-      await finish(begun.Id ?? "");
+      await finish(begun.Id ?? "", limitMs);
       const statement = await client.send(
         new ExecuteStatementCommand({ Sql: sql, SessionId: session, ...(parameters.length ? { Parameters: parameters } : {}) }),
       );
-      await finish(statement.Id ?? "");
+      await finish(statement.Id ?? "", limitMs);
       const rows: Row[] = [];
       let next: string | undefined;
       do {
@@ -96,8 +96,8 @@ export function createRedshiftReader(options: RedshiftReaderOptions): WarehouseR
 
   return {
     name: `Redshift ${target.workgroupName ?? target.clusterIdentifier ?? ""}/${target.database}`,
-    query(sql, params = {}) {
-      const result = queue.then(() => run(sql, params));
+    query(sql, params = {}, queryOptions = {}) {
+      const result = queue.then(() => run(sql, params, queryOptions.timeoutMs ?? timeoutMs));
       queue = result.catch(() => undefined);
       return result;
     },

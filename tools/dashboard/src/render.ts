@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { CLIENT_SCRIPT } from "./client-script";
 import { type Filters, filterQuery } from "./filters";
 import { type ChartModel, type Figure, type ListModel, PAGE_TITLES, type PageId, type PageModel } from "./page-model";
@@ -11,8 +12,9 @@ let chartJs: string | undefined;
 /** Chart.js's own browser build, read once from where it is installed: the page needs no network. */
 export function chartLibrary(): string {
   if (chartJs === undefined) {
-    const require = createRequire(import.meta.url);
-    chartJs = readFileSync(require.resolve("chart.js/dist/chart.umd.min.js"), "utf8");
+    // The package exports no subpath for its UMD build: find it beside the main entry.
+    const main = createRequire(import.meta.url).resolve("chart.js");
+    chartJs = readFileSync(join(dirname(main), "chart.umd.min.js"), "utf8");
   }
   return chartJs;
 }

@@ -1,19 +1,46 @@
 import { qualified } from "@etl/db";
-import { changeWindowsSql, factCountsSql, ledgerVersionSql, PAYMENTS, PURCHASES, rollupSql, SALES, type StarSpec } from "./queries";
+import {
+  changeWindowsSql,
+  currenciesSql,
+  factCountsSql,
+  labelsSql,
+  ledgerVersionSql,
+  PAYMENTS,
+  PURCHASES,
+  rollupSql,
+  SALES,
+  type StarSpec,
+} from "./queries";
+
+/**
+ * The rollup reads every current fact: minutes at most, even at a million orders on a busy
+ * machine. Pages never wait for it but the first time (see `createDashboard`).
+ */
+const BUILD_TIMEOUT_MS = 10 * 60_000;
 import type { Row, WarehouseReader } from "./warehouse-reader";
 
 export type StarName = "sales" | "purchases" | "payments";
 
-/** One line of a star's rollup: a day, a currency, and either the totals or one cut's label. */
-export interface RollupRow {
-  day: string;
-  currency: string;
+/**
+ * One cut of a star's rollup (or its totals), column by column: a day (`YYYYMMDD`), a currency
+ * (index into the star's `currencies`), a key (index into `labels`) and the measures. Typed
+ * arrays, so a page sums a million rows in milliseconds.
+ */
+export interface CutRollup {
   /** `total`, or the cut's name (`counterparty`, `design`, ...). */
-  cut: string;
-  label: string;
-  facts: number;
-  quantity: number;
-  cents: number;
+  name: string;
+  day: Int32Array;
+  currency: Uint8Array;
+  key: Int32Array;
+  facts: Float64Array;
+  quantity: Float64Array;
+  cents: Float64Array;
+  labels: string[];
+}
+
+export interface StarRollup {
+  currencies: string[];
+  cuts: CutRollup[];
 }
 
 /** How old the source changes of one run were when it committed (sales orders). */
@@ -31,7 +58,7 @@ export interface Snapshot {
   builtAt: string;
   buildMs: number;
   facts: Record<StarName, number>;
-  rollups: Record<StarName, RollupRow[]>;
+  rollups: Record<StarName, StarRollup>;
   changes: RunChanges[];
 }
 
@@ -53,19 +80,62 @@ export async function ledgerVersion(reader: WarehouseReader, names: WarehouseNam
   return JSON.stringify(row ?? {});
 }
 
-function toRollup(spec: StarSpec, rows: Row[]): RollupRow[] {
-  return rows.map((r) => {
-    const cut = spec.cuts.find((c) => num(r[`cut_${c.name}`]) === 0);
-    return {
-      day: text(r.day),
-      currency: text(r.currency) || "?",
-      cut: cut?.name ?? "total",
-      label: cut ? text(r[`label_${cut.name}`]) || "(none)" : "",
-      facts: num(r.facts),
-      quantity: num(r.quantity),
-      cents: num(r.cents),
-    };
+/** An empty star: no currencies, the totals and every cut with no rows. */
+export function emptyRollup(spec: StarSpec): StarRollup {
+  return { currencies: [], cuts: ["total", ...spec.cuts.map((c) => c.name)].map((name) => toColumns(name, [], new Map(), () => 0)) };
+}
+
+function toColumns(name: string, rows: Row[], labels: Map<string, string>, currency: (id: unknown) => number): CutRollup {
+  const n = rows.length;
+  const cut: CutRollup = {
+    name,
+    day: new Int32Array(n),
+    currency: new Uint8Array(n),
+    key: new Int32Array(n),
+    facts: new Float64Array(n),
+    quantity: new Float64Array(n),
+    cents: new Float64Array(n),
+    labels: [],
+  };
+  const keys = new Map<string, number>();
+  rows.forEach((r, i) => {
+    const key = r.cut_key === null || r.cut_key === undefined ? "" : String(r.cut_key);
+    let k = keys.get(key);
+    if (k === undefined) {
+      k = cut.labels.push(key === "" ? "(none)" : (labels.get(key) ?? key)) - 1;
+      keys.set(key, k);
+    }
+    cut.day[i] = num(r.day);
+    cut.currency[i] = currency(r.currency_id);
+    cut.key[i] = k;
+    cut.facts[i] = num(r.facts);
+    cut.quantity[i] = num(r.quantity);
+    cut.cents[i] = num(r.cents);
   });
+  return cut;
+}
+
+async function readRollup(reader: WarehouseReader, names: WarehouseNames, spec: StarSpec, codes: Map<string, string>, timeoutMs: number): Promise<StarRollup> {
+  const rows = await reader.query(rollupSql(names.schema, spec), {}, { timeoutMs });
+  const currencies = [...new Set(rows.map((r) => codes.get(text(r.currency_id)) ?? "?"))].sort();
+  const currency = (id: unknown) => currencies.indexOf(codes.get(text(id)) ?? "?");
+  const byCut = new Map<number, Row[]>();
+  for (const r of rows) {
+    const c = num(r.cut);
+    let list = byCut.get(c);
+    if (!list) {
+      list = [];
+      byCut.set(c, list);
+    }
+    list.push(r);
+  }
+  const cuts = [toColumns("total", byCut.get(-1) ?? [], new Map(), currency)];
+  for (const [i, c] of spec.cuts.entries()) {
+    const labels = new Map<string, string>();
+    if (c.labels) for (const l of await reader.query(labelsSql(names.schema, c))) labels.set(text(l.k), text(l.label));
+    cuts.push(toColumns(c.name, byCut.get(i) ?? [], labels, currency));
+  }
+  return { currencies, cuts };
 }
 
 /** The ingest time a run id starts with (`20261123T141500123Z-...`), as `YYYY-MM-DD HH:MM:SS.mmm`. */
@@ -93,7 +163,9 @@ async function runChanges(reader: WarehouseReader, names: WarehouseNames, limit:
   timed.forEach((r, i) => {
     params[`t${i}`] = r.at;
   });
-  const rows = await reader.query(changeWindowsSql(names.schema, "fact_sales_order", timed.length), params);
+  const rows = await reader.query(changeWindowsSql(names.schema, "fact_sales_order", timed.length), params, {
+    timeoutMs: BUILD_TIMEOUT_MS,
+  });
   return rows
     .map((r) => ({ index: num(r.run_index), row: r }))
     .sort((a, b) => a.index - b.index)
@@ -119,11 +191,11 @@ export async function buildSnapshot(
     purchases: num(counts?.fact_purchase_order),
     payments: num(counts?.fact_payment),
   };
-  const rollups: Record<StarName, RollupRow[]> = { sales: [], purchases: [], payments: [] };
-  for (const star of Object.keys(STARS) as StarName[]) {
-    if (facts[star] === 0) continue;
-    rollups[star] = toRollup(STARS[star], await reader.query(rollupSql(names.schema, STARS[star])));
-  }
+  const codes = new Map((await reader.query(currenciesSql(names.schema))).map((r) => [text(r.currency_id), text(r.currency_code)]));
+  const rollups = {} as Record<StarName, StarRollup>;
+  for (const star of Object.keys(STARS) as StarName[])
+    rollups[star] =
+      facts[star] === 0 ? emptyRollup(STARS[star]) : await readRollup(reader, names, STARS[star], codes, BUILD_TIMEOUT_MS);
   const changes = facts.sales > 0 ? await runChanges(reader, names, 50) : [];
   return { version, builtAt: new Date(now()).toISOString(), buildMs: now() - started, facts, rollups, changes };
 }

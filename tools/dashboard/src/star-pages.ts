@@ -1,6 +1,6 @@
-import { type Filters, passes } from "./filters";
+import type { Filters } from "./filters";
 import type { ChartModel, Figure, PageModel, Series } from "./page-model";
-import type { RollupRow, Snapshot, StarName } from "./snapshot";
+import type { CutRollup, Snapshot, StarName } from "./snapshot";
 
 /** How a star's page reads its rollup: names of its measures and which cuts it charts. */
 interface StarPage {
@@ -58,19 +58,32 @@ const major = (cents: number) => Math.round(cents) / 100;
 interface Totals {
   facts: number;
   quantity: number;
-  cents: Map<string, number>;
+  /** Cents by currency index. */
+  cents: number[];
 }
 
-function add(map: Map<string, Totals>, key: string, row: RollupRow): void {
-  let t = map.get(key);
-  if (!t) {
-    t = { facts: 0, quantity: 0, cents: new Map() };
-    map.set(key, t);
+const dayNumber = (day: string | undefined, fallback: number) => (day ? Number(day.replaceAll("-", "")) : fallback);
+
+/** Sums one cut's rows that pass the filters, by a grouping of the row (its key, its month). */
+function sum(cut: CutRollup, group: (row: number) => string, currencies: number, pass: (row: number) => boolean) {
+  const out = new Map<string, Totals>();
+  for (let i = 0; i < cut.day.length; i++) {
+    if (!pass(i)) continue;
+    const g = group(i);
+    let t = out.get(g);
+    if (!t) {
+      t = { facts: 0, quantity: 0, cents: new Array<number>(currencies).fill(0) };
+      out.set(g, t);
+    }
+    t.facts += cut.facts[i] ?? 0;
+    t.quantity += cut.quantity[i] ?? 0;
+    const c = cut.currency[i] ?? 0;
+    t.cents[c] = (t.cents[c] ?? 0) + (cut.cents[i] ?? 0);
   }
-  t.facts += row.facts;
-  t.quantity += row.quantity;
-  t.cents.set(row.currency, (t.cents.get(row.currency) ?? 0) + row.cents);
+  return out;
 }
+
+const monthOf = (day: number) => `${String(Math.floor(day / 10000))}-${String(Math.floor(day / 100) % 100).padStart(2, "0")}`;
 
 /**
  * A star's page from its rollup and the filters. Money is never added across currencies: every
@@ -81,45 +94,54 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   const page = PAGES[star];
   const base: PageModel = { id: star, title: page.title, figures: [], charts: [], lists: [], notices: [], source: "" };
   if (snapshot.facts[star] === 0) return { ...base, problem: { kind: "empty", message: page.none } };
-  const rows = snapshot.rollups[star].filter((r) => passes(filters, r.day, r.currency));
-  const currencies = [...new Set(rows.map((r) => r.currency))].sort();
-  const totals = new Map<string, Totals>();
-  const months = new Map<string, Totals>();
-  const cuts = new Map<string, Map<string, Totals>>();
-  for (const row of rows) {
-    if (row.cut === "total") {
-      add(totals, "all", row);
-      add(months, row.day.slice(0, 7), row);
-      continue;
-    }
-    let cut = cuts.get(row.cut);
-    if (!cut) {
-      cut = new Map();
-      cuts.set(row.cut, cut);
-    }
-    add(cut, row.label, row);
+  const rollup = snapshot.rollups[star];
+  const from = dayNumber(filters.from, 0);
+  const to = dayNumber(filters.to, 99_999_999);
+  const only = filters.currency ? rollup.currencies.indexOf(filters.currency) : -1;
+  const cutOf = (name: string) => rollup.cuts.find((c) => c.name === name);
+  const passing = (cut: CutRollup) => (i: number) => {
+    const day = cut.day[i] ?? 0;
+    return day >= from && day <= to && (only < 0 || cut.currency[i] === only) && (filters.currency === undefined || only >= 0);
+  };
+  const totalCut = cutOf("total");
+  const n = rollup.currencies.length;
+  const months = totalCut ? sum(totalCut, (i) => monthOf(totalCut.day[i] ?? 0), n, passing(totalCut)) : new Map<string, Totals>();
+  const shown = new Set<number>();
+  for (const t of months.values()) t.cents.forEach((c, i) => c !== 0 && shown.add(i));
+  if (totalCut) {
+    const pass = passing(totalCut);
+    for (let i = 0; i < totalCut.day.length; i++) if (pass(i)) shown.add(totalCut.currency[i] ?? 0);
   }
-  const all = totals.get("all") ?? { facts: 0, quantity: 0, cents: new Map<string, number>() };
+  const currencies = [...shown].sort((a, b) => (rollup.currencies[a] ?? "").localeCompare(rollup.currencies[b] ?? ""));
+  const all: Totals = { facts: 0, quantity: 0, cents: new Array<number>(n).fill(0) };
+  for (const t of months.values()) {
+    all.facts += t.facts;
+    all.quantity += t.quantity;
+    t.cents.forEach((c, i) => {
+      all.cents[i] = (all.cents[i] ?? 0) + c;
+    });
+  }
+  const code = (i: number) => rollup.currencies[i] ?? "?";
   const figures: Figure[] = [
     { id: "facts", label: page.facts, kind: "count", value: all.facts },
     ...(star === "payments" ? [] : [{ id: "quantity", label: page.quantity, kind: "count" as const, value: all.quantity }]),
     ...currencies.map((c) => ({
-      id: `money-${c}`,
-      label: `${page.money} (${c})`,
+      id: `money-${code(c)}`,
+      label: `${page.money} (${code(c)})`,
       kind: "money" as const,
-      currency: c,
-      value: major(all.cents.get(c) ?? 0),
+      currency: code(c),
+      value: major(all.cents[c] ?? 0),
     })),
   ];
   const monthLabels = [...months.keys()].sort();
   const moneySeries = (labels: string[], of: Map<string, Totals>): Series[] =>
     currencies.map((c) => ({
-      name: c,
+      name: code(c),
       kind: "money",
-      currency: c,
+      currency: code(c),
       values: labels.map((l) => {
-        const v = of.get(l)?.cents.get(c);
-        return v === undefined ? null : major(v);
+        const t = of.get(l);
+        return t === undefined ? null : major(t.cents[c] ?? 0);
       }),
     }));
   const charts: ChartModel[] = [
@@ -136,10 +158,11 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   ];
   const oneCurrency = currencies.length === 1 ? currencies[0] : undefined;
   for (const spec of page.cuts) {
-    const of = cuts.get(spec.cut) ?? new Map<string, Totals>();
-    const by = spec.by === "money" && !oneCurrency ? "quantity" : spec.by;
+    const cut = cutOf(spec.cut);
+    const of = cut ? sum(cut, (i) => cut.labels[cut.key[i] ?? 0] ?? "", n, passing(cut)) : new Map<string, Totals>();
+    const by = spec.by === "money" && oneCurrency === undefined ? "quantity" : spec.by;
     const value = (t: Totals) =>
-      by === "money" ? (t.cents.get(oneCurrency ?? "") ?? 0) : by === "facts" ? t.facts : t.quantity;
+      by === "money" ? (t.cents[oneCurrency ?? 0] ?? 0) : by === "facts" ? t.facts : t.quantity;
     const labels = [...of.entries()]
       .sort((a, b) => value(b[1]) - value(a[1]) || a[0].localeCompare(b[0]))
       .slice(0, spec.top)
@@ -148,10 +171,19 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
     const series: Series[] =
       by === "money"
         ? moneySeries(labels, of)
-        : [{ name: measure, kind: "count", values: labels.map((l) => (by === "facts" ? (of.get(l)?.facts ?? 0) : (of.get(l)?.quantity ?? 0))) }];
+        : [
+            {
+              name: measure,
+              kind: "count",
+              values: labels.map((l) => (by === "facts" ? (of.get(l)?.facts ?? 0) : (of.get(l)?.quantity ?? 0))),
+            },
+          ];
     charts.push({
       id: `${star}-${spec.cut}`,
-      title: spec.by === "money" && by !== "money" ? `${spec.title} by ${measure} (choose a currency to rank by ${page.money})` : `${spec.title} by ${measure}`,
+      title:
+        spec.by === "money" && by !== "money"
+          ? `${spec.title} by ${measure} (choose a currency to rank by ${page.money})`
+          : `${spec.title} by ${measure}`,
       type: "bar",
       horizontal: true,
       labelKind: "text",

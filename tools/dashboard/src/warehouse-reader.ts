@@ -4,6 +4,11 @@ import { type Params, toPositional } from "./named-params";
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /** This statement may run this long (the reader's default otherwise). */
+  timeoutMs?: number;
+}
+
 /**
  * The one way the dashboard reads the warehouse: every statement in a read-only transaction,
  * values only as parameters (`:name`).
@@ -11,7 +16,7 @@ export type Row = Record<string, unknown>;
 export interface WarehouseReader {
   /** Where the figures come from, for the page's footer (never a URL with a password). */
   readonly name: string;
-  query(sql: string, params?: Params): Promise<Row[]>;
+  query(sql: string, params?: Params, options?: QueryOptions): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -19,6 +24,8 @@ export interface WarehouseReader {
 const MISSING_OBJECT = new Set(["3F000", "42P01"]);
 /** Connection refused, reset, unknown host, or the server gone: nothing answers at that address. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "57P01"]);
+/** `statement_timeout` ran out. */
+const CANCELLED = "57014";
 
 /** Maps a driver error to what the page can say about it. */
 export function toUnavailable(error: unknown): WarehouseUnavailableError {
@@ -31,6 +38,10 @@ export function toUnavailable(error: unknown): WarehouseUnavailableError {
       `the warehouse has no star schema yet (${message}): run \`etl run\` (or \`etl migrate\`) first`,
       { cause: error },
     );
+  if (code === CANCELLED)
+    return new WarehouseUnavailableError("failed", `a query took longer than it may and was cancelled: ${message}`, {
+      cause: error,
+    });
   if (UNREACHABLE.has(code) || /connect|terminat|timeout/i.test(message))
     return new WarehouseUnavailableError(
       "unreachable",
@@ -52,7 +63,10 @@ export function redactedUrl(url: string): string {
 }
 
 export interface PostgresReaderOptions {
-  url: string;
+  /** A connection URL (locally, or `WAREHOUSE_URL`)... */
+  url?: string;
+  /** ...or the settings `createConnectionResolver` gives for a secret (`WAREHOUSE_SECRET_ARN`). */
+  connection?: pg.ClientConfig;
   /** A statement running longer is cancelled (default 20 s). */
   statementTimeoutMs?: number;
   /** Connections kept open (default 4). */
@@ -70,7 +84,7 @@ export interface PostgresReaderOptions {
  */
 export function createPostgresReader(options: PostgresReaderOptions): WarehouseReader {
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...(options.connection ?? { connectionString: options.url }),
     max: options.maxConnections ?? 4,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
@@ -79,8 +93,10 @@ export function createPostgresReader(options: PostgresReaderOptions): WarehouseR
   pool.on("error", () => undefined);
   const timeout = Math.max(1, Math.round(options.statementTimeoutMs ?? 20_000));
   return {
-    name: redactedUrl(options.url),
-    async query(sql, params = {}) {
+    name: options.url
+      ? redactedUrl(options.url)
+      : `postgres://${options.connection?.user ?? ""}@${options.connection?.host ?? ""}:${options.connection?.port ?? 5432}/${options.connection?.database ?? ""}`,
+    async query(sql, params = {}, queryOptions = {}) {
       const { text, values } = toPositional(sql, params);
       let client: pg.PoolClient;
       try {
@@ -91,7 +107,8 @@ export function createPostgresReader(options: PostgresReaderOptions): WarehouseR
       let broken = false;
       try {
         await client.query("begin transaction read only");
-        await client.query(`set local statement_timeout = ${timeout}`);
+        const limit = Math.max(1, Math.round(queryOptions.timeoutMs ?? timeout));
+        await client.query(`set local statement_timeout = ${limit}`);
         const result = await client.query(text, values);
         return result.rows as Row[];
       } catch (error) {
