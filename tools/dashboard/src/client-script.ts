@@ -64,7 +64,7 @@ export const CLIENT_SCRIPT = String.raw`
         datasets: model.series.map(function (s, i) {
           var colour = PALETTE[i % PALETTE.length];
           return {
-            label: s.kind === "money" ? s.name + " (" + s.currency + ")" : s.name,
+            label: s.kind === "money" && s.name !== s.currency ? s.name + " (" + s.currency + ")" : s.name,
             data: s.values,
             backgroundColor: colour,
             borderColor: colour,

@@ -1,9 +1,12 @@
-import type { Filters } from "./filters";
+import { type Filters, filterQuery } from "./filters";
 import { PAGE_TITLES, type PageId, type PageModel } from "./page-model";
 import { type PipelineRecords, pipelinePage } from "./pipeline-page";
 import { buildSnapshot, DEFAULT_NAMES, ledgerVersion, type Snapshot, type WarehouseNames } from "./snapshot";
 import { starPage } from "./star-pages";
 import { toUnavailable, type WarehouseReader } from "./warehouse-reader";
+
+/** Star pages kept per snapshot (the oldest asked goes first). */
+const MEMO_PAGES = 200;
 
 export interface DashboardOptions {
   reader: WarehouseReader;
@@ -39,6 +42,18 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const records = options.records ?? {};
   const now = options.now ?? (() => performance.now());
   let current: Snapshot | undefined;
+  // Star pages of the current snapshot by filters: the same view asked again costs nothing.
+  let pages = new Map<string, PageModel>();
+  const starPageOf = (snapshot: Snapshot, id: Exclude<PageId, "pipeline">, filters: Filters) => {
+    const key = `${id}${filterQuery(filters)}`;
+    let model = pages.get(key);
+    if (!model) {
+      model = starPage(id, snapshot, filters);
+      if (pages.size >= MEMO_PAGES) pages.delete(pages.keys().next().value ?? "");
+      pages.set(key, model);
+    }
+    return model;
+  };
   let building: { version: string; promise: Promise<Snapshot> } | undefined;
 
   const rebuild = (version: string) => {
@@ -46,6 +61,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const promise = buildSnapshot(reader, names).then(
       (snapshot) => {
         current = snapshot;
+        pages = new Map();
+        // The views every reader opens first, computed before anyone asks.
+        for (const id of ["sales", "purchases", "payments"] as const) starPageOf(snapshot, id, {});
         if (building?.promise === promise) building = undefined;
         return snapshot;
       },
@@ -95,7 +113,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         const { snapshot, stale } = await snapshotFor(version);
         lap("snapshot");
         const model =
-          id === "pipeline" ? await pipelinePage(reader, names, snapshot, records) : starPage(id, snapshot, filters);
+          id === "pipeline" ? await pipelinePage(reader, names, snapshot, records) : starPageOf(snapshot, id, filters);
         lap("page");
         const currencies = [...new Set(Object.values(snapshot.rollups).flatMap((r) => r.currencies))].sort();
         const notices = stale

@@ -75,7 +75,7 @@ function cell(kind: string, value: string | number | null, currency?: string): s
 
 function chartHtml(chart: ChartModel): string {
   const head = `<tr><th>${escapeHtml(chart.labelHeader)}</th>${chart.series
-    .map((s) => `<th>${escapeHtml(s.kind === "money" ? `${s.name} (${s.currency})` : s.name)}</th>`)
+    .map((s) => `<th>${escapeHtml(s.kind === "money" && s.name !== s.currency ? `${s.name} (${s.currency})` : s.name)}</th>`)
     .join("")}</tr>`;
   const body = chart.labels
     .map(

@@ -23,8 +23,8 @@ const PAGES: Record<StarName, StarPage> = {
     cuts: [
       { cut: "counterparty", title: "Top counterparties", header: "counterparty", top: 10, by: "money" },
       { cut: "design", title: "Top designs", header: "design", top: 10, by: "money" },
-      { cut: "location", title: "Units by delivery location", header: "delivery location", top: 20, by: "quantity" },
-      { cut: "staff", title: "Units by staff", header: "staff", top: 25, by: "quantity" },
+      { cut: "location", title: "Delivery locations", header: "delivery location", top: 20, by: "quantity" },
+      { cut: "staff", title: "Staff", header: "staff", top: 25, by: "quantity" },
     ],
   },
   purchases: {
@@ -36,7 +36,7 @@ const PAGES: Record<StarName, StarPage> = {
     cuts: [
       { cut: "counterparty", title: "Top suppliers", header: "counterparty", top: 10, by: "money" },
       { cut: "item", title: "Top items", header: "item code", top: 10, by: "money" },
-      { cut: "location", title: "Items by delivery location", header: "delivery location", top: 20, by: "quantity" },
+      { cut: "location", title: "Delivery locations", header: "delivery location", top: 20, by: "quantity" },
     ],
   },
   payments: {
@@ -64,23 +64,62 @@ interface Totals {
 
 const dayNumber = (day: string | undefined, fallback: number) => (day ? Number(day.replaceAll("-", "")) : fallback);
 
-/** Sums one cut's rows that pass the filters, by a grouping of the row (its key, its month). */
-function sum(cut: CutRollup, group: (row: number) => string, currencies: number, pass: (row: number) => boolean) {
-  const out = new Map<string, Totals>();
+/** Sums of a cut's rows by a dense integer group: typed arrays, no object per row. */
+interface Sums {
+  size: number;
+  facts: Float64Array;
+  quantity: Float64Array;
+  /** `cents[group * currencies + currency]`. */
+  cents: Float64Array;
+  seen: Uint8Array;
+}
+
+function sumBy(cut: CutRollup, size: number, groupOf: (row: number) => number, currencies: number, pass: (row: number) => boolean): Sums {
+  const sums: Sums = {
+    size,
+    facts: new Float64Array(size),
+    quantity: new Float64Array(size),
+    cents: new Float64Array(size * currencies),
+    seen: new Uint8Array(size),
+  };
   for (let i = 0; i < cut.day.length; i++) {
     if (!pass(i)) continue;
-    const g = group(i);
-    let t = out.get(g);
-    if (!t) {
-      t = { facts: 0, quantity: 0, cents: new Array<number>(currencies).fill(0) };
-      out.set(g, t);
-    }
-    t.facts += cut.facts[i] ?? 0;
-    t.quantity += cut.quantity[i] ?? 0;
-    const c = cut.currency[i] ?? 0;
-    t.cents[c] = (t.cents[c] ?? 0) + (cut.cents[i] ?? 0);
+    const g = groupOf(i);
+    sums.seen[g] = 1;
+    sums.facts[g] = (sums.facts[g] ?? 0) + (cut.facts[i] ?? 0);
+    sums.quantity[g] = (sums.quantity[g] ?? 0) + (cut.quantity[i] ?? 0);
+    const at = g * currencies + (cut.currency[i] ?? 0);
+    sums.cents[at] = (sums.cents[at] ?? 0) + (cut.cents[i] ?? 0);
   }
-  return out;
+  return sums;
+}
+
+function totalsOf(sums: Sums, g: number, currencies: number): Totals {
+  return {
+    facts: sums.facts[g] ?? 0,
+    quantity: sums.quantity[g] ?? 0,
+    cents: Array.from(sums.cents.subarray(g * currencies, (g + 1) * currencies)),
+  };
+}
+
+/** The `k` groups of highest value, highest first (ties by label): one pass, no full sort. */
+export function topGroups(sums: Sums, k: number, value: (g: number) => number, label: (g: number) => string): number[] {
+  const top: number[] = [];
+  const before = (a: number, b: number) => {
+    const d = value(a) - value(b);
+    if (d !== 0) return d > 0;
+    return label(a) < label(b);
+  };
+  for (let g = 0; g < sums.size; g++) {
+    if (!sums.seen[g]) continue;
+    const last = top[top.length - 1];
+    if (top.length >= k && last !== undefined && !before(g, last)) continue;
+    let at = top.length;
+    while (at > 0 && before(g, top[at - 1] ?? 0)) at--;
+    top.splice(at, 0, g);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }
 
 const monthOf = (day: number) => `${String(Math.floor(day / 10000))}-${String(Math.floor(day / 100) % 100).padStart(2, "0")}`;
@@ -105,7 +144,25 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   };
   const totalCut = cutOf("total");
   const n = rollup.currencies.length;
-  const months = totalCut ? sum(totalCut, (i) => monthOf(totalCut.day[i] ?? 0), n, passing(totalCut)) : new Map<string, Totals>();
+  const months = new Map<string, Totals>();
+  if (totalCut) {
+    const monthIndex = new Map<number, number>();
+    const monthKeys: number[] = [];
+    const groupOf = (i: number) => {
+      const m = Math.floor((totalCut.day[i] ?? 0) / 100);
+      let g = monthIndex.get(m);
+      if (g === undefined) {
+        g = monthKeys.push(m) - 1;
+        monthIndex.set(m, g);
+      }
+      return g;
+    };
+    // Months are few: at most one group per day row, so the day count bounds the arrays.
+    const sums = sumBy(totalCut, totalCut.day.length, groupOf, n, passing(totalCut));
+    monthKeys.forEach((m, g) => {
+      if (sums.seen[g]) months.set(monthOf(m * 100), totalsOf(sums, g, n));
+    });
+  }
   const shown = new Set<number>();
   for (const t of months.values()) t.cents.forEach((c, i) => c !== 0 && shown.add(i));
   if (totalCut) {
@@ -159,14 +216,20 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   const oneCurrency = currencies.length === 1 ? currencies[0] : undefined;
   for (const spec of page.cuts) {
     const cut = cutOf(spec.cut);
-    const of = cut ? sum(cut, (i) => cut.labels[cut.key[i] ?? 0] ?? "", n, passing(cut)) : new Map<string, Totals>();
     const by = spec.by === "money" && oneCurrency === undefined ? "quantity" : spec.by;
-    const value = (t: Totals) =>
-      by === "money" ? (t.cents[oneCurrency ?? 0] ?? 0) : by === "facts" ? t.facts : t.quantity;
-    const labels = [...of.entries()]
-      .sort((a, b) => value(b[1]) - value(a[1]) || a[0].localeCompare(b[0]))
-      .slice(0, spec.top)
-      .map(([label]) => label);
+    const of = new Map<string, Totals>();
+    if (cut) {
+      const sums = sumBy(cut, cut.labels.length, (i) => cut.key[i] ?? 0, n, passing(cut));
+      const value = (g: number) =>
+        by === "money"
+          ? (sums.cents[g * n + (oneCurrency ?? 0)] ?? 0)
+          : by === "facts"
+            ? (sums.facts[g] ?? 0)
+            : (sums.quantity[g] ?? 0);
+      for (const g of topGroups(sums, spec.top, value, (x) => cut.labels[x] ?? ""))
+        of.set(cut.labels[g] ?? "", totalsOf(sums, g, n));
+    }
+    const labels = [...of.keys()];
     const measure = by === "money" ? page.money : by === "facts" ? page.facts : page.quantity;
     const series: Series[] =
       by === "money"
