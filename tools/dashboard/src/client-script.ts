@@ -3,7 +3,7 @@
  * beside it, and formats every number, amount, month and time in the reader's locale. Tables are
  * written by the server with raw values in `data-value`, so they read without the script too.
  */
-export const CLIENT_SCRIPT = String.raw`
+export const CLIENT_SCRIPT = `
 (function () {
   "use strict";
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"];
@@ -52,6 +52,7 @@ export const CLIENT_SCRIPT = String.raw`
     var valueAxis = model.horizontal ? "x" : "y";
     var scales = {};
     scales[valueAxis] = {
+      type: model.logarithmic ? "logarithmic" : "linear",
       stacked: !!model.stacked,
       beginAtZero: true,
       ticks: { callback: function (v) { return axisKind === "money" && !axisCurrency ? numberFormat("count").format(v) : formatValue(axisKind, axisCurrency, v); } },

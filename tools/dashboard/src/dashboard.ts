@@ -24,7 +24,10 @@ export interface PageTimings {
 
 export interface Dashboard {
   /** A page's model; a warehouse that cannot be read gives a model with `problem` set, never a throw. */
-  page(id: PageId, filters: Filters): Promise<{ model: PageModel; timings: PageTimings; currencies: string[] }>;
+  page(
+    id: PageId,
+    filters: Filters,
+  ): Promise<{ model: PageModel; timings: PageTimings; currencies: string[] }>;
   /** Builds the figures now (the server does it before it says it is ready). */
   warm(): Promise<void>;
 }
@@ -113,11 +116,15 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         const { snapshot, stale } = await snapshotFor(version);
         lap("snapshot");
         const model =
-          id === "pipeline" ? await pipelinePage(reader, names, snapshot, records) : starPageOf(snapshot, id, filters);
+          id === "pipeline"
+            ? await pipelinePage(reader, names, snapshot, records)
+            : starPageOf(snapshot, id, filters);
         lap("page");
         const currencies = [...new Set(Object.values(snapshot.rollups).flatMap((r) => r.currencies))].sort();
         const notices = stale
-          ? [`A newer load was committed: these figures are as of ${snapshot.builtAt}; reload in a moment for the new ones.`]
+          ? [
+              `A newer load was committed: these figures are as of ${snapshot.builtAt}; reload in a moment for the new ones.`,
+            ]
           : [];
         return {
           model: {

@@ -24,7 +24,10 @@ export function parseFilters(search: URLSearchParams): { filters: Filters; probl
   const currency = search.get("currency")?.toUpperCase();
   if (currency) {
     if (CURRENCY.test(currency)) filters.currency = currency;
-    else problems.push(`ignored currency=${JSON.stringify(currency.slice(0, 40))}: a currency is a three-letter code`);
+    else
+      problems.push(
+        `ignored currency=${JSON.stringify(currency.slice(0, 40))}: a currency is a three-letter code`,
+      );
   }
   return { filters, problems };
 }

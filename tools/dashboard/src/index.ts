@@ -1,4 +1,4 @@
-export { type Dashboard, type DashboardOptions, createDashboard, type PageTimings } from "./dashboard";
+export { createDashboard, type Dashboard, type DashboardOptions, type PageTimings } from "./dashboard";
 export { WarehouseUnavailableError } from "./errors";
 export { type Filters, filterQuery, parseFilters } from "./filters";
 export type { PageId, PageModel } from "./page-model";

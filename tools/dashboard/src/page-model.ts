@@ -18,6 +18,8 @@ export interface ChartModel {
   title: string;
   type: "bar" | "line";
   stacked?: boolean;
+  /** A logarithmic value axis: for values that span seconds to years (latency). */
+  logarithmic?: boolean;
   /** Bars run left to right, labels down the side: for long names. */
   horizontal?: boolean;
   labelKind: LabelKind;

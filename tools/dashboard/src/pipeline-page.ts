@@ -96,7 +96,11 @@ export async function pipelinePage(
     fromSource("quarantined inputs", records.quarantined, notices),
   ]);
 
-  const charts: ChartModel[] = [runsOverTime(runs), latency(runs, snapshot.changes), rowsPerRun(runs, tableRows)];
+  const charts: ChartModel[] = [
+    runsOverTime(runs),
+    latency(runs, snapshot.changes),
+    rowsPerRun(runs, tableRows),
+  ];
   charts.push(rowsPerTable(tableRows));
   const failedRuns = runs.filter((r) => r.status !== "FINISHED");
   const lists: ListModel[] = [
@@ -115,7 +119,16 @@ export async function pipelinePage(
       ],
       rows: [...runs]
         .reverse()
-        .map((r) => [r.runId, r.status, iso(r.started), r.finished === null ? null : iso(r.finished), r.files, r.rows, r.inserted, r.updated]),
+        .map((r) => [
+          r.runId,
+          r.status,
+          iso(r.started),
+          r.finished === null ? null : iso(r.finished),
+          r.files,
+          r.rows,
+          r.inserted,
+          r.updated,
+        ]),
       empty: "No run has been loaded into this warehouse yet.",
     },
     {
@@ -132,7 +145,10 @@ export async function pipelinePage(
         ...failedRuns.map((r) => [iso(r.started), "load", r.runId, "run", `ledger status ${r.status}`]),
         ...(failures ?? []).map((f) => [f.at, f.stage, f.runId, f.table ?? f.key ?? "", f.error]),
       ],
-      empty: failures === undefined ? "None recorded in the run ledger; the failure records are not read here." : "None recorded.",
+      empty:
+        failures === undefined
+          ? "None recorded in the run ledger; the failure records are not read here."
+          : "None recorded.",
     },
     {
       id: "quarantine",
@@ -172,7 +188,12 @@ export async function pipelinePage(
         { header: "rows", kind: "count" },
         { header: "last loaded", kind: "time" },
       ],
-      rows: landed.map((l) => [text(l.table_name), num(l.files), num(l.rows_read), iso(num(l.last_loaded_epoch))]),
+      rows: landed.map((l) => [
+        text(l.table_name),
+        num(l.files),
+        num(l.rows_read),
+        iso(num(l.last_loaded_epoch)),
+      ]),
       empty: "None recorded.",
     },
   ];
@@ -182,8 +203,18 @@ export async function pipelinePage(
     figures: [
       { id: "runs", label: "runs shown", kind: "count", value: runs.length },
       { id: "failed-runs", label: "runs not finished", kind: "count", value: failedRuns.length },
-      { id: "failures", label: "failures recorded", kind: "count", value: (failures ?? []).length + failedRuns.length },
-      { id: "dead-letters", label: "dead letters", kind: "count", value: (deadLetters ?? []).reduce((n, d) => n + d.count, 0) },
+      {
+        id: "failures",
+        label: "failures recorded",
+        kind: "count",
+        value: (failures ?? []).length + failedRuns.length,
+      },
+      {
+        id: "dead-letters",
+        label: "dead letters",
+        kind: "count",
+        value: (deadLetters ?? []).reduce((n, d) => n + d.count, 0),
+      },
     ],
     charts,
     lists,
@@ -228,15 +259,28 @@ function latency(runs: Run[], changes: RunChanges[]): ChartModel {
     from === null || from === undefined || to === null ? null : round(Math.max(0, to - from));
   return {
     id: "latency",
-    title: "Latency to the warehouse, per run (seconds)",
+    title: "Latency to the warehouse, per run (seconds, logarithmic)",
     type: "line",
+    logarithmic: true,
     labelKind: "text",
     labelHeader: "run",
     labels: finished.map((r) => r.runId),
     series: [
-      { name: "ingest → committed", kind: "seconds", values: finished.map((r) => since(ingestEpoch(r.runId), r.finished)) },
-      { name: "newest change → committed", kind: "seconds", values: finished.map((r) => since(byRun.get(r.runId)?.newest, r.finished)) },
-      { name: "oldest change → committed", kind: "seconds", values: finished.map((r) => since(byRun.get(r.runId)?.oldest, r.finished)) },
+      {
+        name: "ingest → committed",
+        kind: "seconds",
+        values: finished.map((r) => since(ingestEpoch(r.runId), r.finished)),
+      },
+      {
+        name: "newest change → committed",
+        kind: "seconds",
+        values: finished.map((r) => since(byRun.get(r.runId)?.newest, r.finished)),
+      },
+      {
+        name: "oldest change → committed",
+        kind: "seconds",
+        values: finished.map((r) => since(byRun.get(r.runId)?.oldest, r.finished)),
+      },
     ],
     empty: finished.length === 0 ? "No run has finished loading yet." : undefined,
   };

@@ -44,7 +44,11 @@ export const SALES: StarSpec = {
   cents: "f.units_sold * f.unit_price * 100",
   cuts: [
     counterparty,
-    { name: "design", key: "f.design_id", labels: { table: "dim_design", key: "design_id", label: "design_name" } },
+    {
+      name: "design",
+      key: "f.design_id",
+      labels: { table: "dim_design", key: "design_id", label: "design_name" },
+    },
     location,
     {
       name: "staff",

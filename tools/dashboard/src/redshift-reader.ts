@@ -53,7 +53,10 @@ export function createRedshiftReader(options: RedshiftReaderOptions): WarehouseR
           `Redshift refused a query: ${status.Error ?? status.Status}`,
         );
       if (Date.now() > deadline)
-        throw new WarehouseUnavailableError("failed", `a Redshift query did not finish in ${limitMs / 1000} s`);
+        throw new WarehouseUnavailableError(
+          "failed",
+          `a Redshift query did not finish in ${limitMs / 1000} s`,
+        );
       await sleep(delay);
       delay = Math.min(delay * 2, 1_000);
     }
@@ -63,26 +66,39 @@ export function createRedshiftReader(options: RedshiftReaderOptions): WarehouseR
   const run = async (sql: string, params: Params, limitMs: number): Promise<Row[]> => {
     const parameters = parameterNames(sql).map((name) => {
       const value = params[name];
-      if (value === undefined || value === null) throw new Error(`the SQL uses :${name} and no value was given for it`);
+      if (value === undefined || value === null)
+        throw new Error(`the SQL uses :${name} and no value was given for it`);
       return { name, value: String(value) };
     });
     let begun: { Id?: string; SessionId?: string };
     try {
-      begun = await client.send(new ExecuteStatementCommand({ ...where, Sql: "begin read only", SessionKeepAliveSeconds: 60 }));
+      begun = await client.send(
+        new ExecuteStatementCommand({ ...where, Sql: "begin read only", SessionKeepAliveSeconds: 60 }),
+      );
     } catch (error) {
-      throw new WarehouseUnavailableError("unreachable", `the Redshift Data API does not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new WarehouseUnavailableError(
+        "unreachable",
+        `the Redshift Data API does not answer: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     const session = begun.SessionId ?? "";
     try {
       await finish(begun.Id ?? "", limitMs);
       const statement = await client.send(
-        new ExecuteStatementCommand({ Sql: sql, SessionId: session, ...(parameters.length ? { Parameters: parameters } : {}) }),
+        new ExecuteStatementCommand({
+          Sql: sql,
+          SessionId: session,
+          ...(parameters.length ? { Parameters: parameters } : {}),
+        }),
       );
       await finish(statement.Id ?? "", limitMs);
       const rows: Row[] = [];
       let next: string | undefined;
       do {
-        const page = await client.send(new GetStatementResultCommand({ Id: statement.Id ?? "", NextToken: next }));
+        const page = await client.send(
+          new GetStatementResultCommand({ Id: statement.Id ?? "", NextToken: next }),
+        );
         const names = (page.ColumnMetadata ?? []).map((c) => c.name ?? c.label ?? "");
         for (const record of page.Records ?? [])
           rows.push(Object.fromEntries(record.map((field, i) => [names[i] ?? String(i), fieldValue(field)])));
@@ -90,7 +106,9 @@ export function createRedshiftReader(options: RedshiftReaderOptions): WarehouseR
       } while (next);
       return rows;
     } finally {
-      await client.send(new ExecuteStatementCommand({ Sql: "rollback", SessionId: session })).catch(() => undefined);
+      await client
+        .send(new ExecuteStatementCommand({ Sql: "rollback", SessionId: session }))
+        .catch(() => undefined);
     }
   };
 

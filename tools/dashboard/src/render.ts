@@ -3,7 +3,14 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { CLIENT_SCRIPT } from "./client-script";
 import { type Filters, filterQuery } from "./filters";
-import { type ChartModel, type Figure, type ListModel, PAGE_TITLES, type PageId, type PageModel } from "./page-model";
+import {
+  type ChartModel,
+  type Figure,
+  type ListModel,
+  PAGE_TITLES,
+  type PageId,
+  type PageModel,
+} from "./page-model";
 
 export const PAGE_IDS: PageId[] = ["sales", "purchases", "payments", "pipeline"];
 
@@ -31,7 +38,10 @@ export function escapeHtml(text: string): string {
 
 /** JSON safe inside a `<script>` element: no `</script>` or `<!--` can close it early. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replaceAll("<", "\\u003c").replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029");
+  return JSON.stringify(value)
+    .replaceAll("<", "\\u003c")
+    .replaceAll("\u2028", "\\u2028")
+    .replaceAll("\u2029", "\\u2029");
 }
 
 const STYLE = `
@@ -75,7 +85,10 @@ function cell(kind: string, value: string | number | null, currency?: string): s
 
 function chartHtml(chart: ChartModel): string {
   const head = `<tr><th>${escapeHtml(chart.labelHeader)}</th>${chart.series
-    .map((s) => `<th>${escapeHtml(s.kind === "money" && s.name !== s.currency ? `${s.name} (${s.currency})` : s.name)}</th>`)
+    .map(
+      (s) =>
+        `<th>${escapeHtml(s.kind === "money" && s.name !== s.currency ? `${s.name} (${s.currency})` : s.name)}</th>`,
+    )
     .join("")}</tr>`;
   const body = chart.labels
     .map(
@@ -107,10 +120,14 @@ function listHtml(list: ListModel): string {
 
 /** One page's content: its problem, or its notices, figures, charts and lists. */
 export function pageSection(model: PageModel): string {
-  const parts = [`<section class="page" id="${model.id}" data-page="${model.id}"><h2>${escapeHtml(model.title)}</h2>`];
+  const parts = [
+    `<section class="page" id="${model.id}" data-page="${model.id}"><h2>${escapeHtml(model.title)}</h2>`,
+  ];
   for (const n of model.notices) parts.push(`<p class="notice">${escapeHtml(n)}</p>`);
   if (model.problem) {
-    parts.push(`<p class="problem" role="alert" data-problem="${model.problem.kind}">${escapeHtml(model.problem.message)}</p>`);
+    parts.push(
+      `<p class="problem" role="alert" data-problem="${model.problem.kind}">${escapeHtml(model.problem.message)}</p>`,
+    );
   } else {
     parts.push(`<div class="figures">${model.figures.map(figureHtml).join("")}</div>`);
     parts.push(...model.charts.map(chartHtml), ...model.lists.map(listHtml));
@@ -172,7 +189,12 @@ ${token ? `<input type="hidden" name="token" value="${escapeHtml(token)}">` : ""
 <button type="submit">Apply</button> <a href="/${model.id}${escapeHtml(query({}))}">clear</a>
 </form>`;
   const header = `<header><h1>ETL dashboard</h1><nav>${nav}</nav></header>${form}`;
-  return documentHtml(`${model.title} · ETL dashboard`, header, pageSection(model), "Live from the warehouse; every query read-only.");
+  return documentHtml(
+    `${model.title} · ETL dashboard`,
+    header,
+    pageSection(model),
+    "Live from the warehouse; every query read-only.",
+  );
 }
 
 /** Every page in one file, for mail or a ticket: the navigation jumps between sections. */

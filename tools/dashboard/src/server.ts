@@ -50,7 +50,12 @@ function tokenMatches(expected: string, request: IncomingMessage, url: URL): boo
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function send(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { "content-type": "text/html; charset=utf-8", ...SECURITY_HEADERS, ...headers });
   response.end(body);
 }
@@ -66,17 +71,28 @@ const plainPage = (title: string, message: string) =>
 export async function startDashboardServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host) && !options.token)
-    throw new Error(`listening on ${host} makes the dashboard reachable from other machines: it needs a token`);
+    throw new Error(
+      `listening on ${host} makes the dashboard reachable from other machines: it needs a token`,
+    );
   const { dashboard, token } = options;
   const server = createServer((request, response) => {
     const started = performance.now();
     const url = new URL(request.url ?? "/", "http://dashboard.invalid");
     if (request.method !== "GET" && request.method !== "HEAD") {
-      send(response, 405, plainPage("Method not allowed", "The dashboard only answers GET."), { allow: "GET, HEAD" });
+      send(response, 405, plainPage("Method not allowed", "The dashboard only answers GET."), {
+        allow: "GET, HEAD",
+      });
       return;
     }
     if (token && !tokenMatches(token, request, url)) {
-      send(response, 401, plainPage("Token needed", "Open the URL the dashboard printed when it started: it carries the token."));
+      send(
+        response,
+        401,
+        plainPage(
+          "Token needed",
+          "Open the URL the dashboard printed when it started: it carries the token.",
+        ),
+      );
       return;
     }
     if (url.pathname === "/") {
@@ -86,7 +102,14 @@ export async function startDashboardServer(options: ServerOptions): Promise<Runn
     }
     const id = url.pathname.slice(1) as PageId;
     if (!PAGE_IDS.includes(id)) {
-      send(response, 404, plainPage("Not found", `There is no page ${url.pathname}: the pages are ${PAGE_IDS.map((p) => `/${p}`).join(", ")}.`));
+      send(
+        response,
+        404,
+        plainPage(
+          "Not found",
+          `There is no page ${url.pathname}: the pages are ${PAGE_IDS.map((p) => `/${p}`).join(", ")}.`,
+        ),
+      );
       return;
     }
     const { filters, problems } = parseFilters(url.searchParams);
@@ -94,7 +117,10 @@ export async function startDashboardServer(options: ServerOptions): Promise<Runn
       .page(id, filters)
       .then(({ model, timings, currencies }) => {
         const rendering = performance.now();
-        const html = renderPage({ ...model, notices: [...problems, ...model.notices] }, { filters, currencies, token });
+        const html = renderPage(
+          { ...model, notices: [...problems, ...model.notices] },
+          { filters, currencies, token },
+        );
         const done = performance.now();
         const timing = [
           `ledger;dur=${timings.ledger.toFixed(1)}`,
@@ -108,7 +134,11 @@ export async function startDashboardServer(options: ServerOptions): Promise<Runn
       })
       .catch((error: unknown) => {
         // A bug, not the warehouse (the dashboard turns its failures into pages): say so briefly.
-        send(response, 500, plainPage("The dashboard failed", error instanceof Error ? error.message : String(error)));
+        send(
+          response,
+          500,
+          plainPage("The dashboard failed", error instanceof Error ? error.message : String(error)),
+        );
       });
   });
   await new Promise<void>((resolve, reject) => {

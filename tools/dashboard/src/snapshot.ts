@@ -17,6 +17,7 @@ import {
  * machine. Pages never wait for it but the first time (see `createDashboard`).
  */
 const BUILD_TIMEOUT_MS = 10 * 60_000;
+
 import type { Row, WarehouseReader } from "./warehouse-reader";
 
 export type StarName = "sales" | "purchases" | "payments";
@@ -82,10 +83,18 @@ export async function ledgerVersion(reader: WarehouseReader, names: WarehouseNam
 
 /** An empty star: no currencies, the totals and every cut with no rows. */
 export function emptyRollup(spec: StarSpec): StarRollup {
-  return { currencies: [], cuts: ["total", ...spec.cuts.map((c) => c.name)].map((name) => toColumns(name, [], new Map(), () => 0)) };
+  return {
+    currencies: [],
+    cuts: ["total", ...spec.cuts.map((c) => c.name)].map((name) => toColumns(name, [], new Map(), () => 0)),
+  };
 }
 
-function toColumns(name: string, rows: Row[], labels: Map<string, string>, currency: (id: unknown) => number): CutRollup {
+function toColumns(
+  name: string,
+  rows: Row[],
+  labels: Map<string, string>,
+  currency: (id: unknown) => number,
+): CutRollup {
   const n = rows.length;
   const cut: CutRollup = {
     name,
@@ -115,7 +124,13 @@ function toColumns(name: string, rows: Row[], labels: Map<string, string>, curre
   return cut;
 }
 
-async function readRollup(reader: WarehouseReader, names: WarehouseNames, spec: StarSpec, codes: Map<string, string>, timeoutMs: number): Promise<StarRollup> {
+async function readRollup(
+  reader: WarehouseReader,
+  names: WarehouseNames,
+  spec: StarSpec,
+  codes: Map<string, string>,
+  timeoutMs: number,
+): Promise<StarRollup> {
   const rows = await reader.query(rollupSql(names.schema, spec), {}, { timeoutMs });
   const currencies = [...new Set(rows.map((r) => codes.get(text(r.currency_id)) ?? "?"))].sort();
   const currency = (id: unknown) => currencies.indexOf(codes.get(text(id)) ?? "?");
@@ -132,7 +147,8 @@ async function readRollup(reader: WarehouseReader, names: WarehouseNames, spec: 
   const cuts = [toColumns("total", byCut.get(-1) ?? [], new Map(), currency)];
   for (const [i, c] of spec.cuts.entries()) {
     const labels = new Map<string, string>();
-    if (c.labels) for (const l of await reader.query(labelsSql(names.schema, c))) labels.set(text(l.k), text(l.label));
+    if (c.labels)
+      for (const l of await reader.query(labelsSql(names.schema, c))) labels.set(text(l.k), text(l.label));
     cuts.push(toColumns(c.name, byCut.get(i) ?? [], labels, currency));
   }
   return { currencies, cuts };
@@ -146,7 +162,11 @@ export function runIngestTime(runId: string): string | undefined {
 }
 
 /** Which run carried each sales-order version, by the runs' ingest times (the newest `limit` runs). */
-async function runChanges(reader: WarehouseReader, names: WarehouseNames, limit: number): Promise<RunChanges[]> {
+async function runChanges(
+  reader: WarehouseReader,
+  names: WarehouseNames,
+  limit: number,
+): Promise<RunChanges[]> {
   const runs = await reader.query(
     `select run_id from ${qualified(names.control, "load_runs")} where status = 'FINISHED' order by run_id desc limit :limit`,
     { limit: limit + 1 },
@@ -191,11 +211,25 @@ export async function buildSnapshot(
     purchases: num(counts?.fact_purchase_order),
     payments: num(counts?.fact_payment),
   };
-  const codes = new Map((await reader.query(currenciesSql(names.schema))).map((r) => [text(r.currency_id), text(r.currency_code)]));
+  const codes = new Map(
+    (await reader.query(currenciesSql(names.schema))).map((r) => [
+      text(r.currency_id),
+      text(r.currency_code),
+    ]),
+  );
   const rollups = {} as Record<StarName, StarRollup>;
   for (const star of Object.keys(STARS) as StarName[])
     rollups[star] =
-      facts[star] === 0 ? emptyRollup(STARS[star]) : await readRollup(reader, names, STARS[star], codes, BUILD_TIMEOUT_MS);
+      facts[star] === 0
+        ? emptyRollup(STARS[star])
+        : await readRollup(reader, names, STARS[star], codes, BUILD_TIMEOUT_MS);
   const changes = facts.sales > 0 ? await runChanges(reader, names, 50) : [];
-  return { version, builtAt: new Date(now()).toISOString(), buildMs: now() - started, facts, rollups, changes };
+  return {
+    version,
+    builtAt: new Date(now()).toISOString(),
+    buildMs: now() - started,
+    facts,
+    rollups,
+    changes,
+  };
 }

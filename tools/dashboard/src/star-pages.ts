@@ -48,7 +48,13 @@ const PAGES: Record<StarName, StarPage> = {
     cuts: [
       { cut: "type", title: "Payments by type", header: "payment type", top: 10, by: "facts" },
       { cut: "paid", title: "Paid and not paid", header: "status", top: 10, by: "facts" },
-      { cut: "counterparty", title: "Top counterparties by payments", header: "counterparty", top: 10, by: "money" },
+      {
+        cut: "counterparty",
+        title: "Top counterparties by payments",
+        header: "counterparty",
+        top: 10,
+        by: "money",
+      },
     ],
   },
 };
@@ -62,7 +68,8 @@ interface Totals {
   cents: number[];
 }
 
-const dayNumber = (day: string | undefined, fallback: number) => (day ? Number(day.replaceAll("-", "")) : fallback);
+const dayNumber = (day: string | undefined, fallback: number) =>
+  day ? Number(day.replaceAll("-", "")) : fallback;
 
 /** Sums of a cut's rows by a dense integer group: typed arrays, no object per row. */
 interface Sums {
@@ -74,7 +81,13 @@ interface Sums {
   seen: Uint8Array;
 }
 
-function sumBy(cut: CutRollup, size: number, groupOf: (row: number) => number, currencies: number, pass: (row: number) => boolean): Sums {
+function sumBy(
+  cut: CutRollup,
+  size: number,
+  groupOf: (row: number) => number,
+  currencies: number,
+  pass: (row: number) => boolean,
+): Sums {
   const sums: Sums = {
     size,
     facts: new Float64Array(size),
@@ -103,7 +116,12 @@ function totalsOf(sums: Sums, g: number, currencies: number): Totals {
 }
 
 /** The `k` groups of highest value, highest first (ties by label): one pass, no full sort. */
-export function topGroups(sums: Sums, k: number, value: (g: number) => number, label: (g: number) => string): number[] {
+export function topGroups(
+  sums: Sums,
+  k: number,
+  value: (g: number) => number,
+  label: (g: number) => string,
+): number[] {
   const top: number[] = [];
   const before = (a: number, b: number) => {
     const d = value(a) - value(b);
@@ -122,7 +140,8 @@ export function topGroups(sums: Sums, k: number, value: (g: number) => number, l
   return top;
 }
 
-const monthOf = (day: number) => `${String(Math.floor(day / 10000))}-${String(Math.floor(day / 100) % 100).padStart(2, "0")}`;
+const monthOf = (day: number) =>
+  `${String(Math.floor(day / 10000))}-${String(Math.floor(day / 100) % 100).padStart(2, "0")}`;
 
 /**
  * A star's page from its rollup and the filters. Money is never added across currencies: every
@@ -131,7 +150,15 @@ const monthOf = (day: number) => `${String(Math.floor(day / 10000))}-${String(Ma
  */
 export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): PageModel {
   const page = PAGES[star];
-  const base: PageModel = { id: star, title: page.title, figures: [], charts: [], lists: [], notices: [], source: "" };
+  const base: PageModel = {
+    id: star,
+    title: page.title,
+    figures: [],
+    charts: [],
+    lists: [],
+    notices: [],
+    source: "",
+  };
   if (snapshot.facts[star] === 0) return { ...base, problem: { kind: "empty", message: page.none } };
   const rollup = snapshot.rollups[star];
   const from = dayNumber(filters.from, 0);
@@ -140,7 +167,12 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   const cutOf = (name: string) => rollup.cuts.find((c) => c.name === name);
   const passing = (cut: CutRollup) => (i: number) => {
     const day = cut.day[i] ?? 0;
-    return day >= from && day <= to && (only < 0 || cut.currency[i] === only) && (filters.currency === undefined || only >= 0);
+    return (
+      day >= from &&
+      day <= to &&
+      (only < 0 || cut.currency[i] === only) &&
+      (filters.currency === undefined || only >= 0)
+    );
   };
   const totalCut = cutOf("total");
   const n = rollup.currencies.length;
@@ -164,12 +196,13 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
     });
   }
   const shown = new Set<number>();
-  for (const t of months.values()) t.cents.forEach((c, i) => c !== 0 && shown.add(i));
   if (totalCut) {
     const pass = passing(totalCut);
     for (let i = 0; i < totalCut.day.length; i++) if (pass(i)) shown.add(totalCut.currency[i] ?? 0);
   }
-  const currencies = [...shown].sort((a, b) => (rollup.currencies[a] ?? "").localeCompare(rollup.currencies[b] ?? ""));
+  const currencies = [...shown].sort((a, b) =>
+    (rollup.currencies[a] ?? "").localeCompare(rollup.currencies[b] ?? ""),
+  );
   const all: Totals = { facts: 0, quantity: 0, cents: new Array<number>(n).fill(0) };
   for (const t of months.values()) {
     all.facts += t.facts;
@@ -181,7 +214,9 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   const code = (i: number) => rollup.currencies[i] ?? "?";
   const figures: Figure[] = [
     { id: "facts", label: page.facts, kind: "count", value: all.facts },
-    ...(star === "payments" ? [] : [{ id: "quantity", label: page.quantity, kind: "count" as const, value: all.quantity }]),
+    ...(star === "payments"
+      ? []
+      : [{ id: "quantity", label: page.quantity, kind: "count" as const, value: all.quantity }]),
     ...currencies.map((c) => ({
       id: `money-${code(c)}`,
       label: `${page.money} (${code(c)})`,
@@ -238,7 +273,9 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
             {
               name: measure,
               kind: "count",
-              values: labels.map((l) => (by === "facts" ? (of.get(l)?.facts ?? 0) : (of.get(l)?.quantity ?? 0))),
+              values: labels.map((l) =>
+                by === "facts" ? (of.get(l)?.facts ?? 0) : (of.get(l)?.quantity ?? 0),
+              ),
             },
           ];
     charts.push({

@@ -23,7 +23,14 @@ export interface WarehouseReader {
 /** PostgreSQL SQLSTATEs that mean "no such schema or table": the warehouse is not migrated. */
 const MISSING_OBJECT = new Set(["3F000", "42P01"]);
 /** Connection refused, reset, unknown host, or the server gone: nothing answers at that address. */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "57P01"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ETIMEDOUT",
+  "57P01",
+]);
 /** `statement_timeout` ran out. */
 const CANCELLED = "57014";
 
@@ -39,16 +46,22 @@ export function toUnavailable(error: unknown): WarehouseUnavailableError {
       { cause: error },
     );
   if (code === CANCELLED)
-    return new WarehouseUnavailableError("failed", `a query took longer than it may and was cancelled: ${message}`, {
-      cause: error,
-    });
+    return new WarehouseUnavailableError(
+      "failed",
+      `a query took longer than it may and was cancelled: ${message}`,
+      {
+        cause: error,
+      },
+    );
   if (UNREACHABLE.has(code) || /connect|terminat|timeout/i.test(message))
     return new WarehouseUnavailableError(
       "unreachable",
       `the warehouse does not answer (${code || message}): is it running? (\`etl up\` starts the local one)`,
       { cause: error },
     );
-  return new WarehouseUnavailableError("failed", `the warehouse refused a query: ${message}`, { cause: error });
+  return new WarehouseUnavailableError("failed", `the warehouse refused a query: ${message}`, {
+    cause: error,
+  });
 }
 
 /** `postgres://user@host:port/db`: the URL without its password, for the page. */

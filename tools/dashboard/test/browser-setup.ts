@@ -16,10 +16,14 @@ function findChromium(): string | undefined {
 }
 
 function install(): string {
-  const run = spawnSync("sh", ["-c", "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium"], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const run = spawnSync(
+    "sh",
+    ["-c", "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium"],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   return run.status === 0 ? "" : `${run.stderr || run.stdout}`.trim().split("\n").slice(-3).join(" ");
 }
 

@@ -61,17 +61,29 @@ async function figure(page: Page, id: string, scope = "") {
 
 /** Every chart on the page is drawn, with the same numbers as the table under it. */
 async function chartsMatchTables(page: Page, scope = ""): Promise<number> {
-  const cards = await page.locator(`${scope} [data-chart-id]`).evaluateAll((nodes) =>
-    nodes.filter((n) => n.querySelector("canvas")).map((n) => n.getAttribute("data-chart-id") ?? ""),
-  );
+  const cards = await page
+    .locator(`${scope} [data-chart-id]`)
+    .evaluateAll((nodes) =>
+      nodes.filter((n) => n.querySelector("canvas")).map((n) => n.getAttribute("data-chart-id") ?? ""),
+    );
   for (const id of cards) {
     const drawn = await page.evaluate((chartId) => {
-      const charts = (window as unknown as { dashboard: { charts: Record<string, { data: { datasets: { data: (number | null)[] }[] } }> } }).dashboard.charts;
+      const charts = (
+        window as unknown as {
+          dashboard: { charts: Record<string, { data: { datasets: { data: (number | null)[] }[] } }> };
+        }
+      ).dashboard.charts;
       return charts[chartId]?.data.datasets.map((d) => d.data) ?? null;
     }, id);
-    const table = await page.locator(`${scope} table[data-table="${id}"] tbody tr`).evaluateAll((rows) =>
-      rows.map((r) => [...r.querySelectorAll("td")].map((td) => (td.hasAttribute("data-value") ? Number(td.getAttribute("data-value")) : null))),
-    );
+    const table = await page
+      .locator(`${scope} table[data-table="${id}"] tbody tr`)
+      .evaluateAll((rows) =>
+        rows.map((r) =>
+          [...r.querySelectorAll("td")].map((td) =>
+            td.hasAttribute("data-value") ? Number(td.getAttribute("data-value")) : null,
+          ),
+        ),
+      );
     expect(drawn, id).not.toBeNull();
     const columns = (drawn ?? []).map((_, s) => table.map((row) => row[s] ?? null));
     expect(drawn, id).toEqual(columns);
@@ -79,7 +91,8 @@ async function chartsMatchTables(page: Page, scope = ""): Promise<number> {
   return cards.length;
 }
 
-const money = (value: number, currency: string) => new Intl.NumberFormat(LOCALE, { style: "currency", currency }).format(value);
+const money = (value: number, currency: string) =>
+  new Intl.NumberFormat(LOCALE, { style: "currency", currency }).format(value);
 const count = (value: number) => new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 }).format(value);
 
 describe.skipIf(!executablePath)("the dashboard in a browser", () => {
@@ -113,7 +126,10 @@ describe.skipIf(!executablePath)("the dashboard in a browser", () => {
       expect(shown.text).toBe(money(revenue, currency));
     }
     const staff = await page.locator('table[data-table="sales-staff"] tbody tr').evaluateAll((rows) =>
-      rows.map((r) => ({ staff: r.querySelector("th")?.textContent ?? "", units: Number(r.querySelector("td")?.getAttribute("data-value")) })),
+      rows.map((r) => ({
+        staff: r.querySelector("th")?.textContent ?? "",
+        units: Number(r.querySelector("td")?.getAttribute("data-value")),
+      })),
     );
     expect(staff).toEqual(expected.byStaff);
     expect(await chartsMatchTables(page)).toBe(5);
@@ -136,7 +152,9 @@ describe.skipIf(!executablePath)("the dashboard in a browser", () => {
     expect(await page.locator("[data-figure=money-GBP]").count()).toBe(0);
     const top = await page.locator('table[data-table="sales-counterparty"] tbody th').allTextContents();
     expect(top).toEqual(expected.byCounterparty.map((r) => r.name));
-    expect(await page.locator('nav a[href^="/purchases"]').getAttribute("href")).toBe("/purchases?currency=USD");
+    expect(await page.locator('nav a[href^="/purchases"]').getAttribute("href")).toBe(
+      "/purchases?currency=USD",
+    );
     await page.context().close();
   });
 
@@ -150,13 +168,20 @@ describe.skipIf(!executablePath)("the dashboard in a browser", () => {
     const pipeline = await open(`${base}/pipeline`);
     await shot(pipeline, "pipeline");
 
-    for (const [c, spend] of Object.entries(expected.spend)) expect((await figure(purchases, `money-${c}`)).value).toBeCloseTo(spend, 2);
-    for (const [c, paid] of Object.entries(expected.paid)) expect((await figure(payments, `money-${c}`)).text).toBe(money(paid, c));
+    for (const [c, spend] of Object.entries(expected.spend))
+      expect((await figure(purchases, `money-${c}`)).value).toBeCloseTo(spend, 2);
+    for (const [c, paid] of Object.entries(expected.paid))
+      expect((await figure(payments, `money-${c}`)).text).toBe(money(paid, c));
     expect((await figure(pipeline, "runs")).value).toBe(expected.runs);
     expect((await figure(pipeline, "failed-runs")).value).toBe(expected.failedRuns);
-    const perTable = await pipeline.locator('table[data-table="rows-per-table"] tbody tr').evaluateAll((rows) =>
-      rows.map((r) => [r.querySelector("th")?.getAttribute("data-label"), Number(r.querySelector("td")?.getAttribute("data-value"))]),
-    );
+    const perTable = await pipeline
+      .locator('table[data-table="rows-per-table"] tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [
+          r.querySelector("th")?.getAttribute("data-label"),
+          Number(r.querySelector("td")?.getAttribute("data-value")),
+        ]),
+      );
     expect(Object.fromEntries(perTable)).toEqual(expected.rowsPerTable);
     expect(await pipeline.locator('[data-list-id="drift"] .empty').textContent()).toBe(
       "None recorded: the pipeline does not record schema drift yet.",

@@ -47,7 +47,10 @@ describe("the sales page", () => {
     const expected = await expectedSales(url, "EUR");
 
     const { model } = await createDashboard({ reader }).page("sales", { currency: "EUR" });
-    const narrowed = await createDashboard({ reader }).page("sales", { from: "2026-04-01", to: "2026-04-30" });
+    const narrowed = await createDashboard({ reader }).page("sales", {
+      from: "2026-04-01",
+      to: "2026-04-30",
+    });
 
     const top = model.charts.find((c) => c.id === "sales-counterparty");
     expect(top?.title).toBe("Top counterparties by revenue");
@@ -75,15 +78,17 @@ describe("the purchases, payments and pipeline pages", () => {
     const payments = (await dashboard.page("payments", {})).model;
     const pipeline = (await dashboard.page("pipeline", {})).model;
 
-    for (const [c, spend] of Object.entries(expected.spend)) expect(figure(purchases, `money-${c}`)).toBeCloseTo(spend, 2);
-    for (const [c, paid] of Object.entries(expected.paid)) expect(figure(payments, `money-${c}`)).toBeCloseTo(paid, 2);
+    for (const [c, spend] of Object.entries(expected.spend))
+      expect(figure(purchases, `money-${c}`)).toBeCloseTo(spend, 2);
+    for (const [c, paid] of Object.entries(expected.paid))
+      expect(figure(payments, `money-${c}`)).toBeCloseTo(paid, 2);
     expect(figure(payments, "facts")).toBe(expected.payments);
     expect(figure(pipeline, "runs")).toBe(expected.runs);
     expect(figure(pipeline, "failed-runs")).toBe(expected.failedRuns);
     const perTable = pipeline.charts.find((c) => c.id === "rows-per-table");
-    expect(Object.fromEntries((perTable?.labels ?? []).map((t, i) => [t, perTable?.series[0]?.values[i]]))).toEqual(
-      expected.rowsPerTable,
-    );
+    expect(
+      Object.fromEntries((perTable?.labels ?? []).map((t, i) => [t, perTable?.series[0]?.values[i]])),
+    ).toEqual(expected.rowsPerTable);
   });
 
   it("measures each run's latency from its ingest and from the changes it carried", async () => {
@@ -102,8 +107,18 @@ describe("the purchases, payments and pipeline pages", () => {
     const dashboard = createDashboard({
       reader,
       records: {
-        failures: async () => [{ at: "2026-03-03T09:01:00.000Z", stage: "load", runId: FIXTURE_RUNS[2].runId, error: "COPY failed" }],
-        deadLetters: async () => [{ queue: "etl-load.fifo", count: 2 }, { queue: "etl-transform", count: 0 }],
+        failures: async () => [
+          {
+            at: "2026-03-03T09:01:00.000Z",
+            stage: "load",
+            runId: FIXTURE_RUNS[2].runId,
+            error: "COPY failed",
+          },
+        ],
+        deadLetters: async () => [
+          { queue: "etl-load.fifo", count: 2 },
+          { queue: "etl-transform", count: 0 },
+        ],
         quarantined: async () => {
           throw new Error("bucket gone");
         },
@@ -135,7 +150,10 @@ describe("a warehouse that cannot show figures", () => {
     const pipeline = (await createDashboard({ reader: emptyReader }).page("pipeline", {})).model;
     await emptyReader.close();
 
-    expect(sales.problem).toEqual({ kind: "empty", message: "No sales orders are loaded yet: run `etl run` to load them." });
+    expect(sales.problem).toEqual({
+      kind: "empty",
+      message: "No sales orders are loaded yet: run `etl run` to load them.",
+    });
     expect(pipeline.lists.find((l) => l.id === "runs")?.rows).toEqual([]);
     expect(pipeline.charts.every((c) => c.empty !== undefined)).toBe(true);
   });
@@ -197,15 +215,18 @@ describe("the rollup's freshness", () => {
 
 describe("the PostgreSQL reader", () => {
   it("runs every statement read-only", async () => {
-    await expect(reader.query("insert into warehouse.dim_currency values (9, 'XXX', 'x', now())")).rejects.toThrow(
-      /read-only transaction/,
-    );
+    await expect(
+      reader.query("insert into warehouse.dim_currency values (9, 'XXX', 'x', now())"),
+    ).rejects.toThrow(/read-only transaction/);
   });
 
   it("binds values as parameters", async () => {
-    const rows = await reader.query("select currency_code from warehouse.dim_currency where currency_code = :code", {
-      code: "GBP' or '1'='1",
-    });
+    const rows = await reader.query(
+      "select currency_code from warehouse.dim_currency where currency_code = :code",
+      {
+        code: "GBP' or '1'='1",
+      },
+    );
 
     expect(rows).toEqual([]);
   });

@@ -42,7 +42,11 @@ export async function expectedSales(url: string, currency?: string) {
       orders: totals.rows.reduce((n, r) => n + Number(r.orders), 0),
       units: totals.rows.reduce((n, r) => n + Number(r.units), 0),
       revenue: Object.fromEntries(totals.rows.map((r) => [r.currency, Number(r.revenue)])),
-      byMonth: byMonth.rows.map((r) => ({ month: r.month, currency: r.currency, revenue: Number(r.revenue) })),
+      byMonth: byMonth.rows.map((r) => ({
+        month: r.month,
+        currency: r.currency,
+        revenue: Number(r.revenue),
+      })),
       byStaff: byStaff.rows.map((r) => ({ staff: r.staff, units: Number(r.units) })),
       byCounterparty: byCounterparty.rows.map((r) => ({ name: r.name, revenue: Number(r.revenue) })),
     };

@@ -3,9 +3,24 @@ import pg from "pg";
 
 /** The runs the fixture's ledger holds: two finished and one failed, in ingest order. */
 export const FIXTURE_RUNS = [
-  { runId: "20260301T090000000Z-00000001", status: "FINISHED", started: "2026-03-01 09:00:05+00", finished: "2026-03-01 09:00:40+00" },
-  { runId: "20260302T090000000Z-00000002", status: "FINISHED", started: "2026-03-02 09:00:04+00", finished: "2026-03-02 09:00:30+00" },
-  { runId: "20260303T090000000Z-00000003", status: "FAILED", started: "2026-03-03 09:00:04+00", finished: null },
+  {
+    runId: "20260301T090000000Z-00000001",
+    status: "FINISHED",
+    started: "2026-03-01 09:00:05+00",
+    finished: "2026-03-01 09:00:40+00",
+  },
+  {
+    runId: "20260302T090000000Z-00000002",
+    status: "FINISHED",
+    started: "2026-03-02 09:00:04+00",
+    finished: "2026-03-02 09:00:30+00",
+  },
+  {
+    runId: "20260303T090000000Z-00000003",
+    status: "FAILED",
+    started: "2026-03-03 09:00:04+00",
+    finished: null,
+  },
 ] as const;
 
 const CURRENCIES = [
@@ -30,7 +45,10 @@ const pad = (n: number) => String(n).padStart(2, "0");
  * orders (some with a second version, so the current-version rule matters), purchase orders,
  * payments, and a ledger of three runs with their tables and a landed file.
  */
-export async function fillWarehouse(url: string, options: { sales?: boolean; purchases?: boolean } = {}): Promise<void> {
+export async function fillWarehouse(
+  url: string,
+  options: { sales?: boolean; purchases?: boolean } = {},
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -44,18 +62,29 @@ export async function fillWarehouse(url: string, options: { sales?: boolean; pur
       await q("insert into warehouse.dim_currency values ($1, $2, $3, now())", [id, code, name]);
     for (let i = 1; i <= 6; i++) {
       await q("insert into warehouse.dim_location values ($1, $2, null, null, $3, $4, $5, $6, now())", [
-        i, `${i} High Street`, ["Leeds", "Paris", "Boston", "Oslo", "Lima", "Kyoto"][i - 1], `P${i}`, ["UK", "France", "USA", "Norway", "Peru", "Japan"][i - 1], "0100",
+        i,
+        `${i} High Street`,
+        ["Leeds", "Paris", "Boston", "Oslo", "Lima", "Kyoto"][i - 1],
+        `P${i}`,
+        ["UK", "France", "USA", "Norway", "Peru", "Japan"][i - 1],
+        "0100",
       ]);
-      await q("insert into warehouse.dim_counterparty values ($1, $2, 'a', null, null, 'c', 'p', 'k', '0', now())", [
-        i, `Counterparty <${i}> & Co`,
-      ]);
+      await q(
+        "insert into warehouse.dim_counterparty values ($1, $2, 'a', null, null, 'c', 'p', 'k', '0', now())",
+        [i, `Counterparty <${i}> & Co`],
+      );
       await q("insert into warehouse.dim_staff values ($1, $2, $3, 'Sales', null, 'x@example.com', now())", [
-        i, ["Ada", "Bo", "Cy", "Di", "Ed", "Flo"][i - 1], `Staff${i}`,
+        i,
+        ["Ada", "Bo", "Cy", "Di", "Ed", "Flo"][i - 1],
+        `Staff${i}`,
       ]);
     }
     for (let i = 1; i <= 12; i++)
       await q("insert into warehouse.dim_design values ($1, $2, '/d', 'd.json', now())", [i, `Design ${i}`]);
-    for (const [id, name] of [[1, "SALES_RECEIPT"], [2, "PURCHASE_PAYMENT"]] as const)
+    for (const [id, name] of [
+      [1, "SALES_RECEIPT"],
+      [2, "PURCHASE_PAYMENT"],
+    ] as const)
       await q("insert into warehouse.dim_payment_type values ($1, $2, now())", [id, name]);
     const next = sequence(7);
     const pick = (n: number) => 1 + Math.floor(next() * n);
@@ -70,8 +99,17 @@ export async function fillWarehouse(url: string, options: { sales?: boolean; pur
                agreed_payment_date, agreed_delivery_date, agreed_delivery_location_id)
              values ($1, $2, '10:00:00', $3, $4, $5, $6, $7, $8, $9, $10, $2, $2, $11)`,
             [
-              id, day, v === 0 ? "2026-03-01" : "2026-03-02", v === 0 ? `08:${pad(id % 60)}:00` : `08:${pad(id % 60)}:30`,
-              pick(6), pick(6), pick(900) + 10, (pick(40000) / 100 + 1).toFixed(2), pick(3), pick(12), pick(6),
+              id,
+              day,
+              v === 0 ? "2026-03-01" : "2026-03-02",
+              v === 0 ? `08:${pad(id % 60)}:00` : `08:${pad(id % 60)}:30`,
+              pick(6),
+              pick(6),
+              pick(900) + 10,
+              (pick(40000) / 100 + 1).toFixed(2),
+              pick(3),
+              pick(12),
+              pick(6),
             ],
           );
         }
@@ -85,7 +123,17 @@ export async function fillWarehouse(url: string, options: { sales?: boolean; pur
              last_updated_time, staff_id, counterparty_id, item_code, item_quantity, item_unit_price, currency_id,
              agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id)
            values ($1, $2, '11:00:00', '2026-03-01', '08:00:00', $3, $4, $5, $6, $7, $8, $2, $2, $9)`,
-          [id, day, pick(6), pick(6), `ITEM${pick(8)}`, pick(500), (pick(9000) / 100).toFixed(2), pick(3), pick(6)],
+          [
+            id,
+            day,
+            pick(6),
+            pick(6),
+            `ITEM${pick(8)}`,
+            pick(500),
+            (pick(9000) / 100).toFixed(2),
+            pick(3),
+            pick(6),
+          ],
         );
       }
       for (let id = 1; id <= 40; id++) {
@@ -114,7 +162,14 @@ export async function fillWarehouse(url: string, options: { sales?: boolean; pur
     }
     await q(
       "insert into etl.loaded_files (key, run_id, table_name, sha256, rows, loaded_at) values ($1, $2, $3, $4, $5, $6)",
-      ["landing/rates/2026-03-01.csv", "rule-exchange_rates", "exchange_rates", "0".repeat(64), 3, "2026-03-01 10:00:00+00"],
+      [
+        "landing/rates/2026-03-01.csv",
+        "rule-exchange_rates",
+        "exchange_rates",
+        "0".repeat(64),
+        3,
+        "2026-03-01 10:00:00+00",
+      ],
     );
   } finally {
     await client.end();

@@ -2,7 +2,6 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { createConnectionResolver } from "@etl/db";
 import {
   createDashboard,
   createPostgresReader,
@@ -18,6 +17,7 @@ import {
   type WarehouseReader,
   writeReportHtml,
 } from "@etl/dashboard";
+import { createConnectionResolver } from "@etl/db";
 import { openLocalEnvironment } from "../../environment";
 import { awsTarget, localTarget, type OperatorTarget, recentItems } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
@@ -29,7 +29,9 @@ const RECORDS_READ = 500;
 async function awsReader(env: Readonly<Record<string, string | undefined>>): Promise<WarehouseReader> {
   if (env.WAREHOUSE_SECRET_ARN) {
     const resolveConnection = createConnectionResolver(new SecretsManagerClient({ region: env.AWS_REGION }));
-    return createPostgresReader({ connection: await resolveConnection({ secretArn: env.WAREHOUSE_SECRET_ARN }) });
+    return createPostgresReader({
+      connection: await resolveConnection({ secretArn: env.WAREHOUSE_SECRET_ARN }),
+    });
   }
   if (env.WAREHOUSE_URL) return createPostgresReader({ url: env.WAREHOUSE_URL });
   const workgroupName = env.REDSHIFT_WORKGROUP;
@@ -51,7 +53,12 @@ async function awsReader(env: Readonly<Record<string, string | undefined>>): Pro
 /** Failure items, newest first; the ones not worth retrying (bad data) are the quarantined inputs. */
 function failureRecords(target: OperatorTarget): Pick<PipelineRecords, "failures" | "quarantined"> {
   const table = target.env.FAILURE_TABLE ?? "";
-  const read = () => recentItems(target, table, RECORDS_READ);
+  // No failure table yet: nothing has failed (the pipeline creates it on its first run).
+  const read = () =>
+    recentItems(target, table, RECORDS_READ).catch((error: unknown) => {
+      if ((error as { name?: string }).name === "ResourceNotFoundException") return [];
+      throw error;
+    });
   const text = (v: unknown) => (v === undefined || v === null ? "" : String(v));
   return {
     failures: async () =>
@@ -131,7 +138,12 @@ export const dashboard: Command = {
     "  --token T  the token to require (default: a new random one when --host is not loopback)\n" +
     "  --aws      the deployed warehouse: WAREHOUSE_SECRET_ARN or WAREHOUSE_URL, or Redshift\n" +
     "             (REDSHIFT_WORKGROUP or REDSHIFT_CLUSTER_ID, REDSHIFT_DATABASE, REDSHIFT_SECRET_ARN)",
-  options: { ...sourceOptions, port: { type: "string" }, host: { type: "string" }, token: { type: "string" } },
+  options: {
+    ...sourceOptions,
+    port: { type: "string" },
+    host: { type: "string" },
+    token: { type: "string" },
+  },
   async run({ values }) {
     const host = (values.host as string | undefined) ?? "127.0.0.1";
     const port = integerOption(values.port, "port", 0, 8377);
@@ -144,7 +156,9 @@ export const dashboard: Command = {
       try {
         server = await startDashboardServer({ dashboard: board, host, port, ...(token ? { token } : {}) });
       } catch (error) {
-        throw new CliError(`the dashboard could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new CliError(
+          `the dashboard could not listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       out(`dashboard: ${server.url}`);
       if (token) out("  the URL carries the access token (or send it as Authorization: Bearer <token>)");
