@@ -61,6 +61,9 @@ const PAGES: Record<StarName, StarPage> = {
 
 const major = (cents: number) => Math.round(cents) / 100;
 
+/** A number at an index known to be in range (`noUncheckedIndexedAccess` cannot know). */
+const at0 = (values: ArrayLike<number>, index: number): number => values[index] ?? 0;
+
 interface Totals {
   facts: number;
   quantity: number;
@@ -99,18 +102,18 @@ function sumBy(
     if (!pass(i)) continue;
     const g = groupOf(i);
     sums.seen[g] = 1;
-    sums.facts[g] = (sums.facts[g] ?? 0) + (cut.facts[i] ?? 0);
-    sums.quantity[g] = (sums.quantity[g] ?? 0) + (cut.quantity[i] ?? 0);
-    const at = g * currencies + (cut.currency[i] ?? 0);
-    sums.cents[at] = (sums.cents[at] ?? 0) + (cut.cents[i] ?? 0);
+    sums.facts[g] = at0(sums.facts, g) + at0(cut.facts, i);
+    sums.quantity[g] = at0(sums.quantity, g) + at0(cut.quantity, i);
+    const at = g * currencies + at0(cut.currency, i);
+    sums.cents[at] = at0(sums.cents, at) + at0(cut.cents, i);
   }
   return sums;
 }
 
 function totalsOf(sums: Sums, g: number, currencies: number): Totals {
   return {
-    facts: sums.facts[g] ?? 0,
-    quantity: sums.quantity[g] ?? 0,
+    facts: at0(sums.facts, g),
+    quantity: at0(sums.quantity, g),
     cents: Array.from(sums.cents.subarray(g * currencies, (g + 1) * currencies)),
   };
 }
@@ -133,7 +136,7 @@ export function topGroups(
     const last = top[top.length - 1];
     if (top.length >= k && last !== undefined && !before(g, last)) continue;
     let at = top.length;
-    while (at > 0 && before(g, top[at - 1] ?? 0)) at--;
+    while (at > 0 && before(g, at0(top, at - 1))) at--;
     top.splice(at, 0, g);
     if (top.length > k) top.pop();
   }
@@ -166,7 +169,7 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   const only = filters.currency ? rollup.currencies.indexOf(filters.currency) : -1;
   const cutOf = (name: string) => rollup.cuts.find((c) => c.name === name);
   const passing = (cut: CutRollup) => (i: number) => {
-    const day = cut.day[i] ?? 0;
+    const day = at0(cut.day, i);
     return (
       day >= from &&
       day <= to &&
@@ -181,7 +184,7 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
     const monthIndex = new Map<number, number>();
     const monthKeys: number[] = [];
     const groupOf = (i: number) => {
-      const m = Math.floor((totalCut.day[i] ?? 0) / 100);
+      const m = Math.floor(at0(totalCut.day, i) / 100);
       let g = monthIndex.get(m);
       if (g === undefined) {
         g = monthKeys.push(m) - 1;
@@ -198,7 +201,7 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
   const shown = new Set<number>();
   if (totalCut) {
     const pass = passing(totalCut);
-    for (let i = 0; i < totalCut.day.length; i++) if (pass(i)) shown.add(totalCut.currency[i] ?? 0);
+    for (let i = 0; i < totalCut.day.length; i++) if (pass(i)) shown.add(at0(totalCut.currency, i));
   }
   const currencies = [...shown].sort((a, b) =>
     (rollup.currencies[a] ?? "").localeCompare(rollup.currencies[b] ?? ""),
@@ -208,7 +211,7 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
     all.facts += t.facts;
     all.quantity += t.quantity;
     t.cents.forEach((c, i) => {
-      all.cents[i] = (all.cents[i] ?? 0) + c;
+      all.cents[i] = at0(all.cents, i) + c;
     });
   }
   const code = (i: number) => rollup.currencies[i] ?? "?";
@@ -222,7 +225,7 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
       label: `${page.money} (${code(c)})`,
       kind: "money" as const,
       currency: code(c),
-      value: major(all.cents[c] ?? 0),
+      value: major(at0(all.cents, c)),
     })),
   ];
   const monthLabels = [...months.keys()].sort();
@@ -233,7 +236,7 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
       currency: code(c),
       values: labels.map((l) => {
         const t = of.get(l);
-        return t === undefined ? null : major(t.cents[c] ?? 0);
+        return t === undefined ? null : major(at0(t.cents, c));
       }),
     }));
   const charts: ChartModel[] = [
@@ -254,13 +257,13 @@ export function starPage(star: StarName, snapshot: Snapshot, filters: Filters): 
     const by = spec.by === "money" && oneCurrency === undefined ? "quantity" : spec.by;
     const of = new Map<string, Totals>();
     if (cut) {
-      const sums = sumBy(cut, cut.labels.length, (i) => cut.key[i] ?? 0, n, passing(cut));
+      const sums = sumBy(cut, cut.labels.length, (i) => at0(cut.key, i), n, passing(cut));
       const value = (g: number) =>
         by === "money"
-          ? (sums.cents[g * n + (oneCurrency ?? 0)] ?? 0)
+          ? at0(sums.cents, g * n + (oneCurrency ?? 0))
           : by === "facts"
-            ? (sums.facts[g] ?? 0)
-            : (sums.quantity[g] ?? 0);
+            ? at0(sums.facts, g)
+            : at0(sums.quantity, g);
       for (const g of topGroups(sums, spec.top, value, (x) => cut.labels[x] ?? ""))
         of.set(cut.labels[g] ?? "", totalsOf(sums, g, n));
     }

@@ -69,7 +69,7 @@ async function chartsMatchTables(page: Page, scope = ""): Promise<number> {
   for (const id of cards) {
     const drawn = await page.evaluate((chartId) => {
       const charts = (
-        window as unknown as {
+        globalThis as unknown as {
           dashboard: { charts: Record<string, { data: { datasets: { data: (number | null)[] }[] } }> };
         }
       ).dashboard.charts;
