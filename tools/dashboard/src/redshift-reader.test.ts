@@ -35,16 +35,18 @@ describe("the Redshift reader", () => {
       .resolvesOnce({ Status: "STARTED" })
       .resolves({ Status: "FINISHED" });
     redshift
-      .on(GetStatementResultCommand, { Id: "select-1", NextToken: undefined })
-      .resolves({
+      .on(GetStatementResultCommand)
+      .resolvesOnce({
         ColumnMetadata: [{ name: "a" }, { name: "b" }],
         Records: [[{ stringValue: "2026-01-01" }, { longValue: 7 }]],
         NextToken: "page-2",
       })
-      .on(GetStatementResultCommand, { Id: "select-1", NextToken: "page-2" })
       .resolves({
-        ColumnMetadata: [{ name: "a" }, { name: "b" }],
-        Records: [[{ isNull: true }, { doubleValue: 1.5 }]],
+        ColumnMetadata: [{ name: "a" }, { label: "b" }],
+        Records: [
+          [{ isNull: true }, { doubleValue: 1.5 }],
+          [{ booleanValue: true }, {}],
+        ],
       });
     const reader = createRedshiftReader({ client: new RedshiftDataClient({}), target, sleep: noWait });
 
@@ -54,6 +56,7 @@ describe("the Redshift reader", () => {
     expect(rows).toEqual([
       { a: "2026-01-01", b: 7 },
       { a: null, b: 1.5 },
+      { a: true, b: null },
     ]);
     expect(redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toEqual([
       { ...where, Sql: "begin read only", SessionKeepAliveSeconds: 60 },
@@ -68,6 +71,10 @@ describe("the Redshift reader", () => {
       { Sql: "rollback", SessionId: "session-1" },
     ]);
     expect(reader.name).toBe("Redshift etl/dev");
+    expect(redshift.commandCalls(GetStatementResultCommand).map((c) => c.args[0].input)).toEqual([
+      { Id: "select-1", NextToken: undefined },
+      { Id: "select-1", NextToken: "page-2" },
+    ]);
   });
 
   it("says a missing table is a warehouse not yet migrated, and still rolls back", async () => {

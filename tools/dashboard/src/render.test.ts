@@ -62,7 +62,10 @@ describe("renderPage", () => {
   });
 
   it("a star page with a token keeps it in the form and in clear", () => {
-    const html = renderPage({ ...pipeline, id: "sales", title: "Sales" }, { filters: {}, currencies: ["EUR"], token: "t0k" });
+    const html = renderPage(
+      { ...pipeline, id: "sales", title: "Sales" },
+      { filters: {}, currencies: ["EUR"], token: "t0k" },
+    );
 
     expect(html).toContain('<input type="hidden" name="token" value="t0k">');
     expect(html).toContain('<a href="/sales?token=t0k">clear</a>');
@@ -72,7 +75,10 @@ describe("renderPage", () => {
 
 describe("renderReport", () => {
   it("says what the figures are narrowed to", () => {
-    const narrowed = renderReport([pipeline], { filters: { from: "2026-01-01", to: "2026-02-01", currency: "GBP" }, writtenAt: "now" });
+    const narrowed = renderReport([pipeline], {
+      filters: { from: "2026-01-01", to: "2026-02-01", currency: "GBP" },
+      writtenAt: "now",
+    });
     const whole = renderReport([pipeline], { filters: {}, writtenAt: "now" });
 
     expect(narrowed).toContain("Written now; figures from 2026-01-01, to 2026-02-01, in GBP only.");

@@ -91,7 +91,10 @@ describe("starPage", () => {
   it("an empty star says it is not loaded", () => {
     const page = starPage("purchases", snapshot(payments, 0), {});
 
-    expect(page.problem).toEqual({ kind: "empty", message: "No purchase orders are loaded: the purchasing star is empty." });
+    expect(page.problem).toEqual({
+      kind: "empty",
+      message: "No purchase orders are loaded: the purchasing star is empty.",
+    });
   });
 
   it("a rollup missing its cuts draws empty charts", () => {
@@ -113,7 +116,12 @@ describe("topGroups", () => {
     const values = [5, 7, 99, 5, 1];
     const labels = ["e", "a", "z", "b", "c"];
 
-    const top = topGroups(sums, 3, (g) => values[g] ?? 0, (g) => labels[g] ?? "");
+    const top = topGroups(
+      sums,
+      3,
+      (g) => values[g] ?? 0,
+      (g) => labels[g] ?? "",
+    );
 
     expect(top).toEqual([1, 3, 0]);
   });
