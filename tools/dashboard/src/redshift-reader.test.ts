@@ -45,7 +45,8 @@ describe("the Redshift reader", () => {
         ColumnMetadata: [{ name: "a" }, { label: "b" }],
         Records: [
           [{ isNull: true }, { doubleValue: 1.5 }],
-          [{ booleanValue: true }, {}],
+          // A binary field reads as null: no page shows binary columns.
+          [{ booleanValue: true }, { blobValue: new Uint8Array([1]) }],
         ],
       });
     const reader = createRedshiftReader({ client: new RedshiftDataClient({}), target, sleep: noWait });
