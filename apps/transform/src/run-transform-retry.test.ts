@@ -18,6 +18,7 @@ import { runTransform, type TransformDeps } from "./run-transform";
 const INGEST = "ingest";
 const PROCESSED = "processed";
 const RUN_1 = "20240101T000000000Z-00000001";
+const RUN_2 = "20240101T001500000Z-00000002";
 const MANIFEST = `runs/${RUN_1}.json`;
 const SALES_KEY = `raw/sales_order/2024/01/01/${RUN_1}-0001.jsonl.gz`;
 
@@ -226,5 +227,31 @@ describe("runTransform after a crashed attempt", () => {
 
     expect(replay.status).toBe("skipped");
     expectOnlyListed(store);
+  });
+
+  it("never overwrites a key of its attempt that another attempt wrote: retryable, the object stays", async () => {
+    const { store, deps } = setup(1000);
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(makeDataset({ orders: 3 })) });
+    const key = "star/dim_currency/2024/01/01/20240101T000000000Z-00000001-0000000a-0001.parquet";
+    await store.put(PROCESSED, key, "something else");
+
+    const attempt = runTransform({ runId: RUN_1 }, { ...deps, attemptToken: () => "0000000a" });
+
+    await expect(attempt).rejects.toMatchObject({ code: "OUTPUT_CONFLICT", retryable: true, key });
+    expect(store.text(PROCESSED, key)).toBe("something else");
+    expect(store.objects(PROCESSED).map((o) => o.key)).toEqual([key]);
+  });
+
+  it("waits (retryable) until the previous run is transformed", async () => {
+    const { store, deps } = setup(1000);
+    const data = makeDataset({ orders: 3 });
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data) });
+    await writeRawRun(store, INGEST, { runId: RUN_2, tables: { address: [data.address[0] ?? {}] } });
+
+    const attempt = runTransform({ runId: RUN_2 }, deps);
+
+    await expect(attempt).rejects.toMatchObject({ retryable: true, code: "PREVIOUS_RUN_PENDING" });
+    await expect(attempt).rejects.toThrow(`run ${RUN_1} must be transformed first`);
+    expect(store.objects(PROCESSED)).toEqual([]);
   });
 });

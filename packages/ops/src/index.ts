@@ -1,6 +1,7 @@
 export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from "./alert-format";
 export { OpsStoreError, type WatermarkConflict, WatermarkConflictError } from "./errors";
 export { createLogger, createMetrics, type LoggerOptions, logLevelFrom, redactingReplacer } from "./logging";
+export { type MetricPoint, type MetricsSink, publishMetricPoints, tableMetricPoints } from "./metric-points";
 export type {
   Alert,
   Alerter,
@@ -30,14 +31,10 @@ export {
   truncate,
 } from "./records";
 export { isSecretKey, REDACTED, redactSecrets, redactValue } from "./redact";
+export { type BackoffOptions, MAX_VISIBILITY_SECONDS, retryBackoffSeconds } from "./sqs-backoff";
 export {
   type AcknowledgedFailure,
-  type BackoffOptions,
   type BatchLogger,
-  type FailureReporting,
-  MAX_VISIBILITY_SECONDS,
-  type RecordSubject,
-  retryBackoffSeconds,
   SETTLED_RECORDS,
   type SettledRecord,
   type SettleOptions,
@@ -45,3 +42,4 @@ export {
   type SqsRecordLike,
   settleSqsBatch,
 } from "./sqs-batch";
+export type { FailureReporting, RecordSubject } from "./sqs-failure-reporting";

@@ -1,6 +1,12 @@
-import { EtlError, isRetryable, messageOf, TransientError } from "@etl/schemas";
-import type { Alerter, AuditLog, QueueVisibility, Stage } from "./ports";
-import { redactSecrets } from "./redact";
+import { isRetryable, messageOf, TransientError } from "@etl/schemas";
+import type { QueueVisibility } from "./ports";
+import { type BackoffOptions, backOff, visibilityTimeoutOf } from "./sqs-backoff";
+import {
+  type FailureReporting,
+  type RecordSubject,
+  reportRetried,
+  subjectOfRecord,
+} from "./sqs-failure-reporting";
 
 export interface SqsRecordLike {
   messageId: string;
@@ -14,12 +20,6 @@ export interface SqsRecordLike {
 export interface BatchLogger {
   warn(message: string, extra: Record<string, unknown>): void;
   error(message: string, extra: Record<string, unknown>): void;
-}
-
-/** What a message was about, for the alerts and audit items of its failures. */
-export interface RecordSubject {
-  runId: string;
-  key?: string;
 }
 
 /** A message handled to the end that failed for good (bad data), already audited and alerted. */
@@ -50,35 +50,10 @@ export interface SqsBatchResult {
   [SETTLED_RECORDS]?: SettledRecord[];
 }
 
-/**
- * Who hears about retryable failures, and when: once when a message first fails (its first
- * receive), and once more when it fails its last receive and SQS dead-letters it. The use
- * cases only audit their retryable failures, so a retried message does not alert per attempt.
- */
-export interface FailureReporting<R> {
-  stage: Stage;
-  audit: AuditLog;
-  alerter: Alerter;
-  /** The queue's `maxReceiveCount` (its redrive policy): the receive after which SQS dead-letters. */
-  maxReceiveCount: number;
-  /** The run and key a message is about; called only for failed messages. */
-  subjectOf(record: R): RecordSubject;
-  /** Retryable errors that mean "wait for something else" rather than a failure: no "failing" alert. */
-  isWait?(error: unknown): boolean;
-}
-
-/** The visibility backoff of a retryable failure (SQS's `ChangeMessageVisibility`). */
-export interface BackoffOptions {
-  /** The timeout after a first receive fails (default 60 s); doubles per receive. */
-  baseSeconds?: number;
-  /** The longest timeout (default 900 s). */
-  maxSeconds?: number;
-  /** A number in [0, 1), for the jitter. */
-  random?: () => number;
-}
-
 export interface SettleOptions<R> {
   fifo?: boolean;
+  /** The run and key a failed record is about, for the settled records (without `failures`). */
+  subjectOf?(record: R): RecordSubject;
   failures?: FailureReporting<R>;
   /**
    * Sets each failed record's visibility timeout to its backoff, so SQS delivers it again in
@@ -89,41 +64,6 @@ export interface SettleOptions<R> {
   backoff?: BackoffOptions;
 }
 
-/** SQS's longest visibility timeout: 12 hours. */
-export const MAX_VISIBILITY_SECONDS = 43_200;
-
-/**
- * The visibility timeout after the `receiveCount`-th receive of a message failed: `baseSeconds`
- * doubling per receive up to `maxSeconds`, less up to half of it at random (so retries of many
- * messages spread, and none comes back at once to burn a receive).
- *
- * @example
- * retryBackoffSeconds(3, () => 0); // 240
- */
-export function retryBackoffSeconds(
-  receiveCount: number,
-  random: () => number = Math.random,
-  options: Omit<BackoffOptions, "random"> = {},
-): number {
-  const base = options.baseSeconds ?? 60;
-  const cap = Math.min(options.maxSeconds ?? 900, MAX_VISIBILITY_SECONDS);
-  const ceiling = Math.min(cap, base * 2 ** (Math.max(1, receiveCount) - 1));
-  return ceiling - Math.floor((random() * ceiling) / 2);
-}
-
-const REDRIVE =
-  "after fixing the cause, redrive the dead letters: `etl replay --dead-letters` locally, " +
-  "`aws sqs start-message-move-task --source-arn <dead-letter queue ARN>` on AWS";
-
-function receiveCountOf(record: SqsRecordLike): number {
-  const count = Number(record.attributes?.ApproximateReceiveCount ?? "1");
-  return Number.isInteger(count) && count > 0 ? count : 1;
-}
-
-function queueOf(record: SqsRecordLike): string {
-  return record.eventSourceARN?.split(":").at(-1) ?? "queue";
-}
-
 /**
  * Handles an SQS batch record by record and answers with the partial batch response Lambda
  * expects. A retryable error reports its record as failed, so SQS delivers it again; any other
@@ -131,10 +71,12 @@ function queueOf(record: SqsRecordLike): string {
  * logged and acknowledged. With `fifo`, a failure also fails every later record of the batch
  * unprocessed, so a FIFO queue redelivers them in order.
  *
- * With `failures`, a retryable failure is alerted on the message's first receive ("failing") and,
- * on its last receive (`ApproximateReceiveCount` reaching `maxReceiveCount`), audited
- * `DEAD_LETTERED` and alerted with how to redrive it. `handle` may return the failures it
- * acknowledged (bad data), which the local runtime reports.
+ * With `failures`, a retryable failure is reported by the outcome policy (`decideReporting`):
+ * recorded and alerted on the message's first receive ("failing") and, on its last receive
+ * (`ApproximateReceiveCount` reaching `maxReceiveCount`), audited `DEAD_LETTERED`, recorded and
+ * alerted with how to redrive it. A use case that reports its own outcomes with the delivery
+ * (`deliveryOf`) leaves `failures` out. `handle` may return the failures it acknowledged (bad
+ * data), which the local runtime reports.
  *
  * @example
  * return settleSqsBatch(Records, (record) => handleOne(record.body), deps.logger);
@@ -155,7 +97,7 @@ export async function settleSqsBatch<R extends SqsRecordLike>(
       // whole group, so a later one coming back after it would hold the failed one up.
       await backOff(record, blockedBy.timeoutSeconds, logger, options.visibility);
       const error = `not handled: message ${blockedBy.messageId} before it in its FIFO group failed`;
-      settled.push(await retried(record, error, undefined, logger, options.failures));
+      settled.push(await retried(record, error, undefined, logger, options));
       continue;
     }
     try {
@@ -178,43 +120,12 @@ export async function settleSqsBatch<R extends SqsRecordLike>(
       const timeoutSeconds = visibilityTimeoutOf(record, error, options.backoff);
       blockedBy = { messageId: record.messageId, timeoutSeconds };
       await backOff(record, timeoutSeconds, logger, options.visibility);
-      settled.push(await retried(record, messageOf(error), error, logger, options.failures));
+      settled.push(await retried(record, messageOf(error), error, logger, options));
     }
   }
   const result: SqsBatchResult = { batchItemFailures };
   Object.defineProperty(result, SETTLED_RECORDS, { value: settled, enumerable: false });
   return result;
-}
-
-/** A `TransientError`'s `retryAfterSeconds` when it gives one, else the backoff of the record's receive. */
-function visibilityTimeoutOf(record: SqsRecordLike, error: unknown, backoff: BackoffOptions = {}): number {
-  const hint = error instanceof TransientError ? error.retryAfterSeconds : undefined;
-  if (hint !== undefined) return Math.min(Math.max(0, hint), MAX_VISIBILITY_SECONDS);
-  return retryBackoffSeconds(receiveCountOf(record), backoff.random, backoff);
-}
-
-/**
- * Makes a failed record visible again after `timeoutSeconds`. A failure here changes nothing
- * else: the record is still reported failed, and SQS delivers it after the queue's own timeout.
- */
-async function backOff(
-  record: SqsRecordLike,
-  timeoutSeconds: number,
-  logger: BatchLogger,
-  visibility: QueueVisibility | undefined,
-): Promise<void> {
-  if (!visibility) return;
-  const { eventSourceARN: queueArn, receiptHandle } = record;
-  try {
-    if (!queueArn || !receiptHandle) throw new Error("the record has no eventSourceARN or receiptHandle");
-    await visibility.changeVisibility({ queueArn, receiptHandle, timeoutSeconds });
-  } catch (error) {
-    logger.warn("could not back off a failed message", {
-      messageId: record.messageId,
-      timeoutSeconds,
-      error: messageOf(error),
-    });
-  }
 }
 
 /** A record SQS will deliver again, or dead-letter on its last receive: reported as the policy says. */
@@ -223,7 +134,7 @@ async function retried<R extends SqsRecordLike>(
   message: string,
   error: unknown,
   logger: BatchLogger,
-  failures: FailureReporting<R> | undefined,
+  { failures, subjectOf }: SettleOptions<R>,
 ): Promise<SettledRecord> {
   const hint = error instanceof TransientError ? error.retryAfterSeconds : undefined;
   const base = {
@@ -231,71 +142,10 @@ async function retried<R extends SqsRecordLike>(
     error: message,
     ...(hint === undefined ? {} : { retryAfterSeconds: hint }),
   };
-  if (!failures) return { ...base, status: "retry" };
-  const receiveCount = receiveCountOf(record);
-  const last = receiveCount >= failures.maxReceiveCount;
-  let subject: RecordSubject = { runId: "-" };
-  try {
-    subject = failures.subjectOf(record);
-  } catch (describing) {
-    logger.warn("could not tell what a failed message is about", {
-      messageId: record.messageId,
-      error: messageOf(describing),
-    });
+  if (!failures || (failures.reportsOwnFailures && error !== undefined)) {
+    const named = failures?.subjectOf ?? subjectOf;
+    return { ...base, ...(named ? subjectOfRecord(record, named, logger) : {}), status: "retry" };
   }
-  const settled: SettledRecord = { ...base, ...subject, status: last ? "dead-lettered" : "retry" };
-  // A record left unprocessed behind a failed one did not fail itself: it is reported only if
-  // it is dead-lettered.
-  const wait = error === undefined || failures.isWait?.(error) === true;
-  if (!last && (receiveCount > 1 || wait)) return settled;
-  const code = error instanceof EtlError ? error.code : error === undefined ? "NOT_HANDLED" : "UNKNOWN";
-  const queue = queueOf(record);
-  const text = redactSecrets(message);
-  const detail = {
-    error: text,
-    code,
-    queue,
-    messageId: record.messageId,
-    receiveCount,
-    maxReceiveCount: failures.maxReceiveCount,
-  };
-  try {
-    if (last) {
-      await failures.audit.record([
-        {
-          stage: failures.stage,
-          runId: subject.runId,
-          key: subject.key ?? "-",
-          status: "DEAD_LETTERED",
-          attempt: new Date().toISOString(),
-          error: `${text} (dead-lettered by ${queue} after ${receiveCount} receives)`,
-        },
-      ]);
-      await failures.alerter.alert({
-        stage: failures.stage,
-        runId: subject.runId,
-        ...(subject.key ? { key: subject.key } : {}),
-        subject: `dead-lettered after ${receiveCount} receives (${code})`,
-        detail: { ...detail, redrive: REDRIVE },
-      });
-    } else {
-      await failures.alerter.alert({
-        stage: failures.stage,
-        runId: subject.runId,
-        ...(subject.key ? { key: subject.key } : {}),
-        subject: `failing, will retry (${code})`,
-        detail: {
-          ...detail,
-          retry: `${queue} delivers it again, up to ${failures.maxReceiveCount} receives in all; one more alert if it is dead-lettered`,
-        },
-      });
-    }
-  } catch (reporting) {
-    // The message is failed either way: SQS delivers or dead-letters it, and its alarm fires.
-    logger.error("could not report a failed message", {
-      messageId: record.messageId,
-      error: messageOf(reporting),
-    });
-  }
-  return settled;
+  const { subject, deadLettered } = await reportRetried(record, message, error, logger, failures);
+  return { ...base, ...subject, status: deadLettered ? "dead-lettered" : "retry" };
 }

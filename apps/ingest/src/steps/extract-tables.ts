@@ -1,0 +1,107 @@
+import type { SourceSnapshot } from "@etl/db";
+import { rawDataKey } from "@etl/s3-io";
+import type { RawTableEntry, SourceTable } from "@etl/schemas";
+import {
+  DEFAULT_HOLD_WARNING_SECONDS,
+  type IngestDeps,
+  type IngestLogger,
+  type IngestRun,
+  type IngestSettings,
+  type TableProgress,
+  watermarkOf,
+} from "./ingest-run";
+import { PartSink } from "./part-sink";
+
+/** What the snapshot read: the manifest entries of the tables with changes, and every table's progress. */
+export interface Extraction {
+  snapshot: Omit<SourceSnapshot, "streamTable" | "close">;
+  entries: RawTableEntry[];
+  progress: TableProgress[];
+}
+
+/**
+ * Reads every table's rows changed since its watermark from one read-only snapshot, as gzip
+ * JSON Lines parts; `run.currentTable` names the table being read, for a failure's reports.
+ */
+export async function extractTables(
+  settings: IngestSettings,
+  deps: IngestDeps,
+  run: IngestRun,
+  watermarks: Record<string, string | null>,
+): Promise<Extraction> {
+  const snapshot = await deps.openSnapshot(settings.safetyLagSeconds, settings.lateCommitGuard ?? "required");
+  const entries: RawTableEntry[] = [];
+  const progress: TableProgress[] = [];
+  try {
+    warnAboutSnapshot(run.runId, snapshot, settings, deps.logger);
+    for (const table of run.tables) {
+      run.currentTable = table;
+      const from = watermarks[watermarkOf(table)] ?? null;
+      const { entry, done } = await extractTable(settings, deps, run.runId, snapshot, table, from);
+      progress.push(done);
+      deps.onTable?.(done);
+      if (entry) entries.push(entry);
+    }
+    run.currentTable = undefined;
+    await snapshot.close();
+  } finally {
+    await snapshot.release();
+  }
+  return { snapshot, entries, progress };
+}
+
+async function extractTable(
+  settings: IngestSettings,
+  deps: IngestDeps,
+  runId: string,
+  snapshot: SourceSnapshot,
+  table: SourceTable,
+  from: string | null,
+): Promise<{ entry?: RawTableEntry; done: TableProgress }> {
+  const began = Date.now();
+  const sink = new PartSink({
+    store: deps.store,
+    bucket: settings.bucket,
+    keyForPart: (n) => rawDataKey(table, runId, n),
+    maxPartBytes: settings.partMaxBytes,
+    ...(settings.gzipLevel === undefined ? {} : { gzipLevel: settings.gzipLevel }),
+  });
+  await snapshot.streamTable(table, from, sink);
+  const rows = sink.files.reduce((n, f) => n + f.rows, 0);
+  const bytes = sink.files.reduce((n, f) => n + f.bytes, 0);
+  const done = { table, rows, bytes, files: sink.files.length, durationMs: Date.now() - began };
+  if (rows === 0) return { done };
+  return {
+    entry: { table, files: sink.files, rows, bytes, watermark: { from, to: snapshot.upperBound } },
+    done,
+  };
+}
+
+/** Logs what the snapshot could not guarantee or had to wait for. */
+function warnAboutSnapshot(
+  runId: string,
+  snapshot: SourceSnapshot,
+  settings: IngestSettings,
+  logger: IngestLogger | undefined,
+): void {
+  if (snapshot.sees === "own-user") {
+    logger?.warn(
+      "late-commit guard is best-effort: other users' open transactions are not visible, so a row they commit late can be missed; GRANT pg_read_all_stats to the ingest's database user",
+      { runId, upperBound: snapshot.upperBound },
+    );
+  }
+  const held = snapshot.heldBackBy;
+  if (held && held.ageSeconds > (settings.holdWarningSeconds ?? DEFAULT_HOLD_WARNING_SECONDS)) {
+    logger?.warn(
+      `an open transaction (${held.pid === undefined ? `prepared ${held.gid ?? ""}` : `pid ${held.pid}`}, open ${Math.round(held.ageSeconds)} s) holds the ingest's upper bound back; its changes and every later one wait until it ends`,
+      {
+        runId,
+        ...(held.pid === undefined ? {} : { pid: held.pid }),
+        ...(held.gid === undefined ? {} : { gid: held.gid }),
+        since: held.since,
+        ageSeconds: held.ageSeconds,
+        upperBound: snapshot.upperBound,
+      },
+    );
+  }
+}

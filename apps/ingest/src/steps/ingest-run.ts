@@ -1,0 +1,83 @@
+import type { LateCommitGuard, SourceSnapshot } from "@etl/db";
+import type { Alerter, AuditItem, AuditLog, StateStore } from "@etl/ops";
+import type { ObjectStore } from "@etl/s3-io";
+import type { SourceTable } from "@etl/schemas";
+
+export interface IngestSettings {
+  bucket: string;
+  safetyLagSeconds: number;
+  partMaxBytes: number;
+  gzipLevel?: number;
+  tables?: readonly SourceTable[];
+  /** `required` (default): refuse to run when open transactions of other users cannot be seen. */
+  lateCommitGuard?: LateCommitGuard;
+  /** An open transaction holding the upper bound back longer than this is logged as a warning. */
+  holdWarningSeconds?: number;
+}
+
+/** Long enough for any ordinary write transaction; an older one is usually a forgotten session. */
+export const DEFAULT_HOLD_WARNING_SECONDS = 300;
+
+/** Where a run reports what it survived but someone should look at (Powertools' Logger fits). */
+export interface IngestLogger {
+  warn(message: string, details: Record<string, unknown>): void;
+}
+
+export interface TableProgress {
+  table: SourceTable;
+  rows: number;
+  bytes: number;
+  files: number;
+  durationMs: number;
+}
+
+export interface IngestDeps {
+  store: ObjectStore;
+  state: StateStore;
+  audit: AuditLog;
+  alerter: Alerter;
+  /** Opens the read-only snapshot; `release` returns its connection. */
+  openSnapshot(
+    safetyLagSeconds: number,
+    lateCommitGuard: LateCommitGuard,
+  ): Promise<SourceSnapshot & { release(): Promise<void> }>;
+  clock(): Date;
+  logger?: IngestLogger;
+  onTable?(progress: TableProgress): void;
+}
+
+export interface IngestResult {
+  runId: string;
+  sequence: number;
+  /** Undefined when nothing changed: no data and no manifest were written. */
+  manifestKey?: string;
+  tables: TableProgress[];
+  rows: number;
+}
+
+/** One ingest run: its identity, and the table it is reading (for the reports of a failure). */
+export interface IngestRun {
+  runId: string;
+  sequence: number;
+  startedAt: Date;
+  tables: readonly SourceTable[];
+  currentTable?: SourceTable;
+}
+
+/** The state-table name of a table's watermark. */
+export const watermarkOf = (table: SourceTable) => `watermark#${table}`;
+
+/** An audit item of this run's attempt, in the ingest bucket. */
+export function auditItem(
+  run: IngestRun,
+  settings: IngestSettings,
+  fields: Omit<AuditItem, "stage" | "runId" | "attempt">,
+): AuditItem {
+  return {
+    stage: "ingest",
+    runId: run.runId,
+    attempt: run.startedAt.toISOString(),
+    bucket: settings.bucket,
+    ...fields,
+  };
+}

@@ -1,0 +1,86 @@
+import { type StarRow, type StarTable, toDimDate } from "@etl/schemas";
+import type { ReferenceDimension } from "./build-dimensions";
+import type { RunInputs } from "./read-run-inputs";
+import { createStarPartWriter, type StarFile } from "./star-part-writer";
+import { DateSet, isStreamedTable, STREAMED_TABLES, transformStreamedTable } from "./streamed-tables";
+import type { TableProgress, TransformAttempt, TransformDeps } from "./transform-attempt";
+
+/** The star files an attempt wrote, per table, and what each table came to. */
+export interface StarOutputs {
+  written: Map<StarTable, StarFile[]>;
+  progress: TableProgress[];
+}
+
+/**
+ * Writes the run's star tables as Parquet parts: the reference dimensions its changes reach,
+ * then the facts and `dim_transaction` streamed a part at a time, then `dim_date` with every
+ * date the facts hold. Every part is listed in `attempt.created` as it is written.
+ */
+export async function writeStarTables(
+  deps: TransformDeps,
+  attempt: TransformAttempt,
+  inputs: RunInputs,
+): Promise<StarOutputs> {
+  const outputs: StarOutputs = { written: new Map(), progress: [] };
+  const onPart = (file: StarFile) => attempt.created.push({ bucket: deps.processedBucket, key: file.key });
+  const writeTable = async <T extends StarTable>(table: T, rows: readonly StarRow<T>[]) => {
+    const since = performance.now();
+    Object.assign(attempt.current, { table, key: undefined, bucket: deps.processedBucket });
+    const writer = createStarPartWriter({
+      store: deps.store,
+      bucket: deps.processedBucket,
+      runId: attempt.runId,
+      attempt: attempt.token,
+      table,
+      partRows: deps.partRows,
+      onPart,
+    });
+    await writer.add(rows);
+    recordTable(deps, attempt, outputs, { table, rows: writer.rows, files: await writer.close(), since });
+  };
+
+  for (const table of Object.keys(inputs.dimensions) as ReferenceDimension[]) {
+    const rows = inputs.dimensions[table];
+    if (rows.length > 0) await writeTable(table, rows);
+  }
+  const dates = new DateSet();
+  for (const [table, files] of inputs.filesOf) {
+    if (!isStreamedTable(table)) continue;
+    const since = performance.now();
+    Object.assign(attempt.current, { table, key: files[0]?.key, bucket: deps.ingestBucket });
+    const result = await transformStreamedTable(table, files, {
+      store: deps.store,
+      ingestBucket: deps.ingestBucket,
+      processedBucket: deps.processedBucket,
+      runId: attempt.runId,
+      attempt: attempt.token,
+      partRows: deps.partRows,
+      state: inputs.state,
+      dates,
+      onPart,
+    });
+    recordTable(deps, attempt, outputs, { ...result, table: STREAMED_TABLES[table].star, since });
+  }
+  if (dates.size > 0) await writeTable("dim_date", toDimDate(dates.values()));
+  return outputs;
+}
+
+/** Keeps a written table's files and progress, logs it and tells `onTable`. */
+function recordTable(
+  deps: TransformDeps,
+  attempt: TransformAttempt,
+  outputs: StarOutputs,
+  done: { table: StarTable; rows: number; files: StarFile[]; since: number },
+): void {
+  outputs.written.set(done.table, done.files);
+  const entry: TableProgress = {
+    table: done.table,
+    rows: done.rows,
+    files: done.files.length,
+    bytes: done.files.reduce((n, f) => n + f.bytes, 0),
+    durationMs: Math.round(performance.now() - done.since),
+  };
+  outputs.progress.push(entry);
+  deps.logger?.info("star table written", { runId: attempt.runId, ...entry });
+  deps.onTable?.(entry);
+}
