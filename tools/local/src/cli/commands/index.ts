@@ -1,5 +1,6 @@
 import type { Command } from "../command";
 import { bench } from "./bench";
+import { dashboard, report } from "./dashboard";
 import { doctor } from "./doctor";
 import { ingest } from "./ingest";
 import { load } from "./load";
@@ -20,6 +21,8 @@ export const commands: Command[] = [
   status,
   replay,
   query,
+  dashboard,
+  report,
   doctor,
   up,
   down,

@@ -287,6 +287,8 @@ export const demo: Command = {
           `runs: 2 cycles (${[first.runId, second.runId].filter(Boolean).join(", ")}); failures: ${dead} dead letters, ${alerts.length} alerts`,
         );
         out(`demo finished in ${seconds(Date.now() - began)}`);
+        out(`see it as charts: etl dashboard --data-dir ${dataDir}`);
+        out(`or as one file:   etl report --out report.html --data-dir ${dataDir}`);
       }
       const problems = first.problems.length + second.problems.length;
       return dead > 0 || alerts.length > 0 || problems > 0 ? 1 : 0;

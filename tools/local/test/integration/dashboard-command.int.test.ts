@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { migratePostgresWarehouse } from "@etl/db/warehouse";
+import { cloud, freshDatabase } from "@etl/local-cloud/testing";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { dashboard } from "../../src/cli/commands/dashboard";
+import { captureOutput, etl } from "./run-etl";
+
+const dir = mkdtempSync(join(tmpdir(), "etl-dashboard-"));
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  const c = cloud();
+  const warehouseUrl = await freshDatabase("dashboard_cmd");
+  const client = new pg.Client({ connectionString: warehouseUrl });
+  await client.connect();
+  await migratePostgresWarehouse(client);
+  await client.end();
+  Object.assign(process.env, {
+    DATABASE_URL: c.databaseUrl,
+    WAREHOUSE_URL: warehouseUrl,
+    S3_ENDPOINT: c.s3Endpoint,
+    DYNAMODB_ENDPOINT: c.dynamodbEndpoint,
+    ETL_DATA_DIR: dir,
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+afterAll(() => {
+  process.env = saved;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("etl report", () => {
+  it("writes every page into one file, saying what is not loaded", async () => {
+    const file = join(dir, "report.html");
+
+    const result = await etl("report", "--out", file);
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^report written: .+report\.html \(\d+ KiB, opens offline\)$/m);
+    const html = readFileSync(file, "utf8");
+    expect(html).toContain('id="sales"');
+    expect(html).toContain('id="pipeline"');
+    expect(html).toContain("No sales orders are loaded yet");
+    expect(html).toContain("Chart.js v4");
+  });
+
+  it.each([
+    [["report"], /give the file to write: --out report\.html/],
+    [["report", "--out", "x.html", "--from", "May"], /ignored from="May": a day is written YYYY-MM-DD/],
+  ])("refuses %j", async (argv, message) => {
+    const result = await etl(...argv);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+  });
+});
+
+describe("etl dashboard", () => {
+  it("off loopback, prints a URL with a token and refuses requests without it", async () => {
+    const output = captureOutput();
+
+    const running = dashboard.run({ values: { host: "0.0.0.0", port: "0" }, positionals: [] });
+    let url = "";
+    for (let i = 0; i < 600 && !url; i++) {
+      url = /dashboard: (\S+)/.exec(output.text())?.[1] ?? "";
+      if (!url) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const local = url.replace("0.0.0.0", "127.0.0.1");
+    const withToken = await fetch(local);
+    const without = await fetch(local.replace(/\?token=.*$/, ""));
+    process.emit("SIGINT");
+    const code = await running;
+
+    expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/sales\?token=[\w-]{43}$/);
+    expect(withToken.status).toBe(200);
+    expect(withToken.headers.get("server-timing")).toMatch(/total;dur=/);
+    expect(without.status).toBe(401);
+    expect(code).toBe(0);
+  });
+});
