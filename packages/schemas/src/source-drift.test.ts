@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { RawTableEntrySchema } from "./manifest";
+import { sourceColumns } from "./source";
 import {
   type CatalogColumn,
   compareSourceSchema,
   describeBrokenColumns,
   SOURCE_COLUMN_TYPES,
 } from "./source-drift";
-import { sourceColumns } from "./source";
 import { SOURCE_TABLE_NAMES, type SourceTable } from "./tables";
-import { RawTableEntrySchema } from "./manifest";
 
 /** The catalog of a source exactly as the contract describes it. */
 function contractCatalog(tables: readonly SourceTable[] = SOURCE_TABLE_NAMES): CatalogColumn[] {
