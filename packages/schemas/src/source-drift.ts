@@ -123,3 +123,27 @@ export function describeBrokenColumns(broken: readonly BrokenColumn[]): string {
     "contract in @etl/schemas and the formatters that read it, then deploy (docs/schema-change.md)"
   );
 }
+
+/** The state-table namespace of the drift seen so far: one record per change. */
+export const SCHEMA_DRIFT_NAMESPACE = "schema-drift";
+
+/** A change of the source seen by ingest and kept in the state table (first seen, by which run). */
+export const SchemaDriftRecordSchema = z.strictObject({
+  kind: z.enum(["added-column", "new-table"]),
+  table: z.string(),
+  column: z.string().optional(),
+  type: z.string().optional(),
+  firstSeenRunId: z.string(),
+  firstSeenAt: z.string(),
+});
+export type SchemaDriftRecord = z.infer<typeof SchemaDriftRecordSchema>;
+
+/**
+ * The state-table id of one change. The type is part of an added column's id, so a column
+ * retyped again later is a new change, alerted again.
+ */
+export function schemaDriftId(change: Pick<SchemaDriftRecord, "kind" | "table" | "column" | "type">): string {
+  return change.kind === "new-table"
+    ? `table#${change.table}`
+    : `column#${change.table}#${change.column ?? ""}#${change.type ?? ""}`;
+}
