@@ -10,7 +10,7 @@ export {
   sslOptions,
 } from "./credentials";
 export { type SqlDialect, sqlType } from "./ddl/column-type";
-export { controlDdl, redshiftControlDdl } from "./ddl/control";
+export { type AdditiveColumn, addColumnIfMissingSql, controlDdl, redshiftControlDdl } from "./ddl/control";
 export {
   OLTP_TABLE_NAMES,
   OLTP_TABLES,
@@ -106,5 +106,5 @@ export {
   type TableFiles,
   type TableLoadResult,
 } from "./warehouse/load-run";
-export { migratePostgresWarehouse } from "./warehouse/migrate";
+export { addMissingPostgresColumns, migratePostgresWarehouse } from "./warehouse/migrate";
 export { mergeSql, type TablePlan, tablePlan } from "./warehouse/statements";

@@ -2,7 +2,12 @@ import { quoteIdent } from "@etl/db";
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
-import { RunIdSchema, SOURCE_TABLE_NAMES } from "@etl/schemas";
+import {
+  RunIdSchema,
+  SCHEMA_DRIFT_NAMESPACE,
+  SchemaDriftRecordSchema,
+  SOURCE_TABLE_NAMES,
+} from "@etl/schemas";
 import pg from "pg";
 import { type LocalEnvironment, openLocalEnvironment } from "../../environment";
 import {
@@ -100,6 +105,12 @@ export const status: Command = {
       const watermarks = Object.fromEntries(
         SOURCE_TABLE_NAMES.map((t) => [t, marks[`watermark#${t}`] ?? null]),
       );
+      // What ingest saw the source gain: columns it keeps in the raw files but ignores, tables it
+      // does not read. A dropped or retyped column is a failed run, listed under failures.
+      const schemaDrift = (await state.listRecords(SCHEMA_DRIFT_NAMESPACE)).flatMap((r) => {
+        const parsed = SchemaDriftRecordSchema.safeParse(r.data);
+        return parsed.success ? [parsed.data] : [];
+      });
       const queues =
         target.kind === "local"
           ? Object.values(openLocalQueues(dataDir)).map((queue) => {
@@ -115,7 +126,17 @@ export const status: Command = {
       const audit = await recentItems(target, target.env.AUDIT_TABLE ?? "", limit);
       const failures = await recentItems(target, target.env.FAILURE_TABLE ?? "", limit);
       if (json) {
-        out(JSON.stringify({ runs, runsInAll: runIds.length, watermarks, queues, audit, failures }));
+        out(
+          JSON.stringify({
+            runs,
+            runsInAll: runIds.length,
+            watermarks,
+            schemaDrift,
+            queues,
+            audit,
+            failures,
+          }),
+        );
         return 0;
       }
 
@@ -129,6 +150,22 @@ export const status: Command = {
       out("\nwatermarks (rows with last_updated above them are read by the next run):");
       for (const t of SOURCE_TABLE_NAMES)
         out(`  ${t.padEnd(16)} ${watermarks[t] ?? "(none: next run reads everything)"}`);
+
+      if (schemaDrift.length > 0) {
+        out("\nsource schema drift (kept in the raw files, not in the warehouse; docs/schema-change.md):");
+        for (const line of formatTable(
+          ["change", "table", "column", "type", "first seen", "by run"],
+          schemaDrift.map((d) => [
+            d.kind === "new-table" ? "new table, not ingested" : "added column, ignored",
+            d.table,
+            d.column ?? "",
+            d.type ?? "",
+            d.firstSeenAt,
+            d.firstSeenRunId,
+          ]),
+        ))
+          out(`  ${line}`);
+      }
 
       if (queues.length > 0) {
         out("\nqueues (in flight: being handled, or waiting for a retry):");
