@@ -1,5 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { localS3Client } from "@etl/local-cloud";
+import { createS3ObjectStore } from "@etl/s3-io/aws";
+import { RawRunManifestSchema } from "@etl/schemas";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { status } from "../../src/cli/commands/operate";
 import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
@@ -47,6 +51,37 @@ interface StatusJson {
   schemaDrift: { kind: string; table: string; column?: string; type?: string; firstSeenRunId: string }[];
 }
 
+/** Every raw manifest's sales_order entry: what it declares and the rows its files hold. */
+async function rawSalesOrders(s: Scenario) {
+  const s3 = localS3Client(s.local.endpoints);
+  try {
+    const store = createS3ObjectStore(s3, { localServer: true });
+    const bucket = s.env.INGEST_BUCKET ?? "";
+    const found: { addedColumns: unknown; rows: Record<string, unknown>[] }[] = [];
+    for await (const object of store.list(bucket, "runs/")) {
+      const manifest = RawRunManifestSchema.parse(
+        JSON.parse(Buffer.from(await store.get(bucket, object.key)).toString("utf8")),
+      );
+      for (const entry of manifest.tables.filter((e) => e.table === "sales_order")) {
+        const rows: Record<string, unknown>[] = [];
+        for (const file of entry.files) {
+          const text = gunzipSync(await store.get(bucket, file.key)).toString("utf8");
+          rows.push(
+            ...text
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as Record<string, unknown>),
+          );
+        }
+        found.push({ addedColumns: entry.addedColumns, rows });
+      }
+    }
+    return found;
+  } finally {
+    s3.destroy();
+  }
+}
+
 async function statusJson(s: Scenario): Promise<StatusJson> {
   const { output } = await s.operator(status, ["--json"]);
   return JSON.parse(output) as StatusJson;
@@ -82,6 +117,13 @@ describe("schema drift: the source changes shape and the pipeline neither stops 
     );
     await s.cycle();
 
+    const raw = await rawSalesOrders(s);
+    expect(raw.map((r) => r.addedColumns)).toEqual([
+      undefined,
+      [{ name: "discount_rate", type: "numeric" }],
+      [{ name: "discount_rate", type: "numeric" }],
+    ]);
+    expect(raw[1]?.rows.filter((r) => r.discount_rate === "0.10")).toHaveLength(3);
     const drift = alerts(s).filter((a) => a.subject.includes("new column"));
     expect(drift.map((a) => a.subject)).toEqual([
       "ETL ingest sales_order: new column sales_order.discount_rate, ignored",
