@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { RawTableEntrySchema } from "./manifest";
-import { sourceColumns } from "./source";
+import { SourceNumericSchema, sourceColumns } from "./source";
 import {
   type CatalogColumn,
   compareSourceSchema,
   describeBrokenColumns,
+  postgresTypeOf,
   SOURCE_COLUMN_TYPES,
 } from "./source-drift";
 import { SOURCE_TABLE_NAMES, type SourceTable } from "./tables";
@@ -34,6 +36,13 @@ describe("SOURCE_COLUMN_TYPES", () => {
     ["address", "address_line_2", "character varying"],
   ] as const)("%s.%s is %s", (table, column, type) => {
     expect(SOURCE_COLUMN_TYPES[table][column]).toBe(type);
+  });
+});
+
+describe("postgresTypeOf", () => {
+  it("sees through optional and nullable, as a column carried later is declared", () => {
+    expect(postgresTypeOf(SourceNumericSchema.nullable().optional())).toBe("numeric");
+    expect(postgresTypeOf(z.string().nullable())).toBe("character varying");
   });
 });
 

@@ -26,8 +26,11 @@ export interface CatalogColumn {
  * stands for. Derived from the zod contract, so the types live in one place: the source row
  * schemas. The agreed dates and `payment_date` are `varchar` in totesys.
  */
-function postgresTypeOf(field: z.ZodType): string {
-  const inner = field instanceof z.ZodNullable ? (field.unwrap() as z.ZodType) : field;
+export function postgresTypeOf(field: z.ZodType): string {
+  // A column carried later is `.nullable().optional()`: raw rows from before it lack it.
+  if (field instanceof z.ZodOptional || field instanceof z.ZodNullable)
+    return postgresTypeOf(field.unwrap() as z.ZodType);
+  const inner = field;
   if (inner === SourceTimestampSchema) return "timestamp without time zone";
   if (inner === SourceNumericSchema) return "numeric";
   if (inner === SourceDateSchema) return "character varying";
