@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
-import { DataError, TransientError } from "@etl/schemas";
+import { DataError, SOURCE_COLUMN_TYPES, TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
 import { type IngestDeps, runIngest } from "./run-ingest";
 
@@ -36,6 +36,13 @@ function setup(options: { rows?: number; failure?: Error } = {}) {
           await new Promise<void>((resolve, reject) =>
             sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
           );
+        },
+        async describeColumns() {
+          return Object.entries(SOURCE_COLUMN_TYPES.currency).map(([column, type]) => ({
+            table: "currency",
+            column,
+            type,
+          }));
         },
         close: async () => undefined,
         release: async () => undefined,

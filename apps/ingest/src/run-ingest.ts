@@ -11,6 +11,7 @@ import {
   type IngestSettings,
   watermarkOf,
 } from "./steps/ingest-run";
+import { reportDrift } from "./steps/report-drift";
 import { writeRawManifest } from "./steps/write-raw-manifest";
 
 export {
@@ -27,7 +28,9 @@ export {
  * snapshot, written as gzip JSON Lines parts (`extractTables`); then the manifest, last
  * (`writeRawManifest`); then the watermarks, advanced with a conditional write only once the
  * manifest exists (`advanceWatermarks`). A failure anywhere leaves the watermarks untouched, so
- * the next run reads the same rows again: nothing is lost. Failures are reported by the
+ * the next run reads the same rows again: nothing is lost. Columns added to the source and new
+ * source tables are recorded and alerted once each (`reportDrift`); a contract column dropped
+ * or retyped refuses the run before anything is written. Failures are reported by the
  * `@etl/ops` outcome policy and thrown (`failIngest`).
  */
 export async function runIngest(settings: IngestSettings, deps: IngestDeps): Promise<IngestResult> {
@@ -41,6 +44,7 @@ export async function runIngest(settings: IngestSettings, deps: IngestDeps): Pro
     const watermarks = await deps.state.getWatermarks(tables.map(watermarkOf));
     const extraction = await extractTables(settings, deps, run, watermarks);
     const { entries, progress } = extraction;
+    await reportDrift(deps, run, extraction.drift);
     const rows = entries.reduce((n, e) => n + e.rows, 0);
     if (rows === 0) {
       await deps.audit.record([

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  archiveKey,
   quarantineKey,
   rawDataKey,
   runDatePath,
@@ -38,11 +37,6 @@ describe("run keys", () => {
       "a quarantined input",
       () => quarantineKey("ingest", RUN, "bad.json"),
       `quarantine/ingest/${RUN}/bad.json`,
-    ],
-    [
-      "an archived landed file",
-      () => archiveKey("sales", new Date(Date.UTC(2026, 8, 4, 23, 59)), "a.csv"),
-      "archive/sales/2026/09/04/a.csv",
     ],
   ])("lays out the key of %s", (_what, key, expected) => {
     expect(key()).toBe(expected);

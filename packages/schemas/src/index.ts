@@ -27,6 +27,7 @@ export { canonicalTimestamp, splitTimestamp, toScale } from "./formatters/values
 export * from "./manifest";
 export { isTransientSdkError, type SdkErrorShape, sdkErrorShape } from "./sdk-errors";
 export * from "./source";
+export * from "./source-drift";
 export * from "./star";
 export * from "./star-columns";
 export * from "./star-sources";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AddedColumnSchema } from "./source-drift";
 import { SOURCE_TABLE_NAMES, STAR_TABLE_NAMES } from "./tables";
 
 /** A run id sorts by time: `YYYYMMDDTHHMMSSmmmZ-<sequence, 8 digits>` (UTC). */
@@ -28,6 +29,12 @@ export const RawTableEntrySchema = z.strictObject({
   bytes: z.number().int().nonnegative(),
   /** Rows with `from < last_updated <= to` were read; `from` is null on the first run. */
   watermark: z.strictObject({ from: sourceTimestamp.nullable(), to: sourceTimestamp }),
+  /**
+   * Columns the source had that the contract does not know (schema drift): the raw rows keep
+   * them, and the transform ignores exactly these and no other. Absent when there are none, so
+   * a manifest without drift is what it always was (schemaVersion 1).
+   */
+  addedColumns: z.array(AddedColumnSchema).min(1).optional(),
 });
 export type RawTableEntry = z.infer<typeof RawTableEntrySchema>;
 

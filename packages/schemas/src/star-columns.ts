@@ -11,6 +11,12 @@ export interface ColumnSpec {
   /** Digits after the point, for `decimal` only. */
   scale?: number;
   nullable: boolean;
+  /**
+   * Added after its table was first released: nullable, and added to existing warehouses by the
+   * migration (PostgreSQL `add column if not exists`; Redshift after a catalog check), so a new
+   * column reaches the warehouse without a rebuild (docs/schema-change.md).
+   */
+  added?: boolean;
 }
 
 const col = (name: string, type: ColumnType, nullable = false): ColumnSpec => ({ name, type, nullable });
@@ -24,7 +30,7 @@ const decimal = (name: string, precision: number, scale: number): ColumnSpec => 
 
 /** The recency column every dimension but `dim_date` ends with (see `STAR_COLUMNS`). */
 export const SOURCE_UPDATED_AT_COLUMN = "source_updated_at";
-const SOURCE_UPDATED_AT = col(SOURCE_UPDATED_AT_COLUMN, "timestamp", true);
+const SOURCE_UPDATED_AT: ColumnSpec = { ...col(SOURCE_UPDATED_AT_COLUMN, "timestamp", true), added: true };
 
 /**
  * The warehouse columns of every star table, in the real column order of MODEL.md: the single

@@ -1,6 +1,13 @@
 import type { SourceSnapshot } from "@etl/db/source";
 import { rawDataKey } from "@etl/s3-io";
-import type { RawTableEntry, SourceTable } from "@etl/schemas";
+import {
+  compareSourceSchema,
+  DataError,
+  describeBrokenColumns,
+  type RawTableEntry,
+  type SourceDrift,
+  type SourceTable,
+} from "@etl/schemas";
 import {
   DEFAULT_HOLD_WARNING_SECONDS,
   type IngestDeps,
@@ -17,11 +24,19 @@ export interface Extraction {
   snapshot: Omit<SourceSnapshot, "streamTable" | "close">;
   entries: RawTableEntry[];
   progress: TableProgress[];
+  /** How the source differs from the contract: added columns and new tables (nothing broken). */
+  drift: SourceDrift;
 }
 
 /**
  * Reads every table's rows changed since its watermark from one read-only snapshot, as gzip
  * JSON Lines parts; `run.currentTable` names the table being read, for a failure's reports.
+ *
+ * First, inside the same snapshot, the source's columns are compared with the contract: a
+ * contract column dropped, renamed or retyped refuses the run with a `DataError`
+ * (`SCHEMA_DRIFT`) before anything is written, so the watermarks stay and the next run after
+ * the fix reads every change. Added columns are read like the others (the raw rows keep every
+ * column) and declared in the table's manifest entry, for the transform to ignore.
  */
 export async function extractTables(
   settings: IngestSettings,
@@ -32,22 +47,30 @@ export async function extractTables(
   const snapshot = await deps.openSnapshot(settings.safetyLagSeconds, settings.lateCommitGuard ?? "required");
   const entries: RawTableEntry[] = [];
   const progress: TableProgress[] = [];
+  let drift: SourceDrift = { added: {}, broken: [], newTables: [] };
   try {
     warnAboutSnapshot(run.runId, snapshot, settings, deps.logger);
+    drift = compareSourceSchema(await snapshot.describeColumns(), run.tables);
+    const [firstBroken] = drift.broken;
+    if (firstBroken) {
+      run.currentTable = firstBroken.table;
+      throw new DataError(describeBrokenColumns(drift.broken), { code: "SCHEMA_DRIFT" });
+    }
     for (const table of run.tables) {
       run.currentTable = table;
       const from = watermarks[watermarkOf(table)] ?? null;
       const { entry, done } = await extractTable(settings, deps, run.runId, snapshot, table, from);
       progress.push(done);
       deps.onTable?.(done);
-      if (entry) entries.push(entry);
+      const added = drift.added[table];
+      if (entry) entries.push(added ? { ...entry, addedColumns: added } : entry);
     }
     run.currentTable = undefined;
     await snapshot.close();
   } finally {
     await snapshot.release();
   }
-  return { snapshot, entries, progress };
+  return { snapshot, entries, progress, drift };
 }
 
 async function extractTable(

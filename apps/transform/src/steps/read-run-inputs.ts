@@ -1,4 +1,4 @@
-import type { ManifestFile, RawRunManifest, SourceRow } from "@etl/schemas";
+import type { AddedColumn, ManifestFile, RawRunManifest, SourceRow } from "@etl/schemas";
 import { buildReferenceDimensions, type ReferenceDimensions } from "./build-dimensions";
 import { readSourceTable } from "./read-source-rows";
 import {
@@ -20,6 +20,8 @@ export interface RunInputs {
   previous: Awaited<ReturnType<typeof previousManifest>>;
   /** The raw files of each source table, in manifest order. */
   filesOf: Map<string, ManifestFile[]>;
+  /** The columns the manifest declares as added to each source table (schema drift). */
+  addedOf: Map<string, AddedColumn[]>;
   /** The reference tables this run changed. */
   changed: Set<StateTable>;
   /** The reference state after this run. */
@@ -42,14 +44,24 @@ export async function readRunInputs(deps: TransformDeps, attempt: TransformAttem
     : emptyReferenceState();
 
   const filesOf = new Map<string, ManifestFile[]>();
-  for (const entry of raw.tables)
+  const addedOf = new Map<string, AddedColumn[]>();
+  for (const entry of raw.tables) {
     filesOf.set(entry.table, [...(filesOf.get(entry.table) ?? []), ...entry.files]);
+    if (entry.addedColumns)
+      addedOf.set(entry.table, [...(addedOf.get(entry.table) ?? []), ...entry.addedColumns]);
+  }
 
   const changes: { [T in StateTable]?: SourceRow<T>[] } = {};
   for (const [table, files] of filesOf) {
     if (!isStateTable(table)) continue;
     Object.assign(attempt.current, { table, key: files[0]?.key, bucket: ingestBucket });
-    (changes as Record<string, unknown>)[table] = await readSourceTable(store, ingestBucket, table, files);
+    (changes as Record<string, unknown>)[table] = await readSourceTable(
+      store,
+      ingestBucket,
+      table,
+      files,
+      addedOf.get(table),
+    );
   }
   const state = mergeReferenceState(before, changes as ReferenceChanges);
   Object.assign(attempt.current, { table: undefined, key: undefined, bucket: undefined });
@@ -58,6 +70,7 @@ export async function readRunInputs(deps: TransformDeps, attempt: TransformAttem
     raw,
     previous,
     filesOf,
+    addedOf,
     changed: new Set(Object.keys(changes) as StateTable[]),
     state,
     dimensions,

@@ -39,6 +39,55 @@ export interface RawFilePlace {
   bucket: string;
   key: string;
   table: string;
+  /** The columns the run's manifest declares as added to the source: removed before validation. */
+  addedColumns?: ReadonlySet<string>;
+}
+
+/**
+ * The added columns of the raw files of streamed tables being transformed, by file key. The
+ * streamed path builds each file's `RawFilePlace` itself, so what its manifest entry declares is
+ * found here by the file's key (unique to a run and table) while `declareAddedColumns` holds it.
+ */
+const declaredByKey = new Map<string, { columns: ReadonlySet<string>; holders: number }>();
+
+/**
+ * Declares the added columns of a table's raw files until the returned release is called, for
+ * the rows read through `sourceRowOf` (the reference way, which the streamed path takes for every
+ * line its fast scanner gives up on: a line with a column the scanner does not know is one).
+ *
+ * @example
+ * const release = declareAddedColumns(entry.files, entry.addedColumns);
+ * try { await transformStreamedTable(...) } finally { release() }
+ */
+export function declareAddedColumns(
+  files: readonly ManifestFile[],
+  added: readonly { name: string }[] | undefined,
+): () => void {
+  if (added === undefined || added.length === 0) return () => undefined;
+  const columns: ReadonlySet<string> = new Set(added.map((c) => c.name));
+  for (const { key } of files) {
+    const held = declaredByKey.get(key);
+    declaredByKey.set(key, { columns, holders: (held?.holders ?? 0) + 1 });
+  }
+  return () => {
+    for (const { key } of files) {
+      const held = declaredByKey.get(key);
+      if (held === undefined) continue;
+      if (held.holders <= 1) declaredByKey.delete(key);
+      else declaredByKey.set(key, { ...held, holders: held.holders - 1 });
+    }
+  };
+}
+
+/** The row without the declared added columns; the same object when there are none to remove. */
+function withoutAddedColumns(value: unknown, where: RawFilePlace): unknown {
+  const added =
+    where.addedColumns ?? (declaredByKey.size === 0 ? undefined : declaredByKey.get(where.key)?.columns);
+  if (added === undefined || typeof value !== "object" || value === null || Array.isArray(value))
+    return value;
+  const kept: Record<string, unknown> = {};
+  for (const [column, v] of Object.entries(value)) if (!added.has(column)) kept[column] = v;
+  return kept;
 }
 
 /** The row a parsed JSON line holds, validated with the table's source schema. */
@@ -48,7 +97,7 @@ export function sourceRowOf<T extends SourceTable>(
   where: RawFilePlace,
   lineNumber: number,
 ): SourceRow<T> {
-  const result = SOURCE_SCHEMAS[table].safeParse(value);
+  const result = SOURCE_SCHEMAS[table].safeParse(withoutAddedColumns(value, where));
   if (!result.success) {
     const issue = result.error.issues[0];
     const { column, problem } = issue
@@ -151,9 +200,10 @@ export async function* readSourceBatches<T extends SourceTable>(
   bucket: string,
   table: T,
   file: ManifestFile,
+  addedColumns?: ReadonlySet<string>,
 ): AsyncGenerator<SourceBatch<T>> {
   const hashing = hashingStore(store);
-  const where = { bucket, key: file.key, table };
+  const where: RawFilePlace = { bucket, key: file.key, table, ...(addedColumns ? { addedColumns } : {}) };
   let lines = 0;
   try {
     for await (const batch of readJsonLineBatches(hashing.store, bucket, file.key)) {
@@ -197,16 +247,21 @@ export async function* readRawLineChunks(
   checkAgainstManifest(file, where, linesRead(), hashing.digest);
 }
 
-/** Every row of a table's raw files, validated, in file and line order (for the small tables). */
+/**
+ * Every row of a table's raw files, validated, in file and line order (for the small tables);
+ * the columns `addedColumns` names (what the manifest declares) are removed before validation.
+ */
 export async function readSourceTable<T extends SourceTable>(
   store: ObjectStore,
   bucket: string,
   table: T,
   files: readonly ManifestFile[],
+  addedColumns?: readonly { name: string }[],
 ): Promise<SourceRow<T>[]> {
   const rows: SourceRow<T>[] = [];
+  const added = addedColumns?.length ? new Set(addedColumns.map((c) => c.name)) : undefined;
   for (const file of files) {
-    for await (const batch of readSourceBatches(store, bucket, table, file)) {
+    for await (const batch of readSourceBatches(store, bucket, table, file, added)) {
       for (const row of batch.rows) rows.push(row);
     }
   }

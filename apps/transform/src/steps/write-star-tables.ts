@@ -1,6 +1,7 @@
 import { type StarRow, type StarTable, toDimDate } from "@etl/schemas";
 import type { ReferenceDimension } from "./build-dimensions";
 import type { RunInputs } from "./read-run-inputs";
+import { declareAddedColumns } from "./read-source-rows";
 import { createStarPartWriter, type StarFile } from "./star-part-writer";
 import { DateSet, isStreamedTable, STREAMED_TABLES, transformStreamedTable } from "./streamed-tables";
 import type { TableProgress, TransformAttempt, TransformDeps } from "./transform-attempt";
@@ -48,17 +49,25 @@ export async function writeStarTables(
     if (!isStreamedTable(table)) continue;
     const since = performance.now();
     Object.assign(attempt.current, { table, key: files[0]?.key, bucket: deps.ingestBucket });
-    const result = await transformStreamedTable(table, files, {
-      store: deps.store,
-      ingestBucket: deps.ingestBucket,
-      processedBucket: deps.processedBucket,
-      runId: attempt.runId,
-      attempt: attempt.token,
-      partRows: deps.partRows,
-      state: inputs.state,
-      dates,
-      onPart,
-    });
+    // Lines with declared added columns fail the fast scan and are read the reference way,
+    // with exactly those columns removed; an undrifted table keeps the fast path whole.
+    const release = declareAddedColumns(files, inputs.addedOf.get(table));
+    let result: Awaited<ReturnType<typeof transformStreamedTable>>;
+    try {
+      result = await transformStreamedTable(table, files, {
+        store: deps.store,
+        ingestBucket: deps.ingestBucket,
+        processedBucket: deps.processedBucket,
+        runId: attempt.runId,
+        attempt: attempt.token,
+        partRows: deps.partRows,
+        state: inputs.state,
+        dates,
+        onPart,
+      });
+    } finally {
+      release();
+    }
     recordTable(deps, attempt, outputs, { ...result, table: STREAMED_TABLES[table].star, since });
   }
   if (dates.size > 0) await writeTable("dim_date", toDimDate(dates.values()));

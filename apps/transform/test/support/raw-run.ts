@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { type ObjectStore, rawDataKey, runManifestKey } from "@etl/s3-io";
 import {
+  type AddedColumn,
   type RawRunManifest,
   RawRunManifestSchema,
   type RawTableEntry,
@@ -16,6 +17,8 @@ export interface RawRunSpec {
   tables: Partial<Record<SourceTable, RawTableContent>>;
   /** Rows per raw part (default: one part per table). */
   partRows?: number;
+  /** Columns each table's manifest entry declares as added to the source (schema drift). */
+  addedColumns?: Partial<Record<SourceTable, AddedColumn[]>>;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -48,6 +51,7 @@ export async function writeRawRun(
       rows: lines.length,
       bytes: files.reduce((n, f) => n + f.bytes, 0),
       watermark: { from: null, to: "2024-01-01 00:00:00.000000" },
+      ...(spec.addedColumns?.[table] ? { addedColumns: spec.addedColumns[table] } : {}),
     });
   }
   const sequence = Number(spec.runId.slice(-8));

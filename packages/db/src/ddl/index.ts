@@ -1,5 +1,5 @@
 export { type SqlDialect, sqlType } from "./column-type";
-export { controlDdl, redshiftControlDdl } from "./control";
+export { type AdditiveColumn, addColumnIfMissingSql, controlDdl, redshiftControlDdl } from "./control";
 export {
   OLTP_TABLE_NAMES,
   OLTP_TABLES,

@@ -1,7 +1,6 @@
 import {
   FACT_TABLE_NAMES,
   type FactTable,
-  SOURCE_UPDATED_AT_COLUMN,
   STAR_COLUMNS,
   STAR_KEYS,
   STAR_REFERENCES,
@@ -73,13 +72,14 @@ function createTable(schema: string, table: StarTable, dialect: SqlDialect): str
 }
 
 /**
- * Star columns added after their table was first released (`source_updated_at` of every dimension
- * but `dim_date`): nullable, added to existing tables by the migration.
+ * Star columns added after their table was first released (`added` in `STAR_COLUMNS`:
+ * `source_updated_at` of every dimension but `dim_date`, and any column carried from the source
+ * since, see docs/schema-change.md): nullable, added to existing tables by the migration.
  */
 export function warehouseAdditiveColumns(schema: string, dialect: SqlDialect): AdditiveColumn[] {
   return STAR_TABLE_NAMES.flatMap((table) =>
     STAR_COLUMNS[table]
-      .filter((c) => c.name === SOURCE_UPDATED_AT_COLUMN)
+      .filter((c) => c.added === true)
       .map((c) => ({ schema, table, column: c.name, type: sqlType(c, dialect) })),
   );
 }

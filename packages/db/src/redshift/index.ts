@@ -14,6 +14,7 @@ export {
 export { copyManifest, iamRoleLiteral, s3Uri, sqlLiteral, timestampLiteral } from "./literals";
 export {
   addColumnSql,
+  addMissingRedshiftColumns,
   EXISTING_COLUMNS_SQL,
   LOADER_MEMBERSHIP_SQL,
   LOADER_ROLE,

@@ -1,9 +1,9 @@
-import { SOURCE_UPDATED_AT_COLUMN, STAR_COLUMNS, STAR_TABLE_NAMES, TransientError } from "@etl/schemas";
+import { STAR_COLUMNS, STAR_TABLE_NAMES, TransientError } from "@etl/schemas";
 import { type AdditiveColumn, controlAdditiveColumns, redshiftControlDdl } from "../ddl/control";
 import { redshiftWarehouseDdl, warehouseAdditiveColumns } from "../ddl/warehouse";
 import { qualified, quoteIdent } from "../sql";
 import type { RedshiftDataApi } from "./data-api";
-import { redshiftStagingName, redshiftStagingTablesDdl } from "./sql";
+import { redshiftStagingName, redshiftStagingTablesDdl, stagingType } from "./sql";
 import { queryRows, type WaitOptions, waitForStatement } from "./wait";
 
 /** Every statement that makes a Redshift warehouse ready to load: tables, ledger, staging. */
@@ -16,15 +16,15 @@ export function redshiftMigrationSql(schema = "warehouse", controlSchema = "etl"
 }
 
 /**
- * Columns added after their tables were first released, in Redshift's types: `source_updated_at`
- * of the dimensions and of their staging tables (text there, like every column Parquet carries as
- * text), and the ledger's counts.
+ * Columns added after their tables were first released (`added` in `STAR_COLUMNS`), in Redshift's
+ * types: on the star tables and on their staging tables (text there for the columns Parquet
+ * carries as text), and the ledger's counts.
  */
 export function redshiftAdditiveColumns(schema = "warehouse", controlSchema = "etl"): AdditiveColumn[] {
   const staging = STAR_TABLE_NAMES.flatMap((table) =>
     STAR_COLUMNS[table]
-      .filter((c) => c.name === SOURCE_UPDATED_AT_COLUMN)
-      .map((c) => ({ schema, table: redshiftStagingName(table), column: c.name, type: "varchar(32)" })),
+      .filter((c) => c.added === true)
+      .map((c) => ({ schema, table: redshiftStagingName(table), column: c.name, type: stagingType(c) })),
   );
   return [
     ...warehouseAdditiveColumns(schema, "redshift"),
@@ -112,6 +112,39 @@ async function runBatches(
 }
 
 /**
+ * Adds each column of `columns` that the catalog (`information_schema.columns` of the two
+ * schemas) does not list, one `alter table ... add column` per column, in batches of 40.
+ * Redshift has no `add column if not exists`, so asking first is what makes it idempotent.
+ * Resolves the statements it ran.
+ *
+ * @example
+ * await addMissingRedshiftColumns(api, [{ schema: "warehouse", table: "fact_sales_order",
+ *   column: "discount_rate", type: "numeric(4,2)" }], { name, deadline, sleep });
+ */
+export async function addMissingRedshiftColumns(
+  api: RedshiftDataApi,
+  columns: readonly AdditiveColumn[],
+  options: WaitOptions & { schema?: string; controlSchema?: string; name: string },
+): Promise<string[]> {
+  const existing = new Set(
+    (
+      await queryRows(
+        api,
+        EXISTING_COLUMNS_SQL,
+        options.name,
+        { schema: options.schema ?? "warehouse", control_schema: options.controlSchema ?? "etl" },
+        options,
+      )
+    ).map((r) => `${r.table_schema}.${r.table_name}.${r.column_name}`),
+  );
+  const missing = columns
+    .filter((c) => !existing.has(`${c.schema}.${c.table}.${c.column}`))
+    .map(addColumnSql);
+  await runBatches(api, missing, options);
+  return missing;
+}
+
+/**
  * Creates the warehouse schema, star tables, ledger and staging tables where missing, in one
  * batch per 40 statements (the Data API's limit), then adds the additive columns the catalog
  * (`information_schema.columns`) does not list, in one more batch; then, when the signed-in user
@@ -125,21 +158,11 @@ export async function migrateRedshift(
   const schema = options.schema ?? "warehouse";
   const controlSchema = options.controlSchema ?? "etl";
   await runBatches(api, redshiftMigrationSql(schema, controlSchema), options);
-  const existing = new Set(
-    (
-      await queryRows(
-        api,
-        EXISTING_COLUMNS_SQL,
-        options.name,
-        { schema, control_schema: controlSchema },
-        options,
-      )
-    ).map((r) => `${r.table_schema}.${r.table_name}.${r.column_name}`),
-  );
-  const missing = redshiftAdditiveColumns(schema, controlSchema).filter(
-    (c) => !existing.has(`${c.schema}.${c.table}.${c.column}`),
-  );
-  await runBatches(api, missing.map(addColumnSql), options);
+  await addMissingRedshiftColumns(api, redshiftAdditiveColumns(schema, controlSchema), {
+    ...options,
+    schema,
+    controlSchema,
+  });
   const role = options.loaderRole ?? LOADER_ROLE;
   const member = await queryRows(api, LOADER_MEMBERSHIP_SQL, options.name, { role }, options);
   if (member.length === 0) return;

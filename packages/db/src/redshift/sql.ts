@@ -33,7 +33,7 @@ export function redshiftSourceName(table: StarTable): string {
 const castInMerge = (column: ColumnSpec) => column.type === "time" || column.type === "timestamp";
 
 /** Staging types: the target's, except `time` and `timestamp`, which Parquet carries as text. */
-function stagingType(column: ColumnSpec): string {
+export function stagingType(column: ColumnSpec): string {
   return castInMerge(column) ? "varchar(32)" : sqlType(column, "redshift");
 }
 

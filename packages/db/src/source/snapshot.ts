@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DataError, SOURCE_TABLES, type SourceTable, TransientError } from "@etl/schemas";
+import { type CatalogColumn, DataError, SOURCE_TABLES, type SourceTable, TransientError } from "@etl/schemas";
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { quoteIdent } from "../sql";
@@ -53,6 +53,12 @@ export interface SourceSnapshot {
    * `sink`. Numerics arrive as strings, timestamps as text with their full fraction.
    */
   streamTable(table: SourceTable, from: string | null, sink: Writable): Promise<void>;
+  /**
+   * Every column of every base table of the source schema, as the snapshot sees it
+   * (`information_schema.columns`, `data_type`), in table and column order: what the schema-drift
+   * check compares with the contract.
+   */
+  describeColumns(): Promise<CatalogColumn[]>;
   /** Ends the read-only transaction. */
   close(): Promise<void>;
 }
@@ -100,6 +106,14 @@ const BOUND_SQL = `
     from (select statement_timestamp()::timestamp as now,
                  statement_timestamp()::timestamp - make_interval(secs => $1) as upper) c
     left join oldest o on true`;
+
+/** The source schema's base tables and columns, read inside the snapshot's transaction. */
+const CATALOG_SQL = `
+  select c.table_name as "table", c.column_name as "column", c.data_type as "type"
+    from information_schema.columns c
+    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+   where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
+   order by c.table_name, c.ordinal_position`;
 
 /** Why the guard cannot see every transaction, and what to do about it; undefined when it can. */
 function blindSpot(row: BoundRow): string | undefined {
@@ -214,6 +228,10 @@ export async function openSourceSnapshot(
             order by last_updated, ${quoteIdent(pk)}) r)
           to stdout with (format csv, delimiter e'\\x02', quote e'\\x01')`;
         await pipeline(client.query(copyTo(sql)), sink);
+      },
+      async describeColumns() {
+        const { rows } = await client.query<CatalogColumn>(CATALOG_SQL);
+        return rows;
       },
       async close() {
         if (!open) return;

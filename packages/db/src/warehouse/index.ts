@@ -12,5 +12,5 @@ export {
   type ParquetTableLoad,
   type TableLoadResult,
 } from "./load-table";
-export { migratePostgresWarehouse } from "./migrate";
+export { addMissingPostgresColumns, migratePostgresWarehouse } from "./migrate";
 export { mergeSql, type TablePlan, tablePlan } from "./statements";

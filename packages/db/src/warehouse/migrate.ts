@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { controlDdl } from "../ddl/control";
+import { type AdditiveColumn, addColumnIfMissingSql, controlDdl } from "../ddl/control";
 import { warehouseDdl } from "../ddl/warehouse";
 
 /**
@@ -16,6 +16,28 @@ export async function migratePostgresWarehouse(
   try {
     await client.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [`etl.migrate:${schema}`]);
     for (const sql of [...warehouseDdl(schema), ...controlDdl(controlSchema)]) await client.query(sql);
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Adds each column of `columns` where missing (`add column if not exists`: nullable, existing
+ * rows hold NULL), in one transaction under the migration's advisory lock. Idempotent. A star
+ * column marked `added` is added this way by `migratePostgresWarehouse` already; this is the
+ * same step for a column named by hand (docs/schema-change.md).
+ */
+export async function addMissingPostgresColumns(
+  client: pg.ClientBase,
+  columns: readonly AdditiveColumn[],
+  schema = "warehouse",
+): Promise<void> {
+  await client.query("begin");
+  try {
+    await client.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [`etl.migrate:${schema}`]);
+    for (const column of columns) await client.query(addColumnIfMissingSql(column));
     await client.query("commit");
   } catch (error) {
     await client.query("rollback").catch(() => undefined);

@@ -1,5 +1,12 @@
 import { quoteIdent } from "@etl/db";
-import { type ColumnSpec, STAR_COLUMNS, STAR_KEYS, type StarTable } from "@etl/schemas";
+import {
+  type ColumnSpec,
+  type SourceTable,
+  STAR_COLUMNS,
+  STAR_KEYS,
+  type StarTable,
+  sourceColumns,
+} from "@etl/schemas";
 
 /**
  * The star schema computed straight from the OLTP database in SQL, independently of the
@@ -11,7 +18,12 @@ import { type ColumnSpec, STAR_COLUMNS, STAR_KEYS, type StarTable } from "@etl/s
 export function expectedStarSql(table: StarTable, versions: string[]): string {
   const current = versions[versions.length - 1] ?? "public";
   const t = (schema: string, name: string) => `${quoteIdent(schema)}.${quoteIdent(name)}`;
-  const allVersions = (name: string) => versions.map((v) => `select * from ${t(v, name)}`).join(" union ");
+  // The contract's columns by name, not `*`: a copy taken after a column was added to the source
+  // has one more, and the union must line up.
+  const allVersions = (name: SourceTable) => {
+    const columns = sourceColumns(name).map(quoteIdent).join(", ");
+    return versions.map((v) => `select ${columns} from ${t(v, name)}`).join(" union ");
+  };
   const c = current;
   const body: Record<StarTable, string> = {
     dim_location: `select address_id, address_line_1, address_line_2, district, city, postal_code, country, phone, last_updated from ${t(c, "address")}`,

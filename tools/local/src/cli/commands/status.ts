@@ -1,7 +1,7 @@
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
-import { SOURCE_TABLE_NAMES } from "@etl/schemas";
+import { SCHEMA_DRIFT_NAMESPACE, SchemaDriftRecordSchema, SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
 import { recentItems } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
@@ -73,6 +73,12 @@ export const status: Command = {
       const watermarks = Object.fromEntries(
         SOURCE_TABLE_NAMES.map((t) => [t, marks[`watermark#${t}`] ?? null]),
       );
+      // What ingest saw the source gain: columns it keeps in the raw files but ignores, tables it
+      // does not read. A dropped or retyped column is a failed run, listed under failures.
+      const schemaDrift = (await state.listRecords(SCHEMA_DRIFT_NAMESPACE)).flatMap((r) => {
+        const parsed = SchemaDriftRecordSchema.safeParse(r.data);
+        return parsed.success ? [parsed.data] : [];
+      });
       const queues =
         target.kind === "local"
           ? Object.values(openLocalQueues(dataDir)).map((queue) => {
@@ -88,7 +94,17 @@ export const status: Command = {
       const audit = await recentItems(target, target.env.AUDIT_TABLE ?? "", limit);
       const failures = await recentItems(target, target.env.FAILURE_TABLE ?? "", limit);
       if (json) {
-        out(JSON.stringify({ runs, runsInAll: runIds.length, watermarks, queues, audit, failures }));
+        out(
+          JSON.stringify({
+            runs,
+            runsInAll: runIds.length,
+            watermarks,
+            schemaDrift,
+            queues,
+            audit,
+            failures,
+          }),
+        );
         return 0;
       }
 
@@ -102,6 +118,22 @@ export const status: Command = {
       out("\nwatermarks (rows with last_updated above them are read by the next run):");
       for (const t of SOURCE_TABLE_NAMES)
         out(`  ${t.padEnd(16)} ${watermarks[t] ?? "(none: next run reads everything)"}`);
+
+      if (schemaDrift.length > 0) {
+        out("\nsource schema drift (kept in the raw files, not in the warehouse; docs/schema-change.md):");
+        for (const line of formatTable(
+          ["change", "table", "column", "type", "first seen", "by run"],
+          schemaDrift.map((d) => [
+            d.kind === "new-table" ? "new table, not ingested" : "added column, ignored",
+            d.table,
+            d.column ?? "",
+            d.type ?? "",
+            d.firstSeenAt,
+            d.firstSeenRunId,
+          ]),
+        ))
+          out(`  ${line}`);
+      }
 
       if (queues.length > 0) {
         out("\nqueues (in flight: being handled, or waiting for a retry):");
