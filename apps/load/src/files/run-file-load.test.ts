@@ -156,7 +156,8 @@ describe("runFileLoad", () => {
       destination: "archive/sales/2026/11/23/day-1.csv",
       reported: false,
     });
-    expect(audit.failures).toEqual([]);
+    // The unfinished report is a retryable failure on its first receive: recorded by the policy.
+    expect(audit.failures.map((f) => [f.retryable, f.details?.code])).toEqual([[true, "FILE_REPORT_FAILED"]]);
 
     const again = await runFileLoad(object, deps);
 
