@@ -5,19 +5,28 @@ import { isRetryable, messageOf, TransientError } from "@etl/schemas";
 import { concludeFile, finishDuplicate } from "./steps/conclude-file";
 import { fileName } from "./steps/destinations";
 import {
+  attemptItem,
   type FileAttempt,
   type FileLoadDeps,
+  type FileLoadInput,
   type FileLoadOutcome,
   type InvocationTime,
   startAttempt,
+  UNMATCHED,
 } from "./steps/file-attempt";
+import { reportRetry } from "./steps/file-reporter";
 import { targetProblems } from "./steps/file-spec";
-import type { LandedObject } from "./steps/landed-objects";
 import { landSplitParts, loadPrepared } from "./steps/load-prepared";
 import { type PreparedPart, prepareFile } from "./steps/prepare-file";
 import { refuseBusy, skipFile } from "./steps/refuse-delivery";
 
-export type { FileLoadDeps, FileLoadLogger, FileLoadOutcome, InvocationTime } from "./steps/file-attempt";
+export type {
+  FileLoadDeps,
+  FileLoadInput,
+  FileLoadLogger,
+  FileLoadOutcome,
+  InvocationTime,
+} from "./steps/file-attempt";
 
 const FIFTEEN_MINUTES: InvocationTime = { remainingMs: () => 15 * 60_000 };
 /** Time kept back from the invocation's remaining time: enough to move and report the file. */
@@ -40,8 +49,9 @@ interface Held {
  * target table or a column is missing, or the file breaks the rule (header, trailer count,
  * record types, compression, Parquet columns). FAILED: the warehouse refused the load (bad data,
  * a failing follow-up); the transaction rolled back, so nothing of the file was loaded.
- * Retryable failures (network, locks, a Redshift statement still running) are thrown for the
- * queue to redeliver, after giving up the claim.
+ * Retryable failures (network, locks, a Redshift statement still running) are reported by the
+ * outcome policy with the message's delivery (`input.delivery`) and thrown for the queue to
+ * redeliver, after giving up the claim.
  *
  * A split rule writes one part per record type under its `split.to` (under `landing/`): the parts
  * are loaded by their own rules, and the split file is archived.
@@ -50,7 +60,7 @@ interface Held {
  * const outcome = await runFileLoad({ bucket, key: "landing/sales/2026-11-23.csv", etag }, deps);
  */
 export async function runFileLoad(
-  input: LandedObject,
+  input: FileLoadInput,
   deps: FileLoadDeps,
   invocation: InvocationTime = FIFTEEN_MINUTES,
 ): Promise<FileLoadOutcome> {
@@ -161,8 +171,14 @@ async function checkRule(
 async function recover(a: FileAttempt, held: Held, error: unknown): Promise<FileLoadOutcome> {
   const { deps, input } = a;
   // Decided already: the error is in finishing the decision, never a reason to decide again.
-  if (a.concluded) throw error;
+  if (a.concluded) {
+    await reportRetry(a, held.rule?.name ?? a.claim.rule ?? UNMATCHED, error, []);
+    throw error;
+  }
   if (isRetryable(error)) {
+    const runId = held.rule?.name ?? UNMATCHED;
+    const item = attemptItem(a, { status: "FAILED", error: messageOf(error) }, runId);
+    await reportRetry(a, runId, error, [item]);
     // Otherwise the copy goes; the next attempt writes it again under the same key.
     if (!(error instanceof StatementStillRunningError))
       await Promise.allSettled(held.prepared.map((p) => deps.store.delete(deps.bucket, p.key)));

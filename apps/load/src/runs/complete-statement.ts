@@ -1,6 +1,6 @@
 import type { StarTable } from "@etl/schemas";
 import { messageOf } from "@etl/schemas";
-import { type InvocationTime, type LoadDeps, type LoadOutcome, runLoad } from "./run-load";
+import { type InvocationTime, type LoadDeps, type LoadOutcome, loadReporter, runLoad } from "./run-load";
 import { type AuditContext, fileItems, reportFailure, runItem } from "./steps/report";
 import type { FileOutcome, HandedOffStatement, SettledStatement, StatementTracker } from "./steps/warehouse";
 
@@ -76,7 +76,7 @@ async function finalise(
       message: `${record.table} of run ${record.runId} finished; ${run.message}`,
     };
   }
-  await reportFailure(deps, context, settled.error, [], durationMs);
+  await reportFailure(loadReporter(deps), context, settled.error, [], durationMs);
   if (settled.retryable) {
     const run = await runLoad({ runId: record.runId }, deps, time);
     return {

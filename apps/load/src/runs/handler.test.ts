@@ -3,7 +3,7 @@ import { createLogger, createMetrics, type QueueVisibility } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryQueueVisibility } from "@etl/ops/testing";
 import { runManifestKey } from "@etl/s3-io";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
-import { TransientError } from "@etl/schemas";
+import { DataError, TransientError } from "@etl/schemas";
 import { describe, expect, it, vi } from "vitest";
 import { putProcessedRun, s3Notification, sqsEvent, starRowsOf } from "../../test/support/processed-run";
 import type { LoadConfig } from "../shared/config";
@@ -65,10 +65,67 @@ async function setup(failOn: string[] = [], visibility?: QueueVisibility, refuse
     metrics: createMetrics("etl", "load"),
     visibility,
   };
-  return { handler: createHandler(app), warehouse, alerter };
+  return {
+    handler: createHandler(app),
+    warehouse,
+    alerter,
+    audit: app.load.audit as ReturnType<typeof createMemoryAuditLog>,
+  };
 }
 
 const body = (runId: string) => s3Notification(BUCKET, runManifestKey(runId));
+
+/** One message for a run, on its `receiveCount`-th receive. */
+function receivedEvent(runId: string, receiveCount: number) {
+  const event = sqsEvent(body(runId));
+  for (const record of event.Records) record.attributes.ApproximateReceiveCount = String(receiveCount);
+  return event;
+}
+
+describe("the run-load handler reports by the outcome policy", () => {
+  const wait = (runId: string) => new PreviousRunNotLoadedError(runId, RUNS[0] ?? "");
+  const transient = () => new TransientError("warehouse restarting");
+  const bad = () => new DataError("bad file", { code: "BAD_FILE" });
+  it.each<[string, (runId: string) => Error, number, string[], string[], number]>([
+    ["a wait on its first receive: audited, not alerted", wait, 1, [], ["FAILED"], 0],
+    ["a wait on a later receive", wait, 5, [], ["FAILED"], 0],
+    [
+      "a wait on its last receive: dead-lettered",
+      wait,
+      10,
+      ["dead-lettered after 10 receives"],
+      ["DEAD_LETTERED"],
+      1,
+    ],
+    [
+      "a retryable failure on its first receive",
+      transient,
+      1,
+      ["failing, will retry (TRANSIENT)"],
+      ["FAILED"],
+      1,
+    ],
+    ["a retryable failure on a later receive", transient, 4, [], ["FAILED"], 0],
+    [
+      "a retryable failure on its last receive",
+      transient,
+      10,
+      ["dead-lettered after 10 receives (TRANSIENT)"],
+      ["DEAD_LETTERED"],
+      1,
+    ],
+    ["bad data, on any receive", bad, 3, ["failed, no retry (BAD_FILE)"], ["FAILED"], 1],
+  ])("%s", async (_name, refuse, receiveCount, alerts, runStatuses, failureItems) => {
+    const runId = RUNS[1] ?? "";
+    const { handler, alerter, audit } = await setup([], undefined, refuse);
+
+    await handler(receivedEvent(runId, receiveCount));
+
+    expect(alerter.sent.map((a) => a.alert.subject)).toEqual(alerts.map((a) => expect.stringContaining(a)));
+    expect(audit.items.filter((i) => i.key === "-").map((i) => i.status)).toEqual(runStatuses);
+    expect(audit.failures).toHaveLength(failureItems);
+  });
+});
 
 describe("the run-load handler", () => {
   it("sends no alert for a run that waits for the run before it (a wait, not a failure)", async () => {

@@ -1,7 +1,8 @@
 import { PreviousRunNotLoadedError } from "@etl/db/errors";
 import { type Alerter, type AuditLog, type createLogger, redactSecrets } from "@etl/ops";
+import { createOutcomeReporter, type Delivery, type OutcomeReporter } from "@etl/ops/outcome";
 import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
-import { isRetryable, messageOf, type RunId, TransientError } from "@etl/schemas";
+import { isRetryable, messageOf, type RunId } from "@etl/schemas";
 import { WarehouseBusyError } from "./errors";
 import type { LoadPlan } from "./steps/plan-load";
 import { planLoad } from "./steps/plan-load";
@@ -27,6 +28,23 @@ export interface LoadDeps {
 
 export interface LoadInput {
   runId: RunId;
+  /** The delivery of the message that asked; absent for a direct invocation. */
+  delivery?: Delivery;
+}
+
+/** A run waiting for another run's statement, or for the run before it: no fault until it dead-letters. */
+export const isWait = (error: unknown): boolean =>
+  error instanceof WarehouseBusyError || error instanceof PreviousRunNotLoadedError;
+
+/** The run loader's reporter: the one outcome policy of `@etl/ops/outcome`. */
+export function loadReporter(deps: LoadDeps): OutcomeReporter {
+  return createOutcomeReporter({
+    stage: "load",
+    audit: deps.audit,
+    alerter: deps.alerter,
+    isWait,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
 }
 
 /** How much time the invocation has left; a local run or a test has plenty. */
@@ -98,11 +116,12 @@ function summary(outcome: Omit<LoadOutcome, "message">): string {
  * load them (each file's checksum and Parquet footer verified as it is read). Every file gets an
  * audit item for this attempt, and so does the run.
  *
- * Failures are audited, recorded (with the SQL that failed, redacted) and alerted. Retryable ones
- * are then thrown, for the queue to redeliver; bad data returns `failed`, so the message is
- * acknowledged rather than retried forever. A run waiting for another run's statement, or for
- * its previous run to be loaded (runs load in order), is thrown without an alert: waiting is not
- * a failure.
+ * Failures are reported by the outcome policy (`@etl/ops/outcome`, given the message's
+ * delivery): audited, and recorded (with the SQL that failed, redacted) and alerted when the
+ * policy says. Retryable ones are then thrown, for the queue to redeliver; bad data returns
+ * `failed`, so the message is acknowledged rather than retried forever. A run waiting for
+ * another run's statement, or for its previous run (runs load in order), is a wait: audited,
+ * alerted only when it dead-letters.
  */
 export async function runLoad(
   input: LoadInput,
@@ -132,7 +151,7 @@ export async function runLoad(
       committed: (files) => committed.push(...files),
     });
     const durationMs = elapsed();
-    await deps.audit.record([
+    await loadReporter(deps).succeeded([
       ...fileItems(context, result.files),
       runItem(context, {
         status:
@@ -160,36 +179,20 @@ export async function runLoad(
     if (result.status !== "handed-off") await deps.statements?.finishRun(input.runId);
     return { ...outcome, tables: perTable(result.files), message: summary(outcome) };
   } catch (error) {
-    if (error instanceof WarehouseBusyError) {
+    if (error instanceof WarehouseBusyError)
       deps.logger?.info("load waits for another run", { runId: input.runId, busyWith: error.busyWith });
-      throw error;
-    }
-    if (error instanceof PreviousRunNotLoadedError) {
-      // Waiting for the previous run is not a failure: the queue redelivers this run later. A
-      // previous run that failed for good was alerted itself; this one ends in the DLQ if it
-      // is never fixed, and is redriven after it.
+    // Waiting for the previous run is not a failure until it dead-letters: the queue redelivers
+    // this run later. A previous run that failed for good was alerted itself.
+    if (error instanceof PreviousRunNotLoadedError)
       deps.logger?.warn("load waits for the previous run", {
         runId: input.runId,
         previousRunId: error.previousRunId,
       });
-      throw error;
-    }
     const durationMs = elapsed();
-    try {
-      await reportFailure(deps, context, error, committed, durationMs);
-    } catch (reporting) {
-      // A failure that cannot be recorded must not be acknowledged: the queue tries again.
-      deps.logger?.error("could not record a load failure", {
-        runId: input.runId,
-        error: messageOf(reporting),
-      });
-      throw new TransientError(
-        `run ${input.runId}: ${messageOf(error)} (and recording it failed: ${messageOf(reporting)})`,
-        {
-          cause: error,
-        },
-      );
-    }
+    // Audits, records and alerts as the outcome policy says; a bad-data failure that could not
+    // be recorded is thrown retryable, so its message comes back rather than being acknowledged.
+    await reportFailure(loadReporter(deps), context, error, committed, durationMs, input.delivery);
+    if (isWait(error)) throw error;
     const retryable = isRetryable(error);
     deps.logger?.[retryable ? "warn" : "error"]("load attempt failed", {
       runId: input.runId,

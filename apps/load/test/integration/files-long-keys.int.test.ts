@@ -73,6 +73,9 @@ describe("a landed file whose key has 1,024 bytes", () => {
     ]);
     const alerts = world.alerts();
     expect(alerts.map((a) => a.message.key)).toEqual([key]);
-    expect(alerts[0]?.subject).toContain("ABORTED: the trailer says 5 records");
+    expect(alerts[0]?.subject).toContain("failed, no retry (TRAILER_MISMATCH)");
+    expect(alerts[0]?.message).toMatchObject({
+      detail: { status: "ABORTED", error: expect.stringMatching(/trailer says 5/) },
+    });
   });
 });

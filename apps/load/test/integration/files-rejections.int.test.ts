@@ -422,6 +422,7 @@ describe("every ABORTED and FAILED reason on the local services", () => {
     ]);
     const alerts = w.alerts().filter((a) => a.message.key === c.key);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.subject).toContain(`${c.status}:`);
+    expect(alerts[0]?.subject).toContain("failed, no retry (");
+    expect(alerts[0]?.message).toMatchObject({ detail: { status: c.status, code: c.code } });
   });
 });

@@ -294,7 +294,7 @@ describe("the load handler on the local services (PostgreSQL warehouse)", () => 
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(alerts[0].subject).toMatch(/^ETL load dim_design .+-0001\.parquet: CHECKSUM_MISMATCH$/);
+    expect(alerts[0].subject).toMatch(/^ETL load dim_design .+-0001\.parquet: failed, no retry \(/);
   });
 
   it("answers a direct invocation with a status code and a message", async () => {

@@ -1,6 +1,7 @@
 import type { LoadErrorContext } from "@etl/db/errors";
 import type { RuleMatch } from "@etl/db/rules";
 import type { Alerter, AuditItem, AuditLog, createLogger, StateStore } from "@etl/ops";
+import type { Delivery } from "@etl/ops/outcome";
 import type { ObjectStore } from "@etl/s3-io";
 import { type Claims, createClaims, type FileClaim, type FileStatus } from "./claims";
 import { fileId, versionTag } from "./destinations";
@@ -67,8 +68,14 @@ export const UNMATCHED = "unmatched";
  * is this attempt's view of the version's claim record; `concluded` turns true once the outcome
  * is written to it, after which it is never decided again.
  */
+/** A landed object version to load, and the delivery of the message that announced it. */
+export interface FileLoadInput extends LandedObject {
+  /** Absent for a direct call: its own first receive, never dead-lettered. */
+  delivery?: Delivery;
+}
+
 export interface FileAttempt {
-  input: LandedObject;
+  input: FileLoadInput;
   deps: FileLoadDeps;
   id: string;
   version: string;
@@ -84,7 +91,7 @@ export interface FileAttempt {
   elapsed(): number;
 }
 
-export function startAttempt(input: LandedObject, deps: FileLoadDeps): FileAttempt {
+export function startAttempt(input: FileLoadInput, deps: FileLoadDeps): FileAttempt {
   const started = deps.clock();
   const t0 = performance.now();
   const version = versionTag(input);
@@ -113,17 +120,24 @@ export async function auditAttempt(
   item: Partial<AuditItem> & Pick<AuditItem, "status">,
   runId: string,
 ): Promise<void> {
-  await a.deps.audit.record([
-    {
-      stage: "files",
-      runId,
-      key: a.input.key,
-      attempt: a.attempt,
-      bucket: a.input.bucket,
-      durationMs: a.elapsed(),
-      ...(a.claim.etag ? { etag: a.claim.etag } : {}),
-      ...(a.claim.size !== undefined ? { size: a.claim.size } : {}),
-      ...item,
-    },
-  ]);
+  await a.deps.audit.record([attemptItem(a, item, runId)]);
+}
+
+/** The audit item (stage `files`) of this attempt, not yet written. */
+export function attemptItem(
+  a: FileAttempt,
+  item: Partial<AuditItem> & Pick<AuditItem, "status">,
+  runId: string,
+): AuditItem {
+  return {
+    stage: "files",
+    runId,
+    key: a.input.key,
+    attempt: a.attempt,
+    bucket: a.input.bucket,
+    durationMs: a.elapsed(),
+    ...(a.claim.etag ? { etag: a.claim.etag } : {}),
+    ...(a.claim.size !== undefined ? { size: a.claim.size } : {}),
+    ...item,
+  };
 }

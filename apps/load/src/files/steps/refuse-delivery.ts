@@ -1,6 +1,7 @@
-import { messageOf, TransientError } from "@etl/schemas";
+import { TransientError } from "@etl/schemas";
 import type { FileClaim } from "./claims";
-import { auditAttempt, type FileAttempt, type FileLoadOutcome, UNMATCHED } from "./file-attempt";
+import { attemptItem, auditAttempt, type FileAttempt, type FileLoadOutcome, UNMATCHED } from "./file-attempt";
+import { reportRetry } from "./file-reporter";
 
 /**
  * Another attempt holds the lease: refused as retryable, with the lease's remaining time as the
@@ -13,26 +14,18 @@ export async function refuseBusy(a: FileAttempt, holder: FileClaim): Promise<nev
     `${input.key} (${a.version}) is being loaded by the attempt of ${holder.attempt}; retry in ${Math.ceil(waitMs / 1000)} s, when its lease ends`,
     { code: "FILE_BUSY", retryAfterSeconds: waitMs / 1000 },
   );
-  try {
-    const match = await deps.rules.match(input.key);
-    await deps.audit.record([
-      {
-        stage: "files",
-        runId: match.kind === "none" ? UNMATCHED : match.kind === "matched" ? match.rule.name : match.name,
-        key: input.key,
-        attempt: a.attempt,
-        status: "BUSY",
-        bucket: input.bucket,
-        durationMs: a.elapsed(),
-        error: error.message,
-        ...(input.etag ? { etag: input.etag } : {}),
-        ...(input.size !== undefined ? { size: input.size } : {}),
-      },
-    ]);
-  } catch (auditError) {
-    // The refusal is what matters: the delivery is retried either way.
-    deps.logger?.warn("busy delivery not audited", { key: input.key, error: messageOf(auditError) });
-  }
+  // A wait: audited BUSY (so a stuck file shows up), alerted only if its last receive fails.
+  const match = await deps.rules.match(input.key).catch(() => undefined);
+  const runId =
+    !match || match.kind === "none" ? UNMATCHED : match.kind === "matched" ? match.rule.name : match.name;
+  const item = attemptItem(a, { status: "BUSY", error: error.message }, runId);
+  await reportRetry(a, runId, error, [
+    {
+      ...item,
+      ...(input.etag ? { etag: input.etag } : {}),
+      ...(input.size !== undefined ? { size: input.size } : {}),
+    },
+  ]);
   throw error;
 }
 

@@ -1,20 +1,21 @@
 import type { FileRule } from "@etl/db/rules";
-import { messageOf } from "@etl/schemas";
+import type { AuditItem } from "@etl/ops";
+import { DataError, messageOf } from "@etl/schemas";
 import type { FileClaim, FileStatus, ReportStep } from "./claims";
-import { auditAttempt, type FileAttempt, type Refusal, UNMATCHED } from "./file-attempt";
+import { attemptItem, type FileAttempt, type Refusal, UNMATCHED } from "./file-attempt";
+import { fileReporter } from "./file-reporter";
 import { toStatusEvent } from "./status-events";
 
-function notifies(notify: string | undefined, status: FileStatus): boolean {
-  if (notify === "none") return false;
-  if (notify === "both") return true;
-  if (notify === "success") return status === "FINISHED";
-  return status !== "FINISHED";
-}
+/** A rule's `notify` asks for success alerts; failures are alerted by the outcome policy. */
+const notifiesSuccess = (notify: string | undefined): boolean => notify === "both" || notify === "success";
 
 /**
- * Audit item, failure item, status event and alert. Each is attempted even when an earlier one
- * fails (an audit table that refuses a write must not silence the alert); the steps that are out
- * are kept in the claim, so a redelivery finishing the report repeats none of them.
+ * Audit item, failure item, status event and alert. A FAILED or ABORTED file is reported by the
+ * outcome policy (`fileReporter`: audited, recorded, alerted "failed, no retry"); a FINISHED one
+ * is audited, and alerted when its rule asks (`notify`); the status event is published either
+ * way. Each is attempted even when an earlier one fails (an audit table that refuses a write
+ * must not silence the alert); the steps that are out are kept in the claim, so a redelivery
+ * finishing the report repeats none of them.
  */
 export async function reportFile(
   a: FileAttempt,
@@ -34,12 +35,11 @@ export async function reportFile(
     }
   };
   const status = c.status ?? "FAILED";
-  await step("audit", () => auditOutcome(a, c, status));
-  if (status !== "FINISHED") await step("failure", () => recordFailure(a, c, status, refusal));
+  if (status === "FINISHED") await step("audit", () => a.deps.audit.record([outcomeItem(a, c, status)]));
+  else await reportFailed(a, c, status, refusal, done).catch((error) => problems.push(messageOf(error)));
   await step("event", () => publishEvent(a, c, status));
-  // No rule, or an invalid one, cannot say who to tell: a person must look, so it alerts.
-  if (notifies(rule?.notify ?? c.notify ?? "failure", status))
-    await step("alert", () => alert(a, c, status, refusal));
+  if (status === "FINISHED" && notifiesSuccess(rule?.notify ?? c.notify))
+    await step("alert", () => alertFinished(a, c));
   const reported: FileClaim = { ...c, reportedSteps: [...done] };
   if (problems.length > 0) {
     await a.claims.save(a.id, reported).catch(() => undefined);
@@ -49,8 +49,8 @@ export async function reportFile(
 }
 
 /** The outcome's item belongs to the attempt that decided it (a redelivery finishing the report audits its own SKIPPED beside it). */
-function auditOutcome(a: FileAttempt, c: FileClaim, status: FileStatus): Promise<void> {
-  return auditAttempt(
+function outcomeItem(a: FileAttempt, c: FileClaim, status: FileStatus): AuditItem {
+  return attemptItem(
     a,
     {
       status,
@@ -64,23 +64,33 @@ function auditOutcome(a: FileAttempt, c: FileClaim, status: FileStatus): Promise
   );
 }
 
-function recordFailure(a: FileAttempt, c: FileClaim, status: FileStatus, refusal: Refusal | undefined) {
-  return a.deps.audit.recordFailure({
-    stage: "files",
+/** A file that can never load: no retry helps, so the policy records and alerts it on any receive. */
+async function reportFailed(
+  a: FileAttempt,
+  c: FileClaim,
+  status: FileStatus,
+  refusal: Refusal | undefined,
+  done: Set<ReportStep>,
+): Promise<void> {
+  const code = refusal?.code ?? status;
+  const sql = refusal?.context?.sql;
+  await fileReporter(a.deps, done).failed({
     runId: c.rule ?? UNMATCHED,
-    error: c.error ?? status,
-    retryable: false,
+    error: new DataError(c.error ?? status, { code }),
+    audit: [outcomeItem(a, c, status)],
     key: a.input.key,
     ...(c.table ? { table: c.table } : {}),
-    ...(refusal?.context?.sql ? { sql: refusal.context.sql } : {}),
+    ...(sql ? { sql } : {}),
     details: {
       status,
-      code: refusal?.code ?? status,
+      ...a.base,
+      rule: c.rule ?? null,
       destination: c.destination,
-      version: a.version,
+      attempt: a.attempt,
       ...(refusal?.details ?? {}),
       ...(refusal?.context?.details ?? {}),
     },
+    ...(a.input.delivery ? { delivery: a.input.delivery } : {}),
   });
 }
 
@@ -104,25 +114,20 @@ function publishEvent(a: FileAttempt, c: FileClaim, status: FileStatus) {
   );
 }
 
-function alert(a: FileAttempt, c: FileClaim, status: FileStatus, refusal: Refusal | undefined) {
+function alertFinished(a: FileAttempt, c: FileClaim) {
   return a.deps.alerter.alert({
     stage: "files",
     runId: c.rule ?? UNMATCHED,
     ...(c.table ? { table: c.table } : {}),
     key: a.input.key,
-    subject:
-      status === "FINISHED"
-        ? `FINISHED: ${c.rows ?? 0} rows${c.table ? ` into ${c.table}` : ""}${c.parts?.length ? `, ${c.parts.length} parts` : ""}`
-        : `${status}: ${c.error ?? ""}`,
+    subject: `FINISHED: ${c.rows ?? 0} rows${c.table ? ` into ${c.table}` : ""}${c.parts?.length ? `, ${c.parts.length} parts` : ""}`,
     detail: {
-      status,
+      status: "FINISHED",
       ...a.base,
       rule: c.rule ?? null,
       destination: c.destination,
       rows: c.rows ?? 0,
       ...(c.parts?.length ? { parts: c.parts } : {}),
-      ...(c.error ? { error: c.error } : {}),
-      ...(refusal ? { code: refusal.code } : {}),
       attempt: a.attempt,
     },
   });

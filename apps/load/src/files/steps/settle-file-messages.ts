@@ -1,21 +1,22 @@
 import type { SqsRecordSchema } from "@aws-lambda-powertools/parser/schemas";
-import { StatementStillRunningError } from "@etl/db/errors";
-import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
-import { EtlError } from "@etl/schemas";
+import { type AcknowledgedFailure, publishMetricPoints, settleSqsBatch } from "@etl/ops";
+import { deliveryOf } from "@etl/ops/outcome";
 import type { SQSBatchResponse } from "aws-lambda";
 import type { z } from "zod";
 import type { FilesAppDeps } from "../deps";
 import { type InvocationTime, runFileLoad } from "../run-file-load";
+import { isFileWait } from "./file-reporter";
 import { landedObjects } from "./landed-objects";
 
 /**
  * SQS messages carrying S3 ObjectCreated notifications of files under `landing/` in the landing
  * bucket → one `runFileLoad` per object version. Retryable failures are reported in
  * `batchItemFailures`, so SQS redelivers only those messages, after a backoff (a busy file's
- * retry-after hint, else by receive count; `ChangeMessageVisibility` on Lambda); the batch loop alerts them on a
- * message's first receive and when its last receive fails (dead-lettered), except a file another
- * attempt holds or a statement still running, which only wait. FAILED and ABORTED files were
- * moved, audited and alerted (as their rule says) by the use case and are acknowledged.
+ * retry-after hint, else by receive count; `ChangeMessageVisibility` on Lambda). `runFileLoad`
+ * reports every outcome by the outcome policy with the message's delivery (`deliveryOf`): a
+ * retryable failure on the first and the last receive, a wait (a file another attempt holds, a
+ * statement still running) only when dead-lettered. FAILED and ABORTED files were moved,
+ * reported and alerted by the use case and are acknowledged.
  */
 export function settleFileMessages(
   records: z.infer<typeof SqsRecordSchema>[],
@@ -30,18 +31,21 @@ export function settleFileMessages(
       for (const reason of ignored)
         deps.logger.info("notification ignored", { messageId: record.messageId, reason });
       const failed: AcknowledgedFailure[] = [];
+      const delivery = deliveryOf(record, deps.config.MAX_RECEIVE_COUNT);
       for (const object of objects) {
-        const outcome = await runFileLoad(object, deps.files, invocation);
+        const outcome = await runFileLoad({ ...object, delivery }, deps.files, invocation);
         if (outcome.status === "FAILED" || outcome.status === "ABORTED")
           failed.push({
             runId: outcome.rule ?? "-",
             key: object.key,
             error: `${outcome.status}: ${outcome.error ?? "see the audit"}`,
           });
-        deps.metrics.addDimensions({ rule: outcome.rule ?? "unmatched", status: outcome.status });
-        deps.metrics.addMetric("files", "Count", 1);
-        deps.metrics.addMetric("rows", "Count", outcome.rows);
-        deps.metrics.publishStoredMetrics();
+        publishMetricPoints(deps.metrics, [
+          {
+            dimensions: { rule: outcome.rule ?? "unmatched", status: outcome.status },
+            values: { files: 1, rows: outcome.rows },
+          },
+        ]);
       }
       return failed;
     },
@@ -57,9 +61,9 @@ export function settleFileMessages(
           const [object] = landedObjects(record.body, deps.files.bucket).objects;
           return object ? { runId: "-", key: object.key } : { runId: "-" };
         },
-        isWait: (error) =>
-          error instanceof StatementStillRunningError ||
-          (error instanceof EtlError && error.code === "FILE_BUSY"),
+        isWait: isFileWait,
+        // runFileLoad reports its own outcomes with the delivery.
+        reportsOwnFailures: true,
       },
     },
   );

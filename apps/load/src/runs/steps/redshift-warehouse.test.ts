@@ -448,7 +448,8 @@ describe("Redshift load: FAILED", () => {
     ]);
     expect(h.audit.items.filter((i) => i.table === "dim_date").map((i) => i.status)).toEqual(["FINISHED"]);
     expect(h.alerter.sent[0]?.subject).toMatch(
-      /^ETL load fact_sales_order .+-0001\.parquet: REDSHIFT_LOAD_FAILED$/,
+      // SNS subjects end at 100 characters: the code is cut short (the failure item holds it).
+      /^ETL load fact_sales_order .+-0001\.parquet: failed, no retry \(/,
     );
   });
 
@@ -468,7 +469,7 @@ describe("Redshift load: FAILED", () => {
     expect(h.alerter.sent).toEqual([]);
   });
 
-  it("gives up after the last retry with a retryable error, recorded and thrown for the queue (whose batch loop alerts)", async () => {
+  it("gives up after the last retry with a retryable error, recorded, alerted as failing (a direct call is its own first receive) and thrown", async () => {
     const h = harness({ retries: 1 });
     const violation = {
       Status: "FAILED" as const,
@@ -482,7 +483,9 @@ describe("Redshift load: FAILED", () => {
 
     expect(failure).toMatchObject({ retryable: true, code: "REDSHIFT_SERIALIZATION" });
     expect(h.audit.failures[0]).toMatchObject({ retryable: true, table: "dim_date" });
-    expect(h.alerter.sent).toEqual([]);
+    expect(h.alerter.sent.map((a) => a.subject)).toEqual([
+      expect.stringMatching(/^ETL load dim_date .+: failing, will retry \(REDSH/),
+    ]);
   });
 
   it("treats an ABORTED statement as final: audited ABORTED and alerted", async () => {
@@ -494,7 +497,7 @@ describe("Redshift load: FAILED", () => {
     expect(outcome.status).toBe("failed");
     expect(h.audit.items.find((i) => i.table === "dim_location")?.status).toBe("ABORTED");
     expect(h.audit.items.find((i) => i.key === "-")?.status).toBe("ABORTED");
-    expect(h.alerter.sent[0]?.subject).toMatch(/: ABORTED$/);
+    expect(h.alerter.sent[0]?.subject).toMatch(/: failed, no retry \(ABORTED\)$/);
   });
 });
 

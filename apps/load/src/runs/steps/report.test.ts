@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { LoadDataError, LoadTransientError } from "@etl/db/errors";
 import { createSnsAlerter } from "@etl/ops/aws";
+import { createOutcomeReporter } from "@etl/ops/outcome";
 import { createMemoryAuditLog } from "@etl/ops/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -73,16 +74,18 @@ describe("reportFailure through SNS", () => {
     );
 
     await reportFailure(
-      { audit, alerter },
+      createOutcomeReporter({ stage: "load", audit, alerter }),
       { runId: RUN, bucket: "etl-processed", attempt: "2026-11-23T15:00:00.000Z", plan },
       error,
       [],
       1234,
+      { receiveCount: 2, maxReceiveCount: 10, queue: "etl-load-runs.fifo", messageId: "m-1" },
     );
 
     const { subject, message, topic } = published();
     expect(topic).toBe(TOPIC);
-    expect(subject).toBe(`ETL load fact_sales_order ${RUN}-0001.parquet: REDSHIFT_LOAD_FAILED`);
+    // SNS subjects end at 100 characters: the code is cut short (the body holds it).
+    expect(subject).toMatch(/^ETL load fact_sales_order .+-0001\.parquet: failed, no retry \(REDSH/);
     const body = JSON.parse(message);
     expect(body).toMatchObject({
       stage: "load",
@@ -105,7 +108,7 @@ describe("reportFailure through SNS", () => {
     }
   });
 
-  it("records a retryable failure (item with the redacted SQL, FAILED audit items for every file not committed) without alerting: the batch loop alerts retries", async () => {
+  it("records a retryable failure on its first receive (item with the redacted SQL, FAILED audit items for every file not committed) and alerts it as failing", async () => {
     const audit = createMemoryAuditLog();
     const alerter = createSnsAlerter({ client: new SNSClient({ region: "eu-west-2" }), topicArn: TOPIC });
     const error = new LoadTransientError("dim_date: could not serialize access", {
@@ -114,11 +117,12 @@ describe("reportFailure through SNS", () => {
     });
 
     await reportFailure(
-      { audit, alerter },
+      createOutcomeReporter({ stage: "load", audit, alerter }),
       { runId: RUN, bucket: "etl-processed", attempt: "2026-11-23T15:00:00.000Z", plan },
       error,
       [],
       10,
+      { receiveCount: 1, maxReceiveCount: 10, queue: "etl-load-runs.fifo", messageId: "m-1" },
     );
 
     expect(audit.failures).toHaveLength(1);
@@ -129,6 +133,8 @@ describe("reportFailure through SNS", () => {
       [FACT_KEY, "FAILED", "not loaded: dim_date failed in the same attempt"],
       ["-", "FAILED", "dim_date: could not serialize access"],
     ]);
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(published().subject).toMatch(/: failing, will retry \(.+\)$/);
+    expect(published().message).not.toContain("hunter2");
   });
 });

@@ -1,7 +1,8 @@
 import { loadErrorContext } from "@etl/db/errors";
-import { type Alerter, type AuditItem, type AuditLog, type AuditStatus, redactSecrets } from "@etl/ops";
+import { type AuditItem, type AuditStatus, redactSecrets } from "@etl/ops";
+import type { Delivery, OutcomeReporter, ReportingDecision } from "@etl/ops/outcome";
 import { runManifestKey } from "@etl/s3-io";
-import { EtlError, isRetryable, messageOf, type RunId } from "@etl/schemas";
+import { messageOf, type RunId } from "@etl/schemas";
 import { StatementAbortedError } from "../errors";
 import type { LoadPlan } from "./plan-load";
 import type { FileOutcome } from "./warehouse";
@@ -114,78 +115,49 @@ export function failedFiles(
   return items;
 }
 
-export interface ReportDeps {
-  audit: AuditLog;
-  alerter: Alerter;
-}
-
 /**
- * Records a failed attempt: audit items (FAILED, or ABORTED for a cancelled statement), a
- * failure item holding the SQL that failed (secrets redacted) and, for a failure no retry can
- * fix, an alert whose subject names stage, table and file and whose body is JSON. A retryable
- * failure is alerted by the handler's batch loop instead: once on the message's first receive
- * and once if it is dead-lettered, not on every attempt. Nothing secret reaches either.
+ * Reports a failed attempt through the outcome reporter (`@etl/ops/outcome`): the attempt's
+ * audit items (FAILED, or ABORTED for a cancelled statement; DEAD_LETTERED on the last receive),
+ * and, as the policy decides, a failure item holding the SQL that failed (secrets redacted) and
+ * an alert naming stage, table and file. Nothing secret reaches either.
  */
 export async function reportFailure(
-  deps: ReportDeps,
+  reporter: OutcomeReporter,
   context: AuditContext,
   error: unknown,
   committed: readonly FileOutcome[],
   durationMs: number,
-): Promise<void> {
+  delivery?: Delivery,
+): Promise<ReportingDecision> {
   const place = failurePlace(error);
-  const retryable = isRetryable(error);
   const message = redactSecrets(messageOf(error));
-  const code = error instanceof EtlError ? error.code : "UNKNOWN";
   const status: AuditStatus = error instanceof StatementAbortedError ? "ABORTED" : "FAILED";
   const firstOfTable = context.plan?.tables.find((t) => t.table === place.table)?.files[0]?.key;
   const key = place.key ?? firstOfTable ?? runManifestKey(context.runId as RunId);
-  const sql = place.sql === undefined ? undefined : redactSecrets(place.sql);
   const loadErrors = place.details?.loadErrors;
-
-  await deps.audit.record([
-    ...fileItems(context, committed),
-    ...failedFiles(context, committed, place, message, status),
-    runItem(context, {
-      status,
-      rows: committed.reduce((n, f) => n + f.rows, 0),
-      durationMs,
-      ...(place.statementId ? { statementId: place.statementId } : {}),
-      error: message,
-    }),
-  ]);
-  await deps.audit.recordFailure({
-    stage: "load",
+  return reporter.failed({
     runId: context.runId,
-    error: message,
-    retryable,
+    error,
+    audit: [
+      ...fileItems(context, committed),
+      ...failedFiles(context, committed, place, message, status),
+      runItem(context, {
+        status,
+        rows: committed.reduce((n, f) => n + f.rows, 0),
+        durationMs,
+        ...(place.statementId ? { statementId: place.statementId } : {}),
+        error: message,
+      }),
+    ],
     key,
     ...(place.table ? { table: place.table } : {}),
-    ...(sql ? { sql } : {}),
+    ...(place.sql === undefined ? {} : { sql: place.sql }),
     details: {
-      code,
       attempt: context.attempt,
       bucket: context.bucket,
       ...(place.statementId ? { statementId: place.statementId } : {}),
       ...(loadErrors ? { loadErrors } : {}),
     },
-  });
-  if (retryable) return;
-  await deps.alerter.alert({
-    stage: "load",
-    runId: context.runId,
-    ...(place.table ? { table: place.table } : {}),
-    key,
-    subject: code,
-    detail: {
-      error: message,
-      code,
-      retryable,
-      bucket: context.bucket,
-      attempt: context.attempt,
-      ...(place.statementId ? { statementId: place.statementId } : {}),
-      ...(sql ? { sql } : {}),
-      ...(loadErrors ? { loadErrors } : {}),
-    },
+    ...(delivery ? { delivery } : {}),
   });
 }

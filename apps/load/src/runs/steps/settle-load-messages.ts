@@ -1,13 +1,12 @@
 import type { SqsRecordSchema } from "@aws-lambda-powertools/parser/schemas";
-import { PreviousRunNotLoadedError } from "@etl/db/errors";
-import { type AcknowledgedFailure, settleSqsBatch } from "@etl/ops";
+import { type AcknowledgedFailure, publishMetricPoints, settleSqsBatch } from "@etl/ops";
+import { deliveryOf } from "@etl/ops/outcome";
 import { runManifestKey } from "@etl/s3-io";
 import { messageOf } from "@etl/schemas";
 import type { SQSBatchResponse } from "aws-lambda";
 import type { z } from "zod";
 import type { LoadAppDeps } from "../deps";
-import { WarehouseBusyError } from "../errors";
-import { type InvocationTime, type LoadOutcome, runLoad } from "../run-load";
+import { type InvocationTime, isWait, type LoadOutcome, runLoad } from "../run-load";
 import { manifestRunIds } from "./parse-messages";
 
 const STATUS_CODES: Record<LoadOutcome["status"], number> = {
@@ -34,10 +33,9 @@ export async function loadDirect(
 /**
  * `runLoad` per announced run of each message. A retryable failure marks its message and every
  * later one of the batch as failed, so SQS redelivers them in order after a backoff
- * (`ChangeMessageVisibility` on Lambda, each of them with the same timeout); the batch loop
- * alerts it on the message's first receive and when its last receive fails (dead-lettered), the
- * use case only audits it; a run waiting for another run's statement or for the run before it is
- * not alerted until then. Bad data was audited and alerted by the use case and is acknowledged.
+ * (`ChangeMessageVisibility` on Lambda, each of them with the same timeout). `runLoad` reports
+ * every outcome by the outcome policy with the message's delivery (`deliveryOf`); the batch loop
+ * only reports the later records it left unprocessed. Bad data is acknowledged.
  */
 export function settleLoadMessages(
   records: z.infer<typeof SqsRecordSchema>[],
@@ -51,12 +49,11 @@ export function settleLoadMessages(
       for (const reason of ignored)
         app.logger.info("message ignored", { messageId: record.messageId, reason });
       const failed: AcknowledgedFailure[] = [];
+      const delivery = deliveryOf(record, app.config.MAX_RECEIVE_COUNT);
       for (const runId of runIds) {
-        const outcome = await runLoad({ runId }, app.load, time);
+        const outcome = await runLoad({ runId, delivery }, app.load, time);
         if (outcome.status === "failed") failed.push({ runId, error: outcome.error ?? outcome.message });
-        app.metrics.addMetric("rows", "Count", outcome.rows);
-        app.metrics.addMetric("duration", "Milliseconds", outcome.durationMs);
-        app.metrics.publishStoredMetrics();
+        publishMetricPoints(app.metrics, [{ values: { rows: outcome.rows, duration: outcome.durationMs } }]);
       }
       return failed;
     },
@@ -73,7 +70,10 @@ export function settleLoadMessages(
           const [runId] = manifestRunIds(record.body, app.config.PROCESSED_BUCKET).runIds;
           return runId ? { runId, key: runManifestKey(runId) } : { runId: "-" };
         },
-        isWait: (error) => error instanceof WarehouseBusyError || error instanceof PreviousRunNotLoadedError,
+        isWait,
+        // runLoad reports its own outcomes with the delivery; the loop only reports the records
+        // it leaves unprocessed behind a failed one.
+        reportsOwnFailures: true,
       },
     },
   );
