@@ -149,7 +149,12 @@ describe("createRedshiftDataApi", () => {
     redshift.on(GetStatementResultCommand, { Id: "q" }).resolves({
       ColumnMetadata: [{ name: "ratio" }, { label: "ok" }, { name: "bytes" }, {}],
       Records: [
-        [{ doubleValue: 0.25 }, { booleanValue: true }, { blobValue: Uint8Array.from([1, 2, 3]) }, {}],
+        [
+          { doubleValue: 0.25 },
+          { booleanValue: true },
+          { blobValue: Uint8Array.from([1, 2, 3]) },
+          { isNull: true },
+        ],
       ],
     });
     const api = createRedshiftDataApi(client, { workgroupName: "etl", database: "dev" });

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { freshDatabase } from "@etl/local-cloud/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +26,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.end();
 });
+
+/** A file body as the object store streams it. */
+const body = (chunks: string[]) => Readable.from(chunks);
 
 let version = 0;
 /** A spec for `landed.<table>`: (id, price, note), a new object version each call. */
@@ -69,8 +73,8 @@ describe("loadFileIntoPostgres", () => {
     await freshTable("prices");
     const spec = specFor("prices");
 
-    const first = await loadFileIntoPostgres(client, spec, DEFAULT_CSV, ["1,2.50,a\n", "2,3.75,\n"]);
-    const again = await loadFileIntoPostgres(client, spec, DEFAULT_CSV, ["1,2.50,a\n", "2,3.75,\n"]);
+    const first = await loadFileIntoPostgres(client, spec, DEFAULT_CSV, body(["1,2.50,a\n", "2,3.75,\n"]));
+    const again = await loadFileIntoPostgres(client, spec, DEFAULT_CSV, body(["1,2.50,a\n", "2,3.75,\n"]));
 
     expect(first).toEqual({ status: "loaded", rows: 2, written: 2 });
     expect(again).toEqual({ status: "already-loaded", rows: 0, written: 0 });
@@ -86,7 +90,12 @@ describe("loadFileIntoPostgres", () => {
     await client.query("insert into landed.prices values (1, 1.00, 'old'), (9, 9.00, 'kept')");
     const spec = specFor("prices", { mode: "merge", keys: ["id"], followUp: "landed.stamp" }, 3);
 
-    const result = await loadFileIntoPostgres(client, spec, DEFAULT_CSV, ["1,2.00,x\n2,3.00,y\n1,4.00,z\n"]);
+    const result = await loadFileIntoPostgres(
+      client,
+      spec,
+      DEFAULT_CSV,
+      body(["1,2.00,x\n2,3.00,y\n1,4.00,z\n"]),
+    );
 
     expect(result).toEqual({ status: "loaded", rows: 3, written: 2 });
     expect(await rowsOf("prices")).toEqual([
@@ -100,9 +109,12 @@ describe("loadFileIntoPostgres", () => {
     await freshTable("prices");
     await client.query("insert into landed.prices values (7, 7.00, 'gone')");
 
-    await loadFileIntoPostgres(client, specFor("prices", { mode: "replace" }, 1), DEFAULT_CSV, [
-      "3,1.25,new\n",
-    ]);
+    await loadFileIntoPostgres(
+      client,
+      specFor("prices", { mode: "replace" }, 1),
+      DEFAULT_CSV,
+      body(["3,1.25,new\n"]),
+    );
 
     expect(await rowsOf("prices")).toEqual([{ id: 3, price: "1.25", note: "new" }]);
   });
@@ -120,11 +132,11 @@ describe("loadFileIntoPostgres", () => {
     ["the follow-up does not exist", "PG_42883", 1, "landed.missing", "1,1.00,a\n"],
   ])(
     "refuses, as bad data, a load where %s, and leaves nothing behind",
-    async (_name, code, rows, followUp, body) => {
+    async (_name, code, rows, followUp, text) => {
       await freshTable("prices");
       const spec = specFor("prices", followUp ? { followUp } : {}, rows);
 
-      const load = loadFileIntoPostgres(client, spec, DEFAULT_CSV, [body]);
+      const load = loadFileIntoPostgres(client, spec, DEFAULT_CSV, body([text]));
 
       await expect(load).rejects.toBeInstanceOf(LoadDataError);
       await expect(load).rejects.toMatchObject({ code, retryable: false });
