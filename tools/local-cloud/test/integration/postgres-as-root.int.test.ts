@@ -90,5 +90,6 @@ describe("running PostgreSQL as the user postgres", () => {
     cleanup.push(other.cluster, `${other.cluster}.owner`);
     expect(existsSync(server.cluster)).toBe(false);
     expect(existsSync(`${server.cluster}.owner`)).toBe(false);
-  });
+    // Two clusters are initialised (initdb) here, which takes a minute on a loaded machine.
+  }, 180_000);
 });
