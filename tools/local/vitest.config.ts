@@ -1,4 +1,13 @@
 import { etlVitestConfig } from "@etl/local-cloud/vitest-preset";
 
-// raise to 90/85: issue 13 (measured at 64.77% of lines and 52.43% of branches)
-export default etlVitestConfig({ withCloud: true, coverage: { lines: 64, branches: 52 } });
+// raise to 90/85: issue 13 (measured at 70.28% of lines and 56.69% of branches of its own files)
+export default etlVitestConfig({
+  withCloud: true,
+  coverage: {
+    lines: 70,
+    branches: 56,
+    // vitest takes ../local-cloud for a folder inside this package (its root is a prefix of that
+    // path), so the local cloud's files would count here too; they are measured in their package.
+    exclude: ["**/local-cloud/src/**"],
+  },
+});

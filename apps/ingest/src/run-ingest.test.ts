@@ -1,7 +1,9 @@
 import type { Writable } from "node:stream";
+import { gunzipSync } from "node:zlib";
+import type { HeldBackBy } from "@etl/db/source";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
-import { DataError, SOURCE_COLUMN_TYPES, TransientError } from "@etl/schemas";
+import { DataError, RawRunManifestSchema, SOURCE_COLUMN_TYPES, TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
 import { type IngestDeps, runIngest } from "./run-ingest";
 
@@ -13,7 +15,7 @@ const SETTINGS = {
 };
 
 /** Deps whose snapshot streams `rows` currency rows, or fails reading with `failure`. */
-function setup(options: { rows?: number; failure?: Error } = {}) {
+function setup(options: { rows?: number; failure?: Error; heldBackBy?: HeldBackBy } = {}) {
   const store = createMemoryObjectStore();
   const audit = createMemoryAuditLog();
   const alerter = createMemoryAlerter();
@@ -29,6 +31,7 @@ function setup(options: { rows?: number; failure?: Error } = {}) {
         databaseTime: "2024-01-01 00:30:00.000000",
         upperBound: "2024-01-01 00:29:00.000000",
         sees: "all-sessions",
+        ...(options.heldBackBy ? { heldBackBy: options.heldBackBy } : {}),
         async streamTable(_table: string, _from: string | null, sink: Writable) {
           if (options.failure) throw options.failure;
           for (let id = 1; id <= (options.rows ?? 0); id += 1)
@@ -87,4 +90,71 @@ describe("runIngest reports its outcome by the outcome policy", () => {
       expect(alerter.sent.map((a) => [a.alert.table, a.alert.subject])).toEqual([["currency", subject]]);
     },
   );
+});
+
+describe("runIngest warns about what holds its upper bound back", () => {
+  it("names a prepared transaction by its gid, in the warning and in the manifest", async () => {
+    const heldBackBy = { gid: "tx-invoice-7", since: "2024-01-01 00:10:00.000000", ageSeconds: 1200 };
+    const { deps, store } = setup({ rows: 2, heldBackBy });
+    const warnings: { message: string; details: Record<string, unknown> }[] = [];
+    deps.logger = { warn: (message, details) => warnings.push({ message, details }) };
+
+    const result = await runIngest(SETTINGS, deps);
+
+    const manifest = RawRunManifestSchema.parse(
+      JSON.parse(Buffer.from(await store.get("ingest", result.manifestKey ?? "")).toString("utf8")),
+    );
+    expect(manifest.snapshot.heldBackBy).toEqual({ gid: "tx-invoice-7", since: heldBackBy.since });
+    expect(warnings).toEqual([
+      {
+        message: expect.stringContaining("an open transaction (prepared tx-invoice-7, open 1200 s)"),
+        details: expect.objectContaining({ gid: "tx-invoice-7", ageSeconds: 1200 }),
+      },
+    ]);
+    expect(warnings[0]?.details).not.toHaveProperty("pid");
+  });
+
+  it("stays quiet about a hold younger than the warning threshold", async () => {
+    const heldBackBy = { pid: 4242, since: "2024-01-01 00:28:00.000000", ageSeconds: 120 };
+    const { deps } = setup({ rows: 1, heldBackBy });
+    const warnings: string[] = [];
+    deps.logger = { warn: (message) => warnings.push(message) };
+
+    await runIngest({ ...SETTINGS, holdWarningSeconds: 600 }, deps);
+
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe("runIngest after the manifest is written", () => {
+  it("fails, reported, when the watermark write fails for another reason than a lost race", async () => {
+    const { deps, audit, alerter, state } = setup({ rows: 1 });
+    const failure = new TransientError("DynamoDB throttled the write");
+    deps.state = { ...state, advanceWatermarks: async () => Promise.reject(failure) };
+
+    const run = runIngest(SETTINGS, deps);
+
+    await expect(run).rejects.toBe(failure);
+    expect(audit.failures).toEqual([expect.objectContaining({ stage: "ingest", retryable: true })]);
+    expect(alerter.sent).toHaveLength(1);
+    expect(await state.getWatermarks(["watermark#currency"])).toEqual({ "watermark#currency": null });
+  });
+
+  it("compresses the parts at the configured gzip level", async () => {
+    const stored = setup({ rows: 200 });
+    const squeezed = setup({ rows: 200 });
+
+    const plain = await runIngest({ ...SETTINGS, gzipLevel: 0 }, stored.deps);
+    const best = await runIngest({ ...SETTINGS, gzipLevel: 9 }, squeezed.deps);
+
+    const [plainPart] = stored.store.objects("ingest").filter((o) => o.key.startsWith("raw/"));
+    const [bestPart] = squeezed.store.objects("ingest").filter((o) => o.key.startsWith("raw/"));
+    expect(
+      gunzipSync(plainPart?.body ?? Buffer.alloc(0))
+        .toString("utf8")
+        .split("\n"),
+    ).toHaveLength(201);
+    expect(plain.tables[0]?.bytes).toBeGreaterThan(2 * (best.tables[0]?.bytes ?? 0));
+    expect(bestPart?.body.length).toBe(best.tables[0]?.bytes);
+  });
 });

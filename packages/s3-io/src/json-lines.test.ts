@@ -136,6 +136,40 @@ describe("writeJsonLines / readJsonLines", () => {
     expect(await writer.close()).toHaveLength(2);
   });
 
+  it("refuses writes once closed", async () => {
+    const store = createMemoryObjectStore();
+    const writer = createJsonLinesWriter({ store, bucket: "b", keyForPart, maxPartBytes: 1000 });
+    writer.write(row(1));
+    await writer.close();
+
+    expect(() => writer.write(row(2))).toThrow("JSON Lines writer is closed");
+    await expect(writer.close()).rejects.toThrow("JSON Lines writer is closed");
+    expect(store.objects("b")).toHaveLength(1);
+  });
+
+  it("asks the caller to wait while zlib holds a large backlog, and loses nothing", async () => {
+    const store = createMemoryObjectStore();
+    const writer = createJsonLinesWriter({
+      store,
+      bucket: "b",
+      keyForPart,
+      maxPartBytes: 1 << 30,
+      gzipLevel: 1,
+    });
+    // One line above the 4 MiB the writer lets zlib queue before it asks for a wait.
+    const big = { id: 1, text: "z".repeat(4.5 * 1024 * 1024) };
+
+    const wait = writer.write(big);
+    await wait;
+    await writer.writeBatch([{ id: 2 }]);
+    const parts = await writer.close();
+
+    expect(wait).toBeInstanceOf(Promise);
+    expect(parts).toEqual([expect.objectContaining({ rows: 2 })]);
+    const text = gunzipSync(store.objects("b")[0]?.body ?? new Uint8Array()).toString("utf8");
+    expect(text === `${JSON.stringify(big)}\n{"id":2}\n`).toBe(true);
+  });
+
   it("refuses a value JSON cannot hold", () => {
     const writer = createJsonLinesWriter({
       store: createMemoryObjectStore(),
@@ -198,6 +232,19 @@ describe("readJsonLines errors and formats", () => {
     const read = collect(readJsonLines(store, "b", "x.jsonl.gz"));
 
     await expect(read).rejects.toThrow("not valid gzip");
+  });
+
+  it("reads a line longer than a read chunk", async () => {
+    const store = createMemoryObjectStore();
+    const long = { s: "w".repeat(300_000) };
+    await store.put("b", "x.jsonl", `${JSON.stringify(long)}\n{"a":2}\n`);
+
+    const lines = await collect(readJsonLines(store, "b", "x.jsonl"));
+
+    expect(lines).toEqual([
+      { lineNumber: 1, value: long },
+      { lineNumber: 2, value: { a: 2 } },
+    ]);
   });
 
   it("splits multi-byte characters across chunk boundaries correctly", async () => {

@@ -73,4 +73,25 @@ describe("PartSink", () => {
 
     await expect(result).rejects.toThrow("S3 is down");
   });
+
+  it("keeps a line longer than the limit whole, in a part of its own", async () => {
+    const store = createMemoryObjectStore();
+    const long = `${JSON.stringify({ id: 1, text: "y".repeat(200_000) })}\n`;
+    const short = `${JSON.stringify({ id: 2 })}\n`;
+    const sink = new PartSink({ store, bucket: "b", keyForPart: (n) => `part-${n}`, maxPartBytes: 100 });
+
+    // 64 KiB chunks: the long line spans several, and none of them holds its end but the last.
+    await pipeline(chunkedBy(long + short, 64 * 1024), sink);
+    const parts = store.objects("b").map((o) => gunzipSync(o.body).toString("utf8"));
+
+    expect(parts).toEqual([long, short]);
+    expect(sink.files.map((f) => f.rows)).toEqual([1, 1]);
+  });
 });
+
+function chunkedBy(text: string, size: number): Readable {
+  const buffer = Buffer.from(text);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < buffer.length; at += size) chunks.push(buffer.subarray(at, at + size));
+  return Readable.from(chunks);
+}

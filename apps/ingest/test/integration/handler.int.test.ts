@@ -1,9 +1,28 @@
 import { cloud, localS3Env } from "@etl/local-cloud/testing";
+import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createHarness } from "./harness";
 
+/** The context Lambda passes a handler, as far as the logger reads it. */
+function lambdaContext(requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: "etl-ingest",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:eu-west-2:123456789012:function:etl-ingest",
+    memoryLimitInMB: "1024",
+    awsRequestId: requestId,
+    logGroupName: "/aws/lambda/etl-ingest",
+    logStreamName: "2026/11/23/[$LATEST]abc",
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
 describe("ingest handler", () => {
-  it("runs one ingest from a scheduled event with the environment Lambda gives it", async () => {
+  it("runs one ingest from a scheduled event with the environment Lambda gives it, then an empty one", async () => {
     const h = await createHarness();
     await h.admin.query(
       "insert into currency (currency_id, currency_code, created_at, last_updated) values (1, 'EUR', localtimestamp, localtimestamp)",
@@ -38,6 +57,7 @@ describe("ingest handler", () => {
     };
 
     const result = await handler(scheduled);
+    const again = await handler(scheduled, lambdaContext("again"));
     await h.close();
 
     expect(result).toMatchObject({
@@ -45,5 +65,6 @@ describe("ingest handler", () => {
       manifestKey: expect.stringMatching(/^runs\/\d{8}T\d{9}Z-00000001\.json$/),
     });
     expect(await h.keys("raw/currency/")).toHaveLength(1);
+    expect(again).toMatchObject({ rows: 0, manifestKey: null });
   });
 });

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-redshift-data";
 import type { FileLoadSpec } from "@etl/db/file-load";
 import { FileRuleSchema } from "@etl/db/rules";
+import { ConfigError } from "@etl/schemas";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createFilesDeps } from "./deps";
@@ -90,4 +91,34 @@ describe("createFilesDeps", () => {
       expect(redshift.commandCalls(BatchExecuteStatementCommand)).toHaveLength(retries + 1);
     },
   );
+
+  it("lists every missing setting of the landed-file loader at once", () => {
+    const { LANDING_BUCKET: _landing, RULES_DATABASE_URL: _rules, ...env } = ENV;
+
+    const build = () => createFilesDeps(env);
+
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(
+      expect.objectContaining({
+        problems: [
+          "LANDING_BUCKET: required by the landed-file loader",
+          "RULES_DATABASE_URL or RULES_SECRET_ARN: required with the redshift target",
+        ],
+      }),
+    );
+  });
+
+  it.each([
+    ["RULES_SECRET_ARN", { RULES_SECRET_ARN: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rules" }],
+    [
+      "the PostgreSQL warehouse's own connection",
+      { WAREHOUSE_TARGET: "postgres", WAREHOUSE_URL: "postgres://h/w" },
+    ],
+  ])("builds without a rules URL when %s names the rules database", (_name, extra) => {
+    const { RULES_DATABASE_URL: _rules, ...env } = ENV;
+
+    const deps = createFilesDeps({ ...env, ...extra });
+
+    expect(deps.files.warehouse).toBeDefined();
+  });
 });

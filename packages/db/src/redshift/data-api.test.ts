@@ -144,4 +144,80 @@ describe("createRedshiftDataApi", () => {
     await expect(api.submitBatch(["select 1"], "n")).rejects.toBeInstanceOf(TransientError);
     await expect(api.submitBatch(["select 1"], "n")).rejects.toBeInstanceOf(DataError);
   });
+
+  it("reads every kind of field: doubles, booleans, blobs as base64, unnamed columns by position", async () => {
+    redshift.on(GetStatementResultCommand, { Id: "q" }).resolves({
+      ColumnMetadata: [{ name: "ratio" }, { label: "ok" }, { name: "bytes" }, {}],
+      Records: [
+        [
+          { doubleValue: 0.25 },
+          { booleanValue: true },
+          { blobValue: Uint8Array.from([1, 2, 3]) },
+          { isNull: true },
+        ],
+      ],
+    });
+    const api = createRedshiftDataApi(client, { workgroupName: "etl", database: "dev" });
+
+    const rows = await api.rows("q");
+
+    expect(rows).toEqual([{ ratio: 0.25, ok: true, bytes: "AQID", column_4: null }]);
+  });
+
+  it("describes a statement with its times, and the SQL and query id of a failed single statement", async () => {
+    const created = new Date("2026-11-23T10:00:00Z");
+    const updated = new Date("2026-11-23T10:00:05Z");
+    redshift.on(DescribeStatementCommand, { Id: "one" }).resolves({
+      Id: "one",
+      Status: "FAILED",
+      Error: "ERROR: relation missing",
+      CreatedAt: created,
+      UpdatedAt: updated,
+      QueryString: "select * from missing",
+      RedshiftQueryId: 42,
+    });
+    redshift.on(DescribeStatementCommand, { Id: "new" }).resolves({ Id: "new" });
+    const api = createRedshiftDataApi(client, { workgroupName: "etl", database: "dev" });
+
+    const failed = await api.describe("one");
+    const submitted = await api.describe("new");
+
+    expect(failed).toEqual({
+      id: "one",
+      state: "FAILED",
+      error: "ERROR: relation missing",
+      createdAt: created,
+      updatedAt: updated,
+      failedSql: "select * from missing",
+      failedQueryId: 42,
+    });
+    expect(submitted).toEqual({ id: "new", state: "SUBMITTED" });
+  });
+
+  it("refuses an answer without a statement id as retryable, and maps every call's errors", async () => {
+    redshift.on(BatchExecuteStatementCommand).resolves({});
+    redshift
+      .on(ExecuteStatementCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ValidationException({ message: "bad sql", $metadata: {} }));
+    redshift
+      .on(DescribeStatementCommand)
+      .rejects(new ValidationException({ message: "no such id", $metadata: {} }));
+    redshift.on(GetStatementResultCommand).rejects("connection reset");
+    const api = createRedshiftDataApi(client, { workgroupName: "etl", database: "dev" });
+
+    await expect(api.submitBatch(["select 1"], "n")).rejects.toThrow(
+      "BatchExecuteStatement returned no statement id",
+    );
+    await expect(api.submit("select 1", "n")).rejects.toThrow("ExecuteStatement returned no statement id");
+    await expect(api.submit("select 1", "n")).rejects.toMatchObject({
+      retryable: false,
+      message: "ExecuteStatement: ValidationException: bad sql",
+    });
+    await expect(api.describe("gone")).rejects.toMatchObject({
+      retryable: false,
+      code: "REDSHIFT_ValidationException",
+    });
+    await expect(api.rows("q")).rejects.toBeInstanceOf(TransientError);
+  });
 });

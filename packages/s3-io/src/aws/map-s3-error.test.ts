@@ -65,6 +65,21 @@ describe("toObjectStoreError", () => {
     expect(toObjectStoreError(bug, "get", "b", "k")).toBe(bug);
   });
 
+  it("names the bucket alone for an operation on no key (a list)", () => {
+    const mapped = toObjectStoreError(sdkError("NoSuchBucket", 404), "list", "landing");
+
+    expect(mapped).toBeInstanceOf(ObjectNotFoundError);
+    expect(mapped).toMatchObject({ bucket: "landing", key: undefined, code: "BUCKET_NOT_FOUND" });
+    expect(mapped.message).toBe("list s3://landing/: no such bucket");
+  });
+
+  it("wraps a thrown value that is no Error, naming the operation and object", () => {
+    const mapped = toObjectStoreError("socket hung up", "get", "b", "k");
+
+    expect(mapped).toBeInstanceOf(Error);
+    expect(mapped.message).toBe("get s3://b/k: socket hung up");
+  });
+
   it("keeps the SDK error as the cause", () => {
     const original = sdkError("SlowDown", 503);
 

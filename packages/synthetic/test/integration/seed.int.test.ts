@@ -129,6 +129,42 @@ describe("applyChanges", () => {
     expect(since > (before.rows[0]?.seeded ?? "")).toBe(true);
   });
 
+  it("pays with the standard payment type ids when the type names are not the ones it knows", async () => {
+    await db.query("update payment_type set payment_type_name = lower(payment_type_name)");
+    const since = (await db.query<{ now: string }>("select localtimestamp::text as now")).rows[0]?.now ?? "";
+
+    try {
+      await applyChanges({ databaseUrl: url, seed: 10 });
+    } finally {
+      await db.query("update payment_type set payment_type_name = upper(payment_type_name)");
+    }
+
+    const used = await db.query<{ transaction_type: string; payment_type_id: number }>(
+      `select distinct t.transaction_type, p.payment_type_id
+         from payment p join "transaction" t using (transaction_id)
+        where p.created_at >= $1::timestamp order by 1`,
+      [since],
+    );
+    expect(used.rows).toEqual([
+      { transaction_type: "PURCHASE", payment_type_id: 3 },
+      { transaction_type: "SALE", payment_type_id: 1 },
+    ]);
+  });
+
+  it("writes a day of changes in one transaction: a failing statement leaves nothing behind", async () => {
+    const before = await contentDigest(db);
+    // The day's last statement moves a department and names a manager: refuse it.
+    await db.query(
+      "alter table department add constraint no_manager_changes check (manager is null) not valid",
+    );
+
+    const attempt = applyChanges({ databaseUrl: url, seed: 11 });
+
+    await expect(attempt).rejects.toThrow("no_manager_changes");
+    await db.query("alter table department drop constraint no_manager_changes");
+    expect(await contentDigest(db)).toEqual(before);
+  });
+
   it("refuses a database with the totesys tables but no rows", async () => {
     const empty = await freshDatabase("norows");
     const client = await connect(empty);

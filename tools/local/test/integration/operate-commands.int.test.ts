@@ -164,4 +164,25 @@ describe("etl replay", () => {
     };
     expect(status.runs).toEqual([{ runId, transformed: true, loaded: expect.any(String) }]);
   });
+
+  it("etl status prints the runs, watermarks, queues, audit and failures as tables", async () => {
+    const result = await etl("status", "--limit", "3");
+
+    expect(result.code).toBe(0);
+    expect(result.err).toBe("");
+    expect(result.out).toMatch(
+      new RegExp(
+        `runs \\(1 in all, newest 1\\):\\n.*run\\s+transformed\\s+loaded.*\\n.*${runId}\\s+yes\\s+FINISHED`,
+        "s",
+      ),
+    );
+    expect(result.out).toMatch(
+      /watermarks \(rows with last_updated above them are read by the next run\):\n\s+address\s+\d{4}-\d\d-\d\d /,
+    );
+    expect(result.out).toMatch(
+      /queues \(in flight: being handled, or waiting for a retry\):\n\s+\S+\s+pending 0, in flight 0, dead letters 0/,
+    );
+    expect(result.out).toMatch(/recent audit \(3\):\n\s+recorded\s+stage\s+run\s+status/);
+    expect(result.out).toMatch(/recent failures \(\d+\):/);
+  });
 });
