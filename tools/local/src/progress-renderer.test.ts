@@ -40,6 +40,16 @@ describe("createProgressRenderer, not on a TTY", () => {
     expect(term.text()).toBe("  ingest     sales_order             100,000 rows in 4.0 s     25,000 rows/s\n");
   });
 
+  it("prints nothing for a table with no rows (an ingest that found no change there)", () => {
+    const term = fakeTerminal(false);
+    const renderer = createProgressRenderer({ stream: term.stream, now: term.now });
+
+    renderer.stage("ingest").tableStarted("currency", 0);
+    renderer.stage("ingest").tableFinished("currency", 0, 3);
+
+    expect(term.text()).toBe("");
+  });
+
   it("writes no carriage return and no escape code", () => {
     const term = fakeTerminal(false);
     const renderer = createProgressRenderer({ stream: term.stream, now: term.now });

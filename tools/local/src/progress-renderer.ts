@@ -38,7 +38,7 @@ export function formatEta(seconds: number): string {
 
 /**
  * Draws what the stages report (`StageProgress`): one line per finished table with its rows and
- * rows/s, always; on a TTY also one live line for the table in progress (rows, rate, and an ETA
+ * rows/s (none for a table with no rows), always; on a TTY also one live line for the table in progress (rows, rate, and an ETA
  * when the stage gave an estimate), redrawn in place with a carriage return. Off a TTY (CI, a
  * pipe, a file) only the finished lines are written: no redraws, and no escape codes anywhere,
  * so `NO_COLOR` has nothing to turn off.
@@ -87,7 +87,8 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
           state.drawn = at;
           const rate = perSecond(rows, at - state.started);
           const { expected } = state;
-          const eta = expected !== undefined && rows < expected && rate > 0 ? (expected - rows) / rate : undefined;
+          const eta =
+            expected !== undefined && rows < expected && rate > 0 ? (expected - rows) / rate : undefined;
           const text =
             `${head(name, table)} ${count(rows).padStart(10)}${expected === undefined ? "" : ` / ~${count(expected)}`}` +
             ` rows ${count(rate).padStart(10)} rows/s${eta === undefined ? "" : `  ETA ${formatEta(eta)}`}`;
@@ -98,6 +99,11 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
         },
         tableFinished(table, rows, durationMs) {
           tables.delete(key(table));
+          // A table with no rows (no change since the watermark) is noise on every incremental run.
+          if (rows === 0) {
+            clear();
+            return;
+          }
           line(
             `${head(name, table)} ${count(rows).padStart(10)} rows in ${(durationMs / 1000).toFixed(1)} s` +
               ` ${count(perSecond(rows, durationMs)).padStart(10)} rows/s`,
