@@ -1,5 +1,6 @@
 import { loadRunIntoPostgres, migratePostgresWarehouse } from "@etl/db/warehouse";
 import type pg from "pg";
+import type { StageProgress } from "@etl/ops";
 import type { LoadPlan } from "./plan-load";
 import type { LoadContext, RunWarehouse, WarehouseOutcome } from "./warehouse";
 
@@ -58,6 +59,7 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
               read: () => context.read(file),
             })),
           })),
+          ...(context.progress ? progressHooks(context.progress) : {}),
         }),
       );
       return {
@@ -72,6 +74,24 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
           durationMs: f.durationMs,
         })),
       };
+    },
+  };
+}
+
+/** The load's hooks that tell a progress port: rows a file at a time, each table's end after its merge. */
+function progressHooks(progress: StageProgress) {
+  let rows = 0;
+  return {
+    onTableStarted(table: string, expectedRows: number) {
+      rows = 0;
+      progress.tableStarted(table, expectedRows);
+    },
+    onFileLoaded(file: { table: string; rows: number }) {
+      rows += file.rows;
+      progress.rows(file.table, rows);
+    },
+    onTableLoaded(table: { table: string; rows: number; durationMs: number }) {
+      progress.tableFinished(table.table, table.rows, table.durationMs);
     },
   };
 }
