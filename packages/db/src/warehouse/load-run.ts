@@ -177,7 +177,7 @@ export async function loadRunIntoPostgres(
       if (staged.length === 0) continue;
       load.onTableStarted?.(
         table,
-        staged.reduce((n, s) => n + s.file.rows, 0),
+        staged.reduce((n, s) => n + (s.file.rows ?? 0), 0),
       );
       const result = await loadTable(client, tablePlan(table, schema), staged, read, load.onFileLoaded);
       load.onTableLoaded?.(result.table);
