@@ -1,9 +1,9 @@
 import type { Writable } from "node:stream";
+import type { StageProgress } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { DataError, SOURCE_COLUMN_TYPES, TransientError } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import type { StageProgress } from "@etl/ops";
 import { type IngestDeps, runIngest } from "./run-ingest";
 
 const SETTINGS = {

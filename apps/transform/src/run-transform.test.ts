@@ -1,3 +1,4 @@
+import type { StageProgress } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
 import { readParquet } from "@etl/s3-io/parquet";
 import { createMemoryObjectStore, type MemoryObjectStore } from "@etl/s3-io/testing";
@@ -9,7 +10,6 @@ import {
   toDimStaff,
   toFactSalesOrder,
 } from "@etl/schemas";
-import type { StageProgress } from "@etl/ops";
 import { describe, expect, it } from "vitest";
 import { asRawTables, makeDataset } from "../test/support/dataset";
 import { writeRawRun } from "../test/support/raw-run";

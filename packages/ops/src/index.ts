@@ -2,7 +2,6 @@ export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from
 export { OpsStoreError, type WatermarkConflict, WatermarkConflictError } from "./errors";
 export { createLogger, createMetrics, type LoggerOptions, logLevelFrom, redactingReplacer } from "./logging";
 export { type MetricPoint, type MetricsSink, publishMetricPoints, tableMetricPoints } from "./metric-points";
-export type { StageProgress } from "./progress";
 export type {
   Alert,
   Alerter,
@@ -18,6 +17,7 @@ export type {
   VisibilityChange,
   WatermarkUpdate,
 } from "./ports";
+export type { StageProgress } from "./progress";
 export {
   type AuditRecord,
   auditSortKey,

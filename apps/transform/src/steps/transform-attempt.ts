@@ -1,4 +1,4 @@
-import type { Alerter, AuditItem, AuditLog, StageProgress, createLogger } from "@etl/ops";
+import type { Alerter, AuditItem, AuditLog, createLogger, StageProgress } from "@etl/ops";
 import { type ObjectStore, ObjectStoreError, runManifestKey } from "@etl/s3-io";
 import { DataError, type RunId, RunIdSchema, type StarTable } from "@etl/schemas";
 import { OutputConflictError, RawDataError } from "../errors";

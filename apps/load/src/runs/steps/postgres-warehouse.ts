@@ -1,6 +1,6 @@
 import { loadRunIntoPostgres, migratePostgresWarehouse } from "@etl/db/warehouse";
-import type pg from "pg";
 import type { StageProgress } from "@etl/ops";
+import type pg from "pg";
 import type { LoadPlan } from "./plan-load";
 import type { LoadContext, RunWarehouse, WarehouseOutcome } from "./warehouse";
 

@@ -35,7 +35,10 @@ export const ingest: Command = {
       const { createIngestDeps, runIngest } = await import("@etl/ingest");
       const deps = createIngestDeps(process.env);
       const progress = createProgressRenderer({ stream: process.stdout, quiet: values.quiet === true });
-      const result = await runIngest(deps.settings, { ...deps.ingest, progress: progress.stage("ingest") });
+      const result = await runIngest(deps.settings, {
+        ...deps.ingest,
+        progress: progress.stage("ingest"),
+      }).finally(() => progress.clear());
       out(
         result.manifestKey
           ? `run ${result.runId}: ${result.rows} rows, manifest s3://${deps.settings.bucket}/${result.manifestKey}`

@@ -8,6 +8,7 @@ import pg from "pg";
 import { landRates, prepareDemoLanding } from "../../demo-landing";
 import { applyEnvironment, type LocalEnvironment, openLocalEnvironment } from "../../environment";
 import { createLocalPipeline, type LocalPipeline, type StageReport } from "../../pipeline";
+import { createProgressRenderer, type ProgressRenderer } from "../../progress-renderer";
 import type { DrainProblem } from "../../runtime";
 import { formatTable, summariseWarehouse, type WarehouseSummary } from "../../summary";
 import { type Command, defaultDataDir, err, out } from "../command";
@@ -49,8 +50,14 @@ export function reportProblems(reports: StageReport[], print: (line: string) => 
   return problems;
 }
 
-/** Prepares the warehouse and local resources once; then `cycle` runs ingest → transform → load. */
-export async function preparePipeline(local: LocalEnvironment): Promise<LocalPipeline> {
+/**
+ * Prepares the warehouse and local resources once; then `cycle` runs ingest → transform → load.
+ * With a progress renderer the stages report to it, and `runCycle` prints its stage lines there.
+ */
+export async function preparePipeline(
+  local: LocalEnvironment,
+  progress?: ProgressRenderer,
+): Promise<LocalPipeline> {
   await ensureLocalResources(local);
   const warehouse = new pg.Client({ connectionString: local.env.WAREHOUSE_URL });
   await warehouse.connect();
@@ -60,29 +67,39 @@ export async function preparePipeline(local: LocalEnvironment): Promise<LocalPip
     await warehouse.end();
   }
   applyEnvironment(local);
-  return createLocalPipeline(local);
+  return createLocalPipeline(local, progress ? { progress } : {});
 }
 
-/** One cycle of the pipeline, printing progress per stage and table (rows, rows/s). */
+/**
+ * One cycle of the pipeline. Its progress (a line per table as each stage finishes it, then one
+ * per stage) goes to the pipeline's progress renderer when it has one (`--quiet` silences it
+ * there), else to `print`; the problems always go to `print`.
+ */
 export async function runCycle(pipeline: LocalPipeline, print: (line: string) => void): Promise<CycleReport> {
+  const renderer = pipeline.progress;
+  const say = renderer ? renderer.line : print;
+  // A stage that failed mid-table leaves its live line: blank it before anything else prints.
+  const settled = async (stage: () => Promise<StageReport>) => {
+    try {
+      return await stage();
+    } finally {
+      renderer?.clear();
+    }
+  };
   const stages: StageReport[] = [];
-  const ingest = await pipeline.ingest();
+  const ingest = await settled(pipeline.ingest);
   stages.push(ingest);
   const result = ingest.result as { runId: string; rows: number; manifestKey: string | null };
   const tables: { table: string; rows: number }[] = [];
-  print(
+  say(
     `  ingest     run ${result.runId}: ${count(result.rows)} changed rows in ${seconds(ingest.durationMs)}`,
   );
   if (result.manifestKey) {
-    const manifestPath = result.manifestKey;
-    const manifest = await readManifest(pipeline, manifestPath);
-    for (const t of manifest.tables) {
-      tables.push({ table: t.table, rows: t.rows });
-      print(`    ${t.table.padEnd(18)} ${count(t.rows).padStart(10)} rows`);
-    }
+    const manifest = await readManifest(pipeline, result.manifestKey);
+    for (const t of manifest.tables) tables.push({ table: t.table, rows: t.rows });
   }
   for (const stage of [pipeline.transform, pipeline.load, pipeline.files]) {
-    const report = await stage();
+    const report = await settled(stage);
     if (report.stage === "files" && (report.delivery?.invocations ?? 0) === 0) continue;
     stages.push(report);
     const d = report.delivery;
@@ -91,7 +108,7 @@ export async function runCycle(pipeline: LocalPipeline, print: (line: string) =>
       report.stage !== "files" && result.rows > 0 && report.durationMs > 0
         ? Math.round((result.rows * 1000) / report.durationMs)
         : 0;
-    print(
+    say(
       `  ${report.stage.padEnd(10)} ${d?.succeeded ?? 0} message(s) in ${seconds(report.durationMs)}` +
         `${rate ? `, ${count(rate)} source rows/s` : ""}` +
         `${d?.retried ? `, ${d.retried} retried` : ""}${d?.deadLettered ? `, ${d.deadLettered} DEAD-LETTERED` : ""}`,
@@ -174,7 +191,10 @@ async function unseededSource(databaseUrl: string): Promise<string | undefined> 
 export const run: Command = {
   name: "run",
   summary: "run one cycle: ingest -> transform -> load, through real S3 events and queues",
-  usage: "etl run [--data-dir DIR]",
+  usage:
+    "etl run [--data-dir DIR] [--quiet]\n\n" +
+    "  Each stage prints a line per table as it finishes it (rows, rows/s), then one for the stage;\n" +
+    "  on a terminal a live line shows the table in progress (rows, rate, ETA). --quiet: none of it.",
   options: { "data-dir": { type: "string" } },
   async run({ values }) {
     const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
@@ -184,7 +204,8 @@ export const run: Command = {
         err(`etl run: ${unseeded}: run \`etl seed\` first (\`etl seed --scale 1000\` for a small one)`);
         return 1;
       }
-      const pipeline = await preparePipeline(local);
+      const progress = createProgressRenderer({ stream: process.stdout, quiet: values.quiet === true });
+      const pipeline = await preparePipeline(local, progress);
       const report = await runCycle(pipeline, out);
       const dead = Object.values(pipeline.queues).reduce((n, q) => n + q.depth().dead, 0);
       if (report.problems.length > 0)
@@ -206,10 +227,11 @@ export const demo: Command = {
   name: "demo",
   summary: "the whole pipeline on fresh local services: seed, run, a day of changes, run again, summary",
   usage:
-    "etl demo [--scale N] [--seed S] [--json] [--data-dir DIR]\n\n" +
+    "etl demo [--scale N] [--seed S] [--json] [--data-dir DIR] [--quiet]\n\n" +
     "  --scale N   sales orders to seed (default 10,000)\n" +
     "  --seed S    generator seed (default 1)\n" +
-    "  --json      print the summary as JSON\n" +
+    "  --json      print the summary as JSON (and no progress)\n" +
+    "  --quiet     print the summary only: no steps, no progress lines\n" +
     "  The demo's services and data live in <data dir>/demo, wiped at the start and stopped at the end.",
   options: {
     scale: { type: "string" },
@@ -220,7 +242,10 @@ export const demo: Command = {
   async run({ values }) {
     const began = Date.now();
     const json = values.json === true;
-    const print = json ? () => {} : out;
+    const quiet = json || values.quiet === true;
+    // --quiet keeps the summary and drops the steps on the way to it.
+    const print = quiet ? () => {} : out;
+    const printProblem = json ? () => {} : out;
     const scale = Number(values.scale ?? 10_000);
     const seedValue = Number(values.seed ?? 1);
     if (!Number.isInteger(scale) || scale < 100)
@@ -238,11 +263,14 @@ export const demo: Command = {
       print(`seeding totesys: ${count(scale)} sales orders (seed ${seedValue})`);
       const seeded = await seedDatabase({ databaseUrl: cloud.endpoints.databaseUrl, seed: seedValue, scale });
       print(`  ${count(seeded.rows)} rows in ${seeded.seconds.toFixed(1)} s`);
-      const pipeline = await preparePipeline(local);
+      const pipeline = await preparePipeline(
+        local,
+        createProgressRenderer({ stream: process.stdout, quiet }),
+      );
       await prepareDemoLanding(local);
       await landRates(local, "2026-11-23", { GBP: "1.000000", USD: "0.790000", EUR: "0.860000" });
       print("cycle 1: everything, and a landed exchange-rate file (rule exchange_rates)");
-      const first = await runCycle(pipeline, print);
+      const first = await runCycle(pipeline, printProblem);
       print("applying a day of changes");
       const changes = await applyChanges({ databaseUrl: cloud.endpoints.databaseUrl, seed: seedValue + 1 });
       print(
@@ -253,7 +281,7 @@ export const demo: Command = {
       );
       await landRates(local, "2026-11-24", { USD: "0.795500", EUR: "0.861200" });
       print("cycle 2: the day's changes, and the next day's rates");
-      const second = await runCycle(pipeline, print);
+      const second = await runCycle(pipeline, printProblem);
       const warehouse = new pg.Client({ connectionString: cloud.endpoints.warehouseUrl });
       await warehouse.connect();
       const summary = await summariseWarehouse(warehouse);

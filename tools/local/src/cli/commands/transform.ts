@@ -37,7 +37,7 @@ export const transform: Command = {
         const outcome = await runTransform(
           { runId },
           { ...deps.transform, progress: progress.stage("transform") },
-        );
+        ).finally(() => progress.clear());
         if (outcome.status === "failed") {
           err(`  failed: ${outcome.error}`);
           return 1;
