@@ -12,8 +12,11 @@
 export interface StageProgress {
   /** A table starts; `expectedRows` is an estimate (the source's planner, a manifest), when known. */
   tableStarted(table: string, expectedRows?: number): void;
-  /** Rows of the table done so far (a running total), after a batch or a part. */
-  rows(table: string, rows: number): void;
+  /**
+   * Rows of the table done so far (a running total), after a batch or a part; `step` names what
+   * the stage does next when that is not more rows (the load: "merging"), shown instead of an ETA.
+   */
+  rows(table: string, rows: number, step?: string): void;
   /** The table is done: its rows, and how long it took. */
   tableFinished(table: string, rows: number, durationMs: number): void;
 }

@@ -150,6 +150,25 @@ describe("createProgressRenderer, on a TTY", () => {
     );
   });
 
+  it("shows what the stage does instead of an ETA, drawn at once however recent the last redraw", () => {
+    const term = fakeTerminal(true);
+    const renderer = createProgressRenderer({ stream: term.stream, now: term.now });
+    const load = renderer.stage("load");
+
+    load.tableStarted("fact_sales_order", 100_000);
+    term.advance(1_000);
+    load.rows("fact_sales_order", 50_000);
+    term.advance(10);
+    load.rows("fact_sales_order", 100_000, "merging");
+    term.advance(10);
+    load.rows("fact_sales_order", 100_000, "merging");
+
+    expect(term.chunks).toHaveLength(2);
+    expect(term.chunks[1]?.trimEnd()).toBe(
+      "\r  load       fact_sales_order        100,000 / ~100,000 rows     99,010 rows/s  merging",
+    );
+  });
+
   it("cuts the live line to the terminal's width, so it never wraps", () => {
     const narrow = fakeTerminal(true, 40);
     const wide = fakeTerminal(true);

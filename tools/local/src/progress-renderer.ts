@@ -51,7 +51,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
   const quiet = options.quiet === true;
   /** Characters of the live line on screen; 0 when none is. */
   let shown = 0;
-  const tables = new Map<string, { started: number; drawn: number; expected?: number }>();
+  const tables = new Map<string, { started: number; drawn: number; expected?: number; step?: string }>();
 
   const clear = () => {
     if (shown === 0) return;
@@ -79,19 +79,23 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
             ...(expectedRows === undefined ? {} : { expected: expectedRows }),
           });
         },
-        rows(table, rows) {
+        rows(table, rows, step) {
           if (quiet || !live) return;
           const state = tables.get(key(table));
           const at = now();
-          if (!state || at - state.drawn < redrawMs) return;
+          // A new step is drawn at once: it may last long with no further call (a merge).
+          if (!state || (at - state.drawn < redrawMs && step === state.step)) return;
           state.drawn = at;
+          if (step === undefined) delete state.step;
+          else state.step = step;
           const rate = perSecond(rows, at - state.started);
           const { expected } = state;
           const eta =
             expected !== undefined && rows < expected && rate > 0 ? (expected - rows) / rate : undefined;
+          const after = step ?? (eta === undefined ? undefined : `ETA ${formatEta(eta)}`);
           const text =
             `${head(name, table)} ${count(rows).padStart(10)}${expected === undefined ? "" : ` / ~${count(expected)}`}` +
-            ` rows ${count(rate).padStart(10)} rows/s${eta === undefined ? "" : `  ETA ${formatEta(eta)}`}`;
+            ` rows ${count(rate).padStart(10)} rows/s${after === undefined ? "" : `  ${after}`}`;
           // A line as wide as the terminal wraps, and the carriage return would then redraw only its end.
           const fitted = stream.columns ? text.slice(0, stream.columns - 1) : text;
           stream.write(`\r${fitted}${" ".repeat(Math.max(0, shown - fitted.length))}`);

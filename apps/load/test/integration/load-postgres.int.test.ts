@@ -138,7 +138,7 @@ describe("the load handler on the local services (PostgreSQL warehouse)", () => 
     const calls: (string | number | undefined)[][] = [];
     const progress: StageProgress = {
       tableStarted: (table, expected) => calls.push(["started", table, expected]),
-      rows: (table, rows) => calls.push(["rows", table, rows]),
+      rows: (table, rows, step) => calls.push(["rows", table, rows, step]),
       tableFinished: (table, rows) => calls.push(["finished", table, rows]),
     };
 
@@ -149,7 +149,7 @@ describe("the load handler on the local services (PostgreSQL warehouse)", () => 
     expect(outcome.status).toBe("loaded");
     const perTable = (outcome.tables ?? []).flatMap((t) => [
       ["started", t.table, t.rows],
-      ["rows", t.table, t.rows],
+      ["rows", t.table, t.rows, "merging"],
       ["finished", t.table, t.rows],
     ]);
     expect(calls).toEqual(perTable);

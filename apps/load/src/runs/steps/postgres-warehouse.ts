@@ -78,17 +78,23 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
   };
 }
 
-/** The load's hooks that tell a progress port: rows a file at a time, each table's end after its merge. */
+/**
+ * The load's hooks that tell a progress port: rows a file at a time, "merging" once a table's
+ * last file is staged (the merge can take longer than the copy), the table's end after it.
+ */
 function progressHooks(progress: StageProgress) {
   let rows = 0;
+  let expected = 0;
   return {
     onTableStarted(table: string, expectedRows: number) {
       rows = 0;
+      expected = expectedRows;
       progress.tableStarted(table, expectedRows);
     },
     onFileLoaded(file: { table: string; rows: number }) {
       rows += file.rows;
-      progress.rows(file.table, rows);
+      if (rows >= expected) progress.rows(file.table, rows, "merging");
+      else progress.rows(file.table, rows);
     },
     onTableLoaded(table: { table: string; rows: number; durationMs: number }) {
       progress.tableFinished(table.table, table.rows, table.durationMs);
