@@ -53,6 +53,7 @@ function setup(catalog: () => CatalogColumn[]) {
           );
         },
         describeColumns: async () => catalog(),
+        estimateRows: async () => 0,
         close: async () => undefined,
         release: async () => undefined,
       };

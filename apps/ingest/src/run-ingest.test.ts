@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import type { HeldBackBy } from "@etl/db/source";
+import type { StageProgress } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { DataError, RawRunManifestSchema, SOURCE_COLUMN_TYPES, TransientError } from "@etl/schemas";
@@ -20,6 +21,7 @@ function setup(options: { rows?: number; failure?: Error; heldBackBy?: HeldBackB
   const audit = createMemoryAuditLog();
   const alerter = createMemoryAlerter();
   const state = createMemoryStateStore();
+  const estimates: { table: string; from: string | null }[] = [];
   const deps: IngestDeps = {
     store,
     state,
@@ -47,12 +49,16 @@ function setup(options: { rows?: number; failure?: Error; heldBackBy?: HeldBackB
             type,
           }));
         },
+        async estimateRows(table: string, from: string | null) {
+          estimates.push({ table, from });
+          return 2_500;
+        },
         close: async () => undefined,
         release: async () => undefined,
       };
     },
   };
-  return { deps, store, audit, alerter, state };
+  return { deps, store, audit, alerter, state, estimates };
 }
 
 describe("runIngest reports its outcome by the outcome policy", () => {
@@ -156,5 +162,42 @@ describe("runIngest after the manifest is written", () => {
     ).toHaveLength(201);
     expect(plain.tables[0]?.bytes).toBeGreaterThan(2 * (best.tables[0]?.bytes ?? 0));
     expect(bestPart?.body.length).toBe(best.tables[0]?.bytes);
+  });
+});
+
+/** A progress port that records what it is told. */
+function recordProgress() {
+  const calls: (string | number | undefined)[][] = [];
+  const progress: StageProgress = {
+    tableStarted: (table, expected) => calls.push(["started", table, expected]),
+    rows: (table, rows) => calls.push(["rows", table, rows]),
+    tableFinished: (table, rows) => calls.push(["finished", table, rows]),
+  };
+  return { progress, calls };
+}
+
+describe("runIngest reports progress", () => {
+  it("tells the port each table's estimate, its rows a batch at a time, and its end", async () => {
+    const { deps, estimates } = setup({ rows: 3_000 });
+    const { progress, calls } = recordProgress();
+
+    await runIngest({ ...SETTINGS, progressBytes: 16 * 1024 }, { ...deps, progress });
+
+    const rowCalls = calls.filter((c) => c[0] === "rows").map((c) => Number(c[2]));
+    expect(calls[0]).toEqual(["started", "currency", 2_500]);
+    expect(calls.at(-1)).toEqual(["finished", "currency", 3_000]);
+    expect(estimates).toEqual([{ table: "currency", from: null }]);
+    expect(rowCalls.length).toBeGreaterThan(1);
+    expect(rowCalls.length).toBeLessThan(20);
+    expect(rowCalls).toEqual([...rowCalls].sort((a, b) => a - b));
+  });
+
+  it("asks for no estimate when nothing listens (on Lambda)", async () => {
+    const { deps, estimates } = setup({ rows: 10 });
+
+    const result = await runIngest(SETTINGS, deps);
+
+    expect(result.rows).toBe(10);
+    expect(estimates).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import type { StageProgress } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog } from "@etl/ops/testing";
 import { readParquet } from "@etl/s3-io/parquet";
 import { createMemoryObjectStore, type MemoryObjectStore } from "@etl/s3-io/testing";
@@ -280,5 +281,33 @@ describe("runTransform", () => {
     };
     expect(await content(first.store)).toEqual(await content(second.store));
     expect((await content(first.store)).length).toBeGreaterThan(7);
+  });
+});
+
+describe("runTransform reports progress", () => {
+  it("tells the port each star table's expected rows, its rows a part at a time, and its end", async () => {
+    const { store, deps } = setup(undefined, 15);
+    const data = makeDataset({ orders: 40 });
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data), partRows: 17 });
+    const calls: (string | number | undefined)[][] = [];
+    const progress: StageProgress = {
+      tableStarted: (table, expected) => calls.push(["started", table, expected]),
+      rows: (table, rows) => calls.push(["rows", table, rows]),
+      tableFinished: (table, rows) => calls.push(["finished", table, rows]),
+    };
+
+    const outcome = await runTransform({ runId: RUN_1 }, { ...deps, progress });
+
+    const sales = calls.filter((c) => c[1] === "fact_sales_order");
+    expect(sales).toEqual([
+      ["started", "fact_sales_order", 40],
+      ["rows", "fact_sales_order", 15],
+      ["rows", "fact_sales_order", 30],
+      ["rows", "fact_sales_order", 40],
+      ["finished", "fact_sales_order", 40],
+    ]);
+    const finished = calls.filter((c) => c[0] === "finished").map((c) => [c[1], c[2]]);
+    expect(outcome.status === "done" && outcome.tables.map((t) => [t.table, t.rows])).toEqual(finished);
+    expect(calls.filter((c) => c[0] === "started")).toHaveLength(finished.length);
   });
 });

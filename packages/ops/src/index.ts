@@ -17,6 +17,7 @@ export type {
   VisibilityChange,
   WatermarkUpdate,
 } from "./ports";
+export type { StageProgress } from "./progress";
 export {
   type AuditRecord,
   auditSortKey,

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { createS3Client, createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import type { LocalEnvironment } from "./environment";
+import type { ProgressRenderer } from "./progress-renderer";
 import {
   type DrainResult,
   deliverByListing,
@@ -67,6 +68,12 @@ export async function createLocalPipeline(
   options: LocalQueueOptions & {
     /** How long each stage's drain waits, in all, for retries to become visible (60 s by default). */
     maxWaitMs?: number;
+    /**
+     * Where the stages report their progress (the `etl` CLI's renderer). The handlers are then
+     * built by their own `createHandler` from deps that carry the port; without it they are the
+     * modules' `handler`s as they are, exactly what Lambda runs.
+     */
+    progress?: ProgressRenderer;
   } = {},
 ) {
   const maxReceives = options.maxReceives ?? Number(local.env.MAX_RECEIVE_COUNT ?? 3);
@@ -92,9 +99,7 @@ export async function createLocalPipeline(
     },
     { bucket: local.env.LANDING_BUCKET ?? "", prefix: "landing/", queue: filesQueue, shape: "s3" as const },
   ];
-  const ingestModule = (await import("@etl/ingest/handler")) as unknown as { handler: IngestHandler };
-  const transformModule = (await import("@etl/transform/handler")) as unknown as { handler: SqsHandler };
-  const loadModule = (await import("@etl/load/handler")) as unknown as { handler: SqsHandler };
+  const handlers = await stageHandlers(options.progress);
   const filesModule = (await import("@etl/load/files-handler")) as unknown as { handler: SqsHandler };
   const region = local.endpoints.region;
   const errors: unknown[] = [];
@@ -111,18 +116,19 @@ export async function createLocalPipeline(
 
   return {
     queues,
+    progress: options.progress,
     readIngestObject: (key: string) => ingestStore.get(local.env.INGEST_BUCKET ?? "", key),
     errors,
     async ingest(): Promise<StageReport> {
       const began = Date.now();
-      const result = await ingestModule.handler(scheduledEvent(region), localContext("etl-ingest"));
+      const result = await handlers.ingest(scheduledEvent(region), localContext("etl-ingest"));
       const announced = await deliver();
       return { stage: "ingest", durationMs: Date.now() - began, result, announced };
     },
     async transform(): Promise<StageReport> {
       const began = Date.now();
       await deliver();
-      const delivery = await drainQueue(transformQueue, transformModule.handler, {
+      const delivery = await drainQueue(transformQueue, handlers.transform, {
         functionName: "etl-transform",
         region,
         onError: (e) => errors.push(e),
@@ -134,7 +140,7 @@ export async function createLocalPipeline(
     async load(): Promise<StageReport> {
       const began = Date.now();
       await deliver();
-      const delivery = await drainQueue(loadQueue, loadModule.handler, {
+      const delivery = await drainQueue(loadQueue, handlers.load, {
         functionName: "etl-load",
         region,
         onError: (e) => errors.push(e),
@@ -159,6 +165,42 @@ export async function createLocalPipeline(
 }
 
 export type LocalPipeline = Awaited<ReturnType<typeof createLocalPipeline>>;
+
+/**
+ * The ingest, transform and load handlers: the modules' own, or, with a progress renderer, the
+ * same `createHandler`s given deps built the same way plus the renderer's port for the stage.
+ */
+async function stageHandlers(progress: ProgressRenderer | undefined) {
+  const ingestModule = await import("@etl/ingest/handler");
+  const transformModule = await import("@etl/transform/handler");
+  const loadModule = await import("@etl/load/handler");
+  if (!progress)
+    return {
+      ingest: ingestModule.handler as IngestHandler,
+      transform: transformModule.handler as SqsHandler,
+      load: loadModule.handler as SqsHandler,
+    };
+  const { createIngestDeps } = await import("@etl/ingest");
+  const { createTransformDeps } = await import("@etl/transform");
+  const { createLoadDeps } = await import("@etl/load");
+  const ingest = createIngestDeps(process.env);
+  const transform = createTransformDeps(process.env);
+  const load = createLoadDeps(process.env);
+  return {
+    ingest: ingestModule.createHandler({
+      ...ingest,
+      ingest: { ...ingest.ingest, progress: progress.stage("ingest") },
+    }) as IngestHandler,
+    transform: transformModule.createHandler({
+      ...transform,
+      transform: { ...transform.transform, progress: progress.stage("transform") },
+    }) as SqsHandler,
+    load: loadModule.createHandler({
+      ...load,
+      load: { ...load.load, progress: progress.stage("load") },
+    }) as SqsHandler,
+  };
+}
 
 /** The event EventBridge Scheduler sends to the ingest function. */
 export function scheduledEvent(region: string, at = new Date()) {

@@ -61,7 +61,6 @@ export async function extractTables(
       const from = watermarks[watermarkOf(table)] ?? null;
       const { entry, done } = await extractTable(settings, deps, run.runId, snapshot, table, from);
       progress.push(done);
-      deps.onTable?.(done);
       const added = drift.added[table];
       if (entry) entries.push(added ? { ...entry, addedColumns: added } : entry);
     }
@@ -82,17 +81,27 @@ async function extractTable(
   from: string | null,
 ): Promise<{ entry?: RawTableEntry; done: TableProgress }> {
   const began = Date.now();
+  const watcher = deps.progress;
+  // The estimate costs a plan, not a read; still, only when someone watches.
+  if (watcher) watcher.tableStarted(table, await snapshot.estimateRows(table, from));
   const sink = new PartSink({
     store: deps.store,
     bucket: settings.bucket,
     keyForPart: (n) => rawDataKey(table, runId, n),
     maxPartBytes: settings.partMaxBytes,
     ...(settings.gzipLevel === undefined ? {} : { gzipLevel: settings.gzipLevel }),
+    ...(watcher
+      ? {
+          onProgress: (rows: number) => watcher.rows(table, rows),
+          ...(settings.progressBytes === undefined ? {} : { progressBytes: settings.progressBytes }),
+        }
+      : {}),
   });
   await snapshot.streamTable(table, from, sink);
   const rows = sink.files.reduce((n, f) => n + f.rows, 0);
   const bytes = sink.files.reduce((n, f) => n + f.bytes, 0);
   const done = { table, rows, bytes, files: sink.files.length, durationMs: Date.now() - began };
+  watcher?.tableFinished(table, rows, done.durationMs);
   if (rows === 0) return { done };
   return {
     entry: { table, files: sink.files, rows, bytes, watermark: { from, to: snapshot.upperBound } },

@@ -1,5 +1,5 @@
 import type { LateCommitGuard, SourceSnapshot } from "@etl/db/source";
-import type { Alerter, AuditItem, AuditLog, StateStore } from "@etl/ops";
+import type { Alerter, AuditItem, AuditLog, StageProgress, StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import type { SourceTable } from "@etl/schemas";
 
@@ -13,6 +13,8 @@ export interface IngestSettings {
   lateCommitGuard?: LateCommitGuard;
   /** An open transaction holding the upper bound back longer than this is logged as a warning. */
   holdWarningSeconds?: number;
+  /** Bytes read between two reports to `IngestDeps.progress` (1 MiB by default). */
+  progressBytes?: number;
 }
 
 /** Long enough for any ordinary write transaction; an older one is usually a forgotten session. */
@@ -43,7 +45,8 @@ export interface IngestDeps {
   ): Promise<SourceSnapshot & { release(): Promise<void> }>;
   clock(): Date;
   logger?: IngestLogger;
-  onTable?(progress: TableProgress): void;
+  /** Someone watching (the `etl` CLI); absent on Lambda, where nothing extra is done for it. */
+  progress?: StageProgress;
 }
 
 export interface IngestResult {

@@ -54,6 +54,29 @@ describe("PartSink", () => {
     expect(sink.files.map((f) => f.bytes)).toEqual(objects.map((o) => o.body.length));
   });
 
+  it("reports the rows read so far once per `progressBytes`, across parts, never per chunk", async () => {
+    const store = createMemoryObjectStore();
+    const text = lines(5000);
+    const reported: number[] = [];
+    const sink = new PartSink({
+      store,
+      bucket: "b",
+      keyForPart: (n) => `part-${n}`,
+      maxPartBytes: 20_000,
+      progressBytes: 25_000,
+      onProgress: (rows) => reported.push(rows),
+    });
+
+    await pipeline(chunked(text), sink);
+
+    const steps = Math.floor(Buffer.byteLength(text) / 25_000);
+    expect(reported.length).toBeGreaterThanOrEqual(steps - 1);
+    expect(reported.length).toBeLessThanOrEqual(steps + 1);
+    expect(reported).toEqual([...reported].sort((a, b) => a - b));
+    expect(reported.at(-1)).toBeGreaterThan(4000);
+    expect(reported.at(-1)).toBeLessThanOrEqual(5000);
+  });
+
   it("writes nothing for an empty table", async () => {
     const store = createMemoryObjectStore();
     const sink = new PartSink({ store, bucket: "b", keyForPart: (n) => `p-${n}`, maxPartBytes: 1000 });

@@ -11,6 +11,12 @@ export interface PartSinkOptions {
   /** A part is closed at the first line end after this many uncompressed bytes. */
   maxPartBytes: number;
   gzipLevel?: number;
+  /**
+   * Told the rows read so far after every `progressBytes` of input (1 MiB by default): a
+   * progress display's counter, called per batch of rows, never per row.
+   */
+  onProgress?: (rows: number) => void;
+  progressBytes?: number;
 }
 
 /**
@@ -28,13 +34,29 @@ export class PartSink extends Writable {
   private partNumber = 0;
   private pendingUpload: Promise<void> = Promise.resolve();
   private uploadError: unknown;
+  /** Rows of the parts already closed. */
+  private closedRows = 0;
+  private totalBytes = 0;
+  private nextProgressAt: number;
 
   constructor(private readonly options: PartSinkOptions) {
     super({ highWaterMark: 1024 * 1024 });
+    this.nextProgressAt = options.progressBytes ?? 1024 * 1024;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.consume(chunk).then(() => done(), done);
+    this.consume(chunk).then(() => {
+      if (this.options.onProgress) this.reportProgress(chunk.length);
+      done();
+    }, done);
+  }
+
+  private reportProgress(bytes: number): void {
+    this.totalBytes += bytes;
+    if (this.totalBytes < this.nextProgressAt) return;
+    const step = this.options.progressBytes ?? 1024 * 1024;
+    this.nextProgressAt = (Math.floor(this.totalBytes / step) + 1) * step;
+    this.options.onProgress?.(this.closedRows + this.partRows);
   }
 
   override _final(done: (error?: Error | null) => void): void {
@@ -88,6 +110,8 @@ export class PartSink extends Writable {
     this.gzip = undefined;
     const rows = this.partRows;
     if (this.partBytes === 0) return;
+    this.closedRows += rows;
+    this.partRows = 0;
     await new Promise<void>((resolve, reject) => {
       gzip.once("end", resolve);
       gzip.once("error", reject);

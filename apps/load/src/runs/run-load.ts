@@ -1,5 +1,5 @@
 import { PreviousRunNotLoadedError } from "@etl/db/errors";
-import { type Alerter, type AuditLog, type createLogger, redactSecrets } from "@etl/ops";
+import { type Alerter, type AuditLog, type createLogger, redactSecrets, type StageProgress } from "@etl/ops";
 import { createOutcomeReporter, type Delivery, type OutcomeReporter } from "@etl/ops/outcome";
 import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, type RunId } from "@etl/schemas";
@@ -24,6 +24,8 @@ export interface LoadDeps {
   alerter: Alerter;
   clock: () => Date;
   logger?: LoadLogger;
+  /** Someone watching (the `etl` CLI); absent on Lambda. The Redshift warehouse tells it nothing. */
+  progress?: StageProgress;
 }
 
 export interface LoadInput {
@@ -149,6 +151,7 @@ export async function runLoad(
       remainingMs: () => time.remainingMs(),
       read: (file) => readVerifiedFile(deps.store, deps.bucket, file),
       committed: (files) => committed.push(...files),
+      ...(deps.progress ? { progress: deps.progress } : {}),
     });
     const durationMs = elapsed();
     await loadReporter(deps).succeeded([

@@ -11,6 +11,7 @@ import {
   localS3Client,
   localS3Env,
 } from "@etl/local-cloud/testing";
+import type { StageProgress } from "@etl/ops";
 import { ensureTables } from "@etl/ops/aws";
 import { runManifestKey } from "@etl/s3-io";
 import { TransientError } from "@etl/schemas";
@@ -130,6 +131,30 @@ describe("the load handler on the local services (PostgreSQL warehouse)", () => 
       [RUN_1],
     );
     expect(run.rows).toEqual([{ status: "FINISHED", files: 7, rows: 11 }]);
+  });
+
+  it("reports progress per table to a port: the manifest's rows, the rows per file, the table's end", async () => {
+    await putProcessedRun(app.load.store, bucket, RUN_1, starRowsOf());
+    const calls: (string | number | undefined)[][] = [];
+    const progress: StageProgress = {
+      tableStarted: (table, expected) => calls.push(["started", table, expected]),
+      rows: (table, rows, step) => calls.push(["rows", table, rows, step]),
+      tableFinished: (table, rows) => calls.push(["finished", table, rows]),
+    };
+
+    const outcome = await runLoad({ runId: RUN_1 }, { ...app.load, progress });
+    const again = calls.length;
+    await runLoad({ runId: RUN_1 }, { ...app.load, progress });
+
+    expect(outcome.status).toBe("loaded");
+    const perTable = (outcome.tables ?? []).flatMap((t) => [
+      ["started", t.table, t.rows],
+      ["rows", t.table, t.rows, "merging"],
+      ["finished", t.table, t.rows],
+    ]);
+    expect(calls).toEqual(perTable);
+    expect(perTable).toHaveLength(21);
+    expect(calls).toHaveLength(again);
   });
 
   it("changes nothing when the same run arrives again", async () => {

@@ -1,4 +1,4 @@
-import type { Alerter, AuditItem, AuditLog, createLogger } from "@etl/ops";
+import type { Alerter, AuditItem, AuditLog, createLogger, StageProgress } from "@etl/ops";
 import { type ObjectStore, ObjectStoreError, runManifestKey } from "@etl/s3-io";
 import { DataError, type RunId, RunIdSchema, type StarTable } from "@etl/schemas";
 import { OutputConflictError, RawDataError } from "../errors";
@@ -28,8 +28,8 @@ export interface TransformDeps {
   /** Draws the attempt's token, part of every key it writes (default: `newAttemptToken`). */
   attemptToken?(): string;
   logger?: TransformLogger;
-  /** Called as each star table is written (the CLI prints progress). */
-  onTable?(progress: TableProgress): void;
+  /** Someone watching (the `etl` CLI): told per table and per part; absent on Lambda. */
+  progress?: StageProgress;
 }
 
 export type TransformOutcome =

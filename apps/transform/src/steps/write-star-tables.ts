@@ -23,9 +23,21 @@ export async function writeStarTables(
   inputs: RunInputs,
 ): Promise<StarOutputs> {
   const outputs: StarOutputs = { written: new Map(), progress: [] };
-  const onPart = (file: StarFile) => attempt.created.push({ bucket: deps.processedBucket, key: file.key });
+  const watcher = deps.progress;
+  /** Lists each part as written; with a watcher, also starts the table and counts its rows per part. */
+  const partsOf = (table: StarTable, expectedRows: number) => {
+    watcher?.tableStarted(table, expectedRows);
+    let rows = 0;
+    return (file: StarFile) => {
+      attempt.created.push({ bucket: deps.processedBucket, key: file.key });
+      if (!watcher) return;
+      rows += file.rows;
+      watcher.rows(table, rows);
+    };
+  };
   const writeTable = async <T extends StarTable>(table: T, rows: readonly StarRow<T>[]) => {
     const since = performance.now();
+    const onPart = partsOf(table, rows.length);
     Object.assign(attempt.current, { table, key: undefined, bucket: deps.processedBucket });
     const writer = createStarPartWriter({
       store: deps.store,
@@ -48,6 +60,11 @@ export async function writeStarTables(
   for (const [table, files] of inputs.filesOf) {
     if (!isStreamedTable(table)) continue;
     const since = performance.now();
+    // The raw rows are the estimate: a streamed source row makes one star row.
+    const onPart = partsOf(
+      STREAMED_TABLES[table].star,
+      files.reduce((n, f) => n + f.rows, 0),
+    );
     Object.assign(attempt.current, { table, key: files[0]?.key, bucket: deps.ingestBucket });
     // Lines with declared added columns fail the fast scan and are read the reference way,
     // with exactly those columns removed; an undrifted table keeps the fast path whole.
@@ -74,7 +91,7 @@ export async function writeStarTables(
   return outputs;
 }
 
-/** Keeps a written table's files and progress, logs it and tells `onTable`. */
+/** Keeps a written table's files and progress, logs it and tells the progress port. */
 function recordTable(
   deps: TransformDeps,
   attempt: TransformAttempt,
@@ -91,5 +108,5 @@ function recordTable(
   };
   outputs.progress.push(entry);
   deps.logger?.info("star table written", { runId: attempt.runId, ...entry });
-  deps.onTable?.(entry);
+  deps.progress?.tableFinished(entry.table, entry.rows, entry.durationMs);
 }

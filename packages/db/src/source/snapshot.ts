@@ -54,6 +54,11 @@ export interface SourceSnapshot {
    */
   streamTable(table: SourceTable, from: string | null, sink: Writable): Promise<void>;
   /**
+   * How many rows `streamTable` would read, as the planner estimates it (`EXPLAIN`, nothing is
+   * read): for a progress display's ETA, never for a decision, since statistics can be stale.
+   */
+  estimateRows(table: SourceTable, from: string | null): Promise<number>;
+  /**
    * Every column of every base table of the source schema, as the snapshot sees it
    * (`information_schema.columns`, `data_type`), in table and column order: what the schema-drift
    * check compares with the contract.
@@ -228,6 +233,14 @@ export async function openSourceSnapshot(
             order by last_updated, ${quoteIdent(pk)}) r)
           to stdout with (format csv, delimiter e'\\x02', quote e'\\x01')`;
         await pipeline(client.query(copyTo(sql)), sink);
+      },
+      async estimateRows(table, from) {
+        const { rows } = await client.query<{ "QUERY PLAN": { Plan?: { "Plan Rows"?: number } }[] }>(
+          `explain (format json) select 1 from ${quoteIdent(table)}
+            where last_updated > $1::timestamp and last_updated <= $2::timestamp`,
+          [from ?? "-infinity", row.upper],
+        );
+        return rows[0]?.["QUERY PLAN"][0]?.Plan?.["Plan Rows"] ?? 0;
       },
       async describeColumns() {
         const { rows } = await client.query<CatalogColumn>(CATALOG_SQL);

@@ -65,6 +65,10 @@ export interface PostgresRunLoad {
   now?: () => Date;
   /** Called once a file is in staging (progress, audit); an error thrown here fails the run. */
   onFileLoaded?: (result: FileLoadResult) => void | Promise<void>;
+  /** Called as a table starts, with the rows its files to load promise (a progress display's estimate). */
+  onTableStarted?: (table: StarTable, expectedRows: number) => void;
+  /** Called once a table's files are staged and merged. */
+  onTableLoaded?: (result: TableLoadResult) => void;
 }
 
 /** The next file's bytes are fetched while the current one is copied. */
@@ -171,7 +175,12 @@ export async function loadRunIntoPostgres(
         }
       }
       if (staged.length === 0) continue;
+      load.onTableStarted?.(
+        table,
+        staged.reduce((n, s) => n + (s.file.rows ?? 0), 0),
+      );
       const result = await loadTable(client, tablePlan(table, schema), staged, read, load.onFileLoaded);
+      load.onTableLoaded?.(result.table);
       tables.push(result.table);
       files.push(...result.files);
     }

@@ -83,6 +83,27 @@ describe("openSourceSnapshot", () => {
     ]);
   });
 
+  it("estimates a table's rows in the watermark range from the planner, reading none of them", async () => {
+    const setup = await connect();
+    await setup.query(`
+      create table payment (payment_id int primary key, created_at timestamp not null, last_updated timestamp not null);
+      insert into payment select i, '2024-01-01', timestamp '2024-01-01' + i * interval '1 minute'
+        from generate_series(1, 2000) i;
+      analyze payment;
+    `);
+    const snapshot = await openSourceSnapshot(await connect(), 0);
+
+    const whole = await snapshot.estimateRows("payment", null);
+    const lastHalf = await snapshot.estimateRows("payment", "2024-01-01 16:40:00.000000");
+    const none = await snapshot.estimateRows("payment", "2030-01-01 00:00:00.000000");
+    await snapshot.close();
+
+    expect(whole).toBe(2000);
+    expect(lastHalf).toBeGreaterThan(900);
+    expect(lastHalf).toBeLessThan(1100);
+    expect(none).toBeLessThanOrEqual(1);
+  });
+
   it("reads nothing at or before the watermark and keeps numerics and odd text exact", async () => {
     const snapshot = await openSourceSnapshot(await connect(), 0);
     const out = collect();

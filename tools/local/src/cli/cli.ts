@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { isNotAnswering, ServiceStartError } from "@etl/local-cloud";
-import { CliError, type Command, err, out, parse, repoRoot, UsageError } from "./command";
+import { CliError, type Command, err, GLOBAL_OPTIONS, out, parse, repoRoot, UsageError } from "./command";
 import { commands } from "./commands";
 
 /** The CLI's version: the one in tools/local/package.json. */
@@ -12,9 +12,16 @@ export function version(): string {
   return manifest.version ?? "0.0.0";
 }
 
+const GLOBAL_FLAGS = new Set(
+  Object.entries(GLOBAL_OPTIONS).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]),
+);
+
 function help(): void {
   out("usage: etl <command> [options]\n");
   for (const c of commands) out(`  ${c.name.padEnd(12)} ${c.summary}`);
+  out("\noptions of every command:");
+  out("  --quiet, -q  no progress: neither the line per table as each stage finishes it (rows, rows/s)");
+  out("               nor, on a terminal, the live line with counts, rate and ETA");
   out("\nrun `etl help <command>` (or `etl <command> --help`) for a command's options; `etl --version`");
 }
 
@@ -57,13 +64,17 @@ export function describeError(error: unknown): string {
  * one or two lines on stderr (what went wrong, what to do); the stack only with ETL_DEBUG=1.
  */
 export async function runEtl(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // A global option before the command (`etl --quiet run`) is parsed with the command's own.
+  let lead = 0;
+  while (lead < argv.length && GLOBAL_FLAGS.has(argv[lead] ?? "")) lead += 1;
+  const [name, ...afterName] = argv.slice(lead);
+  const rest = [...argv.slice(0, lead), ...afterName];
   if (name === "--version" || name === "-V" || name === "version") {
     out(version());
     return 0;
   }
   if (!name || name === "help" || name === "--help" || name === "-h") {
-    const topic = name === "help" ? rest[0] : undefined;
+    const topic = name === "help" ? afterName[0] : undefined;
     if (topic) {
       const command = commands.find((c) => c.name === topic);
       if (!command) {

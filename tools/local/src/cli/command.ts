@@ -23,8 +23,12 @@ export interface Command {
   run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }): Promise<number>;
 }
 
+/** Options every command takes: `--quiet` silences the stages' progress lines. */
+export const GLOBAL_OPTIONS: Options = { quiet: { type: "boolean", short: "q" } };
+
 export function parse(command: Command, argv: string[]) {
-  return parseArgs({ args: argv, options: command.options, allowPositionals: true, strict: true }) as {
+  const options = { ...GLOBAL_OPTIONS, ...command.options };
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as {
     values: Record<string, string | boolean | undefined>;
     positionals: string[];
   };

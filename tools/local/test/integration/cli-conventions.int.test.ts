@@ -36,6 +36,24 @@ describe("etl's command-line conventions", () => {
     expect(result.out).toContain("usage: etl <command>");
   });
 
+  it("--help documents --quiet, the option every command takes", async () => {
+    const result = await etl("--help");
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^ {2}--quiet, -q +no progress/m);
+  });
+
+  it.each([
+    ["-q", "status", "--limit", "abc"],
+    ["--quiet", "status", "--limit", "abc"],
+    ["status", "--quiet", "--limit", "abc"],
+  ])("%s %s %s %s: --quiet goes before or after the command", async (...argv) => {
+    const result = await etl(...argv);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^etl status: --limit must be a whole number/);
+  });
+
   it("the package names an etl bin", () => {
     expect(manifest.bin).toEqual({ etl: "bin/etl.mjs" });
   });

@@ -2,12 +2,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCloud, startLocalCloud } from "@etl/local-cloud";
-import { seedDatabase } from "@etl/synthetic";
+import { applyChanges, seedDatabase } from "@etl/synthetic";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { run } from "../../src/cli/commands/pipeline";
-import { captureOutput } from "./run-etl";
+import { captureOutput, etl } from "./run-etl";
+
+/** The lines a stage prints as each table finishes: stage, table, rows, rows/s. */
+function tableLines(text: string) {
+  return [
+    ...text.matchAll(/^ {2}(ingest|transform|load) +(\w+) +([\d,]+) rows in [\d.]+ s +([\d,]+) rows\/s$/gm),
+  ].map((m) => ({ stage: m[1], table: m[2], rows: Number(m[3]?.replaceAll(",", "")), rate: m[4] }));
+}
 
 let cloud: RunningCloud;
 let dataDir = "";
@@ -37,8 +44,27 @@ describe("etl run", () => {
 
     const code = await run.run(parse(run, ["--data-dir", dataDir]));
 
+    const lines = tableLines(output.text());
     expect(output.text()).not.toMatch(/FAILED|DEAD-LETTERED|RETRY PENDING/);
     expect(code).toBe(0);
+    expect(lines.filter((l) => l.table === "sales_order" || l.table === "fact_sales_order")).toEqual([
+      { stage: "ingest", table: "sales_order", rows: 100, rate: expect.stringMatching(/^[\d,]+$/) },
+      { stage: "transform", table: "fact_sales_order", rows: 100, rate: expect.stringMatching(/^[\d,]+$/) },
+      { stage: "load", table: "fact_sales_order", rows: 100, rate: expect.stringMatching(/^[\d,]+$/) },
+    ]);
+    expect(new Set(lines.map((l) => l.stage))).toEqual(new Set(["ingest", "transform", "load"]));
+    expect(output.text()).not.toContain("\r");
+    expect(output.text()).not.toContain("\u001b");
+  }, 240_000);
+
+  it("prints none of it with --quiet", async () => {
+    await applyChanges({ databaseUrl: cloud.endpoints.databaseUrl, seed: 4 });
+
+    const result = await etl("--quiet", "run", "--data-dir", dataDir);
+
+    expect(result.code).toBe(0);
+    expect(result.err).toBe("");
+    expect(result.out).not.toMatch(/rows\/s|rows in|changed rows|message\(s\)/);
   }, 240_000);
 
   it("exits 1 and names the stage and run when the transform fails on bad data", async () => {

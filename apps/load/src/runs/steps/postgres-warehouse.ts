@@ -1,4 +1,5 @@
 import { loadRunIntoPostgres, migratePostgresWarehouse } from "@etl/db/warehouse";
+import type { StageProgress } from "@etl/ops";
 import type pg from "pg";
 import type { LoadPlan } from "./plan-load";
 import type { LoadContext, RunWarehouse, WarehouseOutcome } from "./warehouse";
@@ -58,6 +59,7 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
               read: () => context.read(file),
             })),
           })),
+          ...(context.progress ? progressHooks(context.progress) : {}),
         }),
       );
       return {
@@ -72,6 +74,30 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
           durationMs: f.durationMs,
         })),
       };
+    },
+  };
+}
+
+/**
+ * The load's hooks that tell a progress port: rows a file at a time, "merging" once a table's
+ * last file is staged (the merge can take longer than the copy), the table's end after it.
+ */
+function progressHooks(progress: StageProgress) {
+  let rows = 0;
+  let expected = 0;
+  return {
+    onTableStarted(table: string, expectedRows: number) {
+      rows = 0;
+      expected = expectedRows;
+      progress.tableStarted(table, expectedRows);
+    },
+    onFileLoaded(file: { table: string; rows: number }) {
+      rows += file.rows;
+      if (rows >= expected) progress.rows(file.table, rows, "merging");
+      else progress.rows(file.table, rows);
+    },
+    onTableLoaded(table: { table: string; rows: number; durationMs: number }) {
+      progress.tableFinished(table.table, table.rows, table.durationMs);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { StageProgress } from "@etl/ops";
 import type { StarTable } from "@etl/schemas";
 import type { LoadFile, LoadPlan } from "./plan-load";
 
@@ -36,6 +37,8 @@ export interface LoadContext {
   read(file: LoadFile): Promise<Uint8Array>;
   /** Told when a table is committed on its own (Redshift: one transaction per table). */
   committed?(files: FileOutcome[]): void;
+  /** Someone watching (the `etl` CLI): told per table and per file by the PostgreSQL warehouse. */
+  progress?: StageProgress;
 }
 
 /**

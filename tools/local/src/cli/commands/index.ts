@@ -1,11 +1,12 @@
 import type { Command } from "../command";
 import { bench } from "./bench";
 import { dashboard, report } from "./dashboard";
+import { demo } from "./demo";
 import { doctor } from "./doctor";
 import { ingest } from "./ingest";
 import { load } from "./load";
 import { migrate } from "./migrate";
-import { demo, run } from "./pipeline";
+import { run } from "./pipeline";
 import { query } from "./query";
 import { replay } from "./replay";
 import { rules } from "./rules";

@@ -6,6 +6,7 @@ import {
   type LocalEnvironment,
   openLocalEnvironment,
 } from "../../environment";
+import { createProgressRenderer } from "../../progress-renderer";
 import { type Command, defaultDataDir, out } from "../command";
 
 /** Creates the local buckets and DynamoDB tables the stages use, when missing. */
@@ -20,8 +21,6 @@ export async function ensureLocalResources(local: LocalEnvironment): Promise<voi
   dynamo.destroy();
 }
 
-const rate = (rows: number, ms: number) => (ms > 0 ? Math.round((rows * 1000) / ms) : rows);
-
 export const ingest: Command = {
   name: "ingest",
   summary: "run one ingest: rows changed since the watermarks -> raw JSON Lines + manifest",
@@ -35,13 +34,11 @@ export const ingest: Command = {
       // The stage's code loads when the stage runs, not when any `etl` command starts.
       const { createIngestDeps, runIngest } = await import("@etl/ingest");
       const deps = createIngestDeps(process.env);
+      const progress = createProgressRenderer({ stream: process.stdout, quiet: values.quiet === true });
       const result = await runIngest(deps.settings, {
         ...deps.ingest,
-        onTable: (t) =>
-          out(
-            `  ${t.table.padEnd(16)} ${String(t.rows).padStart(10)} rows  ${String(t.files).padStart(3)} files  ${String(rate(t.rows, t.durationMs)).padStart(9)} rows/s`,
-          ),
-      });
+        progress: progress.stage("ingest"),
+      }).finally(() => progress.clear());
       out(
         result.manifestKey
           ? `run ${result.runId}: ${result.rows} rows, manifest s3://${deps.settings.bucket}/${result.manifestKey}`

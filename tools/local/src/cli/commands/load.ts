@@ -1,10 +1,9 @@
 import { runIdFromManifestKey } from "@etl/s3-io";
 import { applyEnvironment, openLocalEnvironment } from "../../environment";
+import { createProgressRenderer } from "../../progress-renderer";
 import { type Command, defaultDataDir, err, out } from "../command";
 import { parseRunIds } from "../run-ids";
 import { ensureLocalResources } from "./ingest";
-
-const count = (n: number) => n.toLocaleString("en-GB");
 
 export const load: Command = {
   name: "load",
@@ -34,14 +33,12 @@ export const load: Command = {
         runIds = runIds.sort();
         if (runIds.length === 0) out(`no processed run in s3://${bucket}/runs/`);
       }
+      const progress = createProgressRenderer({ stream: process.stdout, quiet: values.quiet === true });
       for (const runId of runIds) {
         out(`run ${runId}:`);
-        const outcome = await runLoad({ runId }, app.load);
-        for (const t of outcome.tables ?? []) {
-          out(
-            `  ${t.table.padEnd(20)} ${String(t.files).padStart(3)} files ${count(t.rows).padStart(12)} rows  ${t.status}`,
-          );
-        }
+        const outcome = await runLoad({ runId }, { ...app.load, progress: progress.stage("load") }).finally(
+          () => progress.clear(),
+        );
         if (outcome.status === "failed") {
           err(
             `  ${outcome.message} (recorded in ${app.config.FAILURE_TABLE}, alert in ${app.config.ALERT_FILE})`,

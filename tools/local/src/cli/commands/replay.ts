@@ -137,9 +137,11 @@ export const replay: Command = {
       const reports: StageReport[] = [];
       try {
         const { preparePipeline } = await import("./pipeline");
-        const pipeline = await preparePipeline(local);
+        const { createProgressRenderer } = await import("../../progress-renderer");
+        const progress = createProgressRenderer({ stream: process.stdout, quiet: values.quiet === true });
+        const pipeline = await preparePipeline(local, progress);
         for (const stage of stages) {
-          const report = await pipeline[stage]();
+          const report = await pipeline[stage]().finally(() => progress.clear());
           reports.push(report);
           const d = report.delivery;
           out(

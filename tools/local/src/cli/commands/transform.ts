@@ -1,10 +1,9 @@
 import { runIdFromManifestKey } from "@etl/s3-io";
 import { applyEnvironment, openLocalEnvironment } from "../../environment";
+import { createProgressRenderer } from "../../progress-renderer";
 import { type Command, defaultDataDir, err, out } from "../command";
 import { parseRunIds } from "../run-ids";
 import { ensureLocalResources } from "./ingest";
-
-const rate = (rows: number, ms: number) => (ms > 0 ? Math.round((rows * 1000) / ms) : rows);
 
 export const transform: Command = {
   name: "transform",
@@ -32,18 +31,13 @@ export const transform: Command = {
         runIds = runIds.sort();
         if (runIds.length === 0) out("no ingest run waits to be transformed");
       }
+      const progress = createProgressRenderer({ stream: process.stdout, quiet: values.quiet === true });
       for (const runId of runIds) {
         out(`run ${runId}:`);
         const outcome = await runTransform(
           { runId },
-          {
-            ...deps.transform,
-            onTable: (t) =>
-              out(
-                `  ${t.table.padEnd(20)} ${String(t.rows).padStart(10)} rows  ${String(t.files).padStart(3)} files  ${String(rate(t.rows, t.durationMs)).padStart(9)} rows/s`,
-              ),
-          },
-        );
+          { ...deps.transform, progress: progress.stage("transform") },
+        ).finally(() => progress.clear());
         if (outcome.status === "failed") {
           err(`  failed: ${outcome.error}`);
           return 1;
