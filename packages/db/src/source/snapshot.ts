@@ -54,6 +54,12 @@ export interface SourceSnapshot {
    */
   streamTable(table: SourceTable, from: string | null, sink: Writable): Promise<void>;
   /**
+   * Streams every primary key of the table as the snapshot sees it, whatever its `last_updated`,
+   * in ascending order, as decimal text, one key per line (`\n` after each): the key set that
+   * hard-delete detection compares with the previous run's.
+   */
+  streamKeys(table: SourceTable, sink: Writable): Promise<void>;
+  /**
    * Every column of every base table of the source schema, as the snapshot sees it
    * (`information_schema.columns`, `data_type`), in table and column order: what the schema-drift
    * check compares with the contract.
@@ -227,6 +233,12 @@ export async function openSourceSnapshot(
               and last_updated <= current_setting('etl.wm_to')::timestamp
             order by last_updated, ${quoteIdent(pk)}) r)
           to stdout with (format csv, delimiter e'\\x02', quote e'\\x01')`;
+        await pipeline(client.query(copyTo(sql)), sink);
+      },
+      async streamKeys(table, sink) {
+        const pk = quoteIdent(SOURCE_TABLES[table]);
+        // Ordered by the server (the primary key's index): the ingest merges two sorted sets.
+        const sql = `copy (select ${pk} from ${quoteIdent(table)} order by ${pk}) to stdout`;
         await pipeline(client.query(copyTo(sql)), sink);
       },
       async describeColumns() {
