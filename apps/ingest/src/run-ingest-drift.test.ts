@@ -53,6 +53,11 @@ function setup(catalog: () => CatalogColumn[]) {
           );
         },
         describeColumns: async () => catalog(),
+        async streamKeys(_table: string, sink: Writable) {
+          await new Promise<void>((resolve, reject) =>
+            sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+          );
+        },
         close: async () => undefined,
         release: async () => undefined,
       };

@@ -44,6 +44,11 @@ function setup(options: { rows?: number; failure?: Error } = {}) {
             type,
           }));
         },
+        async streamKeys(_table: string, sink: Writable) {
+          await new Promise<void>((resolve, reject) =>
+            sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+          );
+        },
         close: async () => undefined,
         release: async () => undefined,
       };
