@@ -119,5 +119,21 @@ export const ProcessedRunManifestSchema = z.strictObject({
   source: z.strictObject({ bucket: z.string(), key: z.string() }),
   files: z.array(ProcessedFileSchema),
   state: z.record(z.string(), ManifestFileSchema),
+  /**
+   * Rows deleted at the source (hard deletes), per star table: the source keys (the star table's
+   * id column) and the detection time, for the load to mark (dimensions) or to add a deletion
+   * version for (facts). Absent when the run has none, so older manifests parse as before.
+   */
+  deletions: z
+    .array(
+      z.strictObject({
+        table: z.enum(STAR_TABLE_NAMES),
+        keys: z.array(z.number().int().nonnegative()).min(1),
+        deletedAt: sourceTimestamp,
+      }),
+    )
+    .min(1)
+    .optional(),
 });
+export type StarDeletion = NonNullable<ProcessedRunManifest["deletions"]>[number];
 export type ProcessedRunManifest = z.infer<typeof ProcessedRunManifestSchema>;
