@@ -23,7 +23,9 @@ function setup() {
   const state = createMemoryStateStore();
   let minute = 0;
   const end = (sink: Writable) =>
-    new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    new Promise<void>((resolve, reject) =>
+      sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
   const deps: IngestDeps = {
     store,
     state,
@@ -38,7 +40,8 @@ function setup() {
         upperBound: at,
         sees: "all-sessions",
         async streamTable(_table: string, _from: string | null, sink: Writable) {
-          for (const id of source.changed) sink.write(`${JSON.stringify({ currency_id: id, currency_code: "GBP" })}\n`);
+          for (const id of source.changed)
+            sink.write(`${JSON.stringify({ currency_id: id, currency_code: "GBP" })}\n`);
           await end(sink);
         },
         async streamKeys(_table: string, sink: Writable) {
@@ -46,7 +49,11 @@ function setup() {
           await end(sink);
         },
         async describeColumns() {
-          return Object.entries(SOURCE_COLUMN_TYPES.currency).map(([column, type]) => ({ table: "currency", column, type }));
+          return Object.entries(SOURCE_COLUMN_TYPES.currency).map(([column, type]) => ({
+            table: "currency",
+            column,
+            type,
+          }));
         },
         close: async () => undefined,
         release: async () => undefined,
@@ -122,7 +129,10 @@ describe("runIngest detects hard deletes by comparing key sets", () => {
     const manifest = manifestOf(second.manifestKey);
     expect(manifest.tables).toEqual([]);
     expect(manifest.deletions?.map((d) => [d.table, d.file.rows])).toEqual([["currency", 1]]);
-    expect((await state.getRecord(KEY_SET_NAMESPACE, "currency"))?.data).toMatchObject({ runId: second.runId, rows: 1 });
+    expect((await state.getRecord(KEY_SET_NAMESPACE, "currency"))?.data).toMatchObject({
+      runId: second.runId,
+      rows: 1,
+    });
   });
 
   it("a run with neither changes nor deletions writes nothing and keeps the key set where it was", async () => {
@@ -137,7 +147,9 @@ describe("runIngest detects hard deletes by comparing key sets", () => {
 
     expect(second.manifestKey).toBeUndefined();
     expect(store.objects("ingest")).toHaveLength(objects);
-    expect((await state.getRecord(KEY_SET_NAMESPACE, "currency"))?.data).toMatchObject({ runId: first.runId });
+    expect((await state.getRecord(KEY_SET_NAMESPACE, "currency"))?.data).toMatchObject({
+      runId: first.runId,
+    });
   });
 
   it("declares a deletion again when the run that declared it did not record its key set", async () => {
@@ -153,7 +165,9 @@ describe("runIngest detects hard deletes by comparing key sets", () => {
         throw new Error("state table unavailable");
       },
     };
-    await expect(runIngest(SETTINGS, { ...deps, state: failingState })).rejects.toThrow("state table unavailable");
+    await expect(runIngest(SETTINGS, { ...deps, state: failingState })).rejects.toThrow(
+      "state table unavailable",
+    );
 
     const third = await runIngest(SETTINGS, deps);
 

@@ -23,7 +23,12 @@ const changed = {
 };
 const deletion = {
   table: "sales_order",
-  file: { key: "raw/sales_order/2024/01/01/20240101T003000000Z-00000002-deleted.jsonl.gz", rows: 2, bytes: 40, sha256 },
+  file: {
+    key: "raw/sales_order/2024/01/01/20240101T003000000Z-00000002-deleted.jsonl.gz",
+    rows: 2,
+    bytes: 40,
+    sha256,
+  },
   detectedAt: "2024-01-01 00:30:00.000000",
   previousRunId: "20240101T002000000Z-00000001",
 };

@@ -59,33 +59,37 @@ export type RawDeletionEntry = z.infer<typeof RawDeletionEntrySchema>;
  */
 export const RawRunManifestSchema = z
   .strictObject({
-  schemaVersion: z.literal(1),
-  kind: z.literal("raw"),
-  runId: RunIdSchema,
-  sequence: z.number().int().positive(),
-  createdAt: z.string().datetime(),
-  /** The database clock when the snapshot was taken, and the safety lag subtracted from it. */
-  snapshot: z.strictObject({
-    databaseTime: sourceTimestamp,
-    upperBound: sourceTimestamp,
-    safetyLagSeconds: z.number(),
+    schemaVersion: z.literal(1),
+    kind: z.literal("raw"),
+    runId: RunIdSchema,
+    sequence: z.number().int().positive(),
+    createdAt: z.string().datetime(),
+    /** The database clock when the snapshot was taken, and the safety lag subtracted from it. */
+    snapshot: z.strictObject({
+      databaseTime: sourceTimestamp,
+      upperBound: sourceTimestamp,
+      safetyLagSeconds: z.number(),
+      /**
+       * Set when a transaction still open at snapshot time held the upper bound below the clock:
+       * its session's backend pid (or a prepared transaction's gid) and when it began.
+       */
+      heldBackBy: z
+        .strictObject({
+          pid: z.number().int().optional(),
+          gid: z.string().optional(),
+          since: sourceTimestamp,
+        })
+        .optional(),
+      /** Whose open transactions the bound could see: `own-user` when run without pg_read_all_stats. */
+      sees: z.enum(["all-sessions", "own-user"]).optional(),
+    }),
+    tables: z.array(RawTableEntrySchema),
     /**
-     * Set when a transaction still open at snapshot time held the upper bound below the clock:
-     * its session's backend pid (or a prepared transaction's gid) and when it began.
+     * Tables with rows deleted at the source since the previous run, one entry per table. Absent
+     * when none were, so a manifest without deletions is what it always was (schemaVersion 1).
      */
-    heldBackBy: z
-      .strictObject({ pid: z.number().int().optional(), gid: z.string().optional(), since: sourceTimestamp })
-      .optional(),
-    /** Whose open transactions the bound could see: `own-user` when run without pg_read_all_stats. */
-    sees: z.enum(["all-sessions", "own-user"]).optional(),
-  }),
-  tables: z.array(RawTableEntrySchema),
-  /**
-   * Tables with rows deleted at the source since the previous run, one entry per table. Absent
-   * when none were, so a manifest without deletions is what it always was (schemaVersion 1).
-   */
-  deletions: z.array(RawDeletionEntrySchema).min(1).optional(),
-})
+    deletions: z.array(RawDeletionEntrySchema).min(1).optional(),
+  })
   // A run exists because something changed: rows, deletions, or both.
   .refine((m) => m.tables.length > 0 || (m.deletions?.length ?? 0) > 0, {
     message: "a raw run has changed rows, deletions or both",

@@ -1,5 +1,5 @@
 import type { ColumnSpec } from "./star-columns";
-import { type SourceTable, type StarTable } from "./tables";
+import type { SourceTable, StarTable } from "./tables";
 
 /**
  * The warehouse columns that record hard deletes (rows deleted at the source), on every star

@@ -8,6 +8,7 @@ import {
   type SourceDrift,
   type SourceTable,
 } from "@etl/schemas";
+import { type Detection, detectDeletions } from "./detect-deletions";
 import {
   DEFAULT_HOLD_WARNING_SECONDS,
   type IngestDeps,
@@ -17,7 +18,6 @@ import {
   type TableProgress,
   watermarkOf,
 } from "./ingest-run";
-import { type Detection, detectDeletions } from "./detect-deletions";
 import { PartSink } from "./part-sink";
 
 /** What the snapshot read: the manifest entries of the tables with changes, and every table's progress. */
