@@ -8,7 +8,6 @@ import {
   queryRows,
   type RedshiftDataApi,
   type ResultRow,
-  redshiftDeletionStatements,
   runStatusOfSql,
   type StatementRunner,
   type StatementStatus,
@@ -21,6 +20,7 @@ import type { StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import { WarehouseBusyError } from "../errors";
 import type { LoadPlan, TableLoad } from "./plan-load";
+import { applyRedshiftDeletions } from "./redshift-deletions";
 import { type RedshiftFailure, redshiftFailure } from "./redshift-failure";
 import { createHandoffs, type Handoffs, stillRunningOutcome } from "./redshift-handoffs";
 import { copySource, missingColumns, tableOutcomes } from "./redshift-table-batch";
@@ -168,37 +168,6 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): RunW
     return { ...result, files: tableOutcomes(table, status, result.statementId, now() - started) };
   }
 
-  /**
-   * The run's deletions (dimension rows marked, fact deletion versions), once its tables are
-   * committed (so the detection date is in dim_date), in batches of 40 statements. Every
-   * statement is idempotent, so a batch run again after a failure or a redelivery changes
-   * nothing; one still running at the deadline fails the attempt as retryable, and the retry
-   * finds its work done.
-   */
-  async function applyDeletions(plan: LoadPlan, context: LoadContext): Promise<void> {
-    const sqls = redshiftDeletionStatements(options.schema, plan.deletions ?? []);
-    for (let i = 0; i < sqls.length; i += 40) {
-      try {
-        const status = await options.statements.run(
-          { sqls: sqls.slice(i, i + 40), name: name() },
-          { deadline: deadline(context), pollBudgetMs: options.pollBudgetMs },
-        );
-        if (status.state !== "FINISHED") {
-          throw new LoadTransientError(`run ${plan.runId}: deletion statement ${status.id} ${status.state}`, {
-            statementId: status.id,
-            ...(status.error ? { details: { error: status.error } } : {}),
-          });
-        }
-      } catch (error) {
-        if (!(error instanceof StatementStillRunningError)) throw error;
-        throw new LoadTransientError(
-          `run ${plan.runId}: deletion statement ${error.statementId} still running; the retry finds it done`,
-          { statementId: error.statementId },
-        );
-      }
-    }
-  }
-
   /** The run's ledger row, once every table is committed; then what its merges wrote. */
   async function finishRun(
     plan: LoadPlan,
@@ -265,7 +234,13 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): RunW
     }
     if (!wrote && (await statusOf(plan.runId, context)) === "FINISHED")
       return { status: "skipped", files, rows: 0 };
-    await applyDeletions(plan, context);
+    await applyRedshiftDeletions(plan, {
+      statements: options.statements,
+      schema: options.schema,
+      name,
+      deadline: deadline(context),
+      pollBudgetMs: options.pollBudgetMs,
+    });
     return finishRun(plan, files, rows, context);
   }
 
