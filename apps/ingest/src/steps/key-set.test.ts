@@ -25,8 +25,12 @@ describe("KeyCollector", () => {
     expect(keys[4999]).toBe(14997);
   });
 
-  it("refuses keys out of order, which would make the comparison wrong", async () => {
-    await expect(collect(["2\n1\n"])).rejects.toThrow(/ascending/);
+  it("sorts keys that arrive in table order", async () => {
+    expect([...(await collect(["30\n2\n1000\n1\n"]))]).toEqual([1, 2, 30, 1000]);
+  });
+
+  it("refuses a key that arrives twice, which would make the comparison wrong", async () => {
+    await expect(collect(["2\n1\n2\n"])).rejects.toThrow(/twice/);
   });
 
   it("refuses a line that is not a non-negative integer", async () => {

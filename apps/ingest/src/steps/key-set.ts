@@ -14,8 +14,9 @@ const ZERO = 48;
 const NINE = 57;
 
 /**
- * A writable for the snapshot's key stream (`streamKeys`: decimal keys, one per line, ascending)
- * that parses the bytes straight into a growing `Float64Array`: no strings, no per-key objects.
+ * A writable for the snapshot's key stream (`streamKeys`: decimal keys, one per line, in table
+ * order) that parses the bytes straight into a growing `Float64Array`: no strings, no per-key
+ * objects.
  */
 export class KeyCollector extends Writable {
   private buffer = new Float64Array(1024);
@@ -46,9 +47,6 @@ export class KeyCollector extends Writable {
 
   private push(key: number): void {
     if (!Number.isSafeInteger(key)) throw new DataError(`source key ${key} is not an integer key`);
-    const last = this.count === 0 ? -1 : (this.buffer[this.count - 1] ?? -1);
-    // The merge in deletedKeys relies on strictly ascending keys.
-    if (key <= last) throw new DataError(`source keys must arrive in ascending order: ${key} after ${last}`);
     if (this.count === this.buffer.length) {
       const grown = new Float64Array(this.buffer.length * 2);
       grown.set(this.buffer);
@@ -58,9 +56,18 @@ export class KeyCollector extends Writable {
     this.count += 1;
   }
 
-  /** The keys collected, ascending (a view of the collector's buffer). */
+  /**
+   * The keys collected, ascending (a view of the collector's buffer, sorted in place): the
+   * snapshot sends them in table order, which a sequential scan reads faster than the primary
+   * key's index, and a typed-array sort of a million keys takes about a tenth of a second.
+   */
   keys(): KeySet {
-    return this.buffer.subarray(0, this.count);
+    const keys = this.buffer.subarray(0, this.count).sort();
+    // A primary key is unique; a repeat would make the comparison wrong.
+    for (let i = 1; i < keys.length; i++) {
+      if ((keys[i] ?? 0) === (keys[i - 1] ?? 0)) throw new DataError(`source key ${keys[i]} arrived twice`);
+    }
+    return keys;
   }
 }
 

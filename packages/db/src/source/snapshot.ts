@@ -55,7 +55,7 @@ export interface SourceSnapshot {
   streamTable(table: SourceTable, from: string | null, sink: Writable): Promise<void>;
   /**
    * Streams every primary key of the table as the snapshot sees it, whatever its `last_updated`,
-   * in ascending order, as decimal text, one key per line (`\n` after each): the key set that
+   * in table order (not sorted), as decimal text, one key per line (`\n` after each): the key set that
    * hard-delete detection compares with the previous run's.
    */
   streamKeys(table: SourceTable, sink: Writable): Promise<void>;
@@ -237,8 +237,9 @@ export async function openSourceSnapshot(
       },
       async streamKeys(table, sink) {
         const pk = quoteIdent(SOURCE_TABLES[table]);
-        // Ordered by the server (the primary key's index): the ingest merges two sorted sets.
-        const sql = `copy (select ${pk} from ${quoteIdent(table)} order by ${pk}) to stdout`;
+        // In table order: a sequential scan reads a million keys about twice as fast as the
+        // primary key's index (measured, docs/deletes.md); the ingest sorts them itself.
+        const sql = `copy (select ${pk} from ${quoteIdent(table)}) to stdout`;
         await pipeline(client.query(copyTo(sql)), sink);
       },
       async describeColumns() {

