@@ -101,10 +101,10 @@ export async function detectDeletions(
 
 /**
  * Stores this run's key sets and points each table's state record at its set, once the manifest
- * exists: the next run compares with them. The pointer moves by compare-and-set from the one
- * this run compared with, so of two overlapping runs the first to get here wins and the other
- * leaves it (its deletions are declared in its manifest already; a deletion it alone saw is
- * found again by the next run, which the transform absorbs).
+ * exists and the watermarks moved: the next run compares with them. A run that lost the
+ * watermark race never gets here (its deletions are in its manifest already; one it alone saw is
+ * found again by the next run, and applied once). The pointer moves by compare-and-set from the
+ * one this run compared with, so a run that finds it moved by another leaves it and logs why.
  */
 export async function recordKeySets(
   settings: IngestSettings,
