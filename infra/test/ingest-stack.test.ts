@@ -55,11 +55,11 @@ describe("ingest stack", () => {
     expect(variables.POWERTOOLS_SERVICE_NAME).toBe("etl-ingest");
   });
 
-  it("may only write raw data and manifests, use its tables, publish alerts and read its one secret", () => {
+  it("may only write raw data, manifests and key sets, read key sets, use its tables, publish alerts and read its one secret", () => {
     const statements = statementsOf(s.ingest, "Ingest");
 
-    expect(granting(statements, "s3:GetObject")).toEqual([]);
-    expect(granting(statements, "s3:PutObject").map(prefixesOf)).toEqual([["raw/", "runs/"]]);
+    expect(granting(statements, "s3:GetObject").map(prefixesOf)).toEqual([["keys/"]]);
+    expect(granting(statements, "s3:PutObject").map(prefixesOf)).toEqual([["keys/", "raw/", "runs/"]]);
     expect(granting(statements, "secretsmanager:GetSecretValue")).toEqual([
       {
         Sid: "ReadSecretValues",

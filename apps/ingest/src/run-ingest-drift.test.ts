@@ -54,6 +54,11 @@ function setup(catalog: () => CatalogColumn[]) {
         },
         describeColumns: async () => catalog(),
         estimateRows: async () => 0,
+        async streamKeys(_table: string, sink: Writable) {
+          await new Promise<void>((resolve, reject) =>
+            sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+          );
+        },
         close: async () => undefined,
         release: async () => undefined,
       };

@@ -53,6 +53,11 @@ function setup(options: { rows?: number; failure?: Error; heldBackBy?: HeldBackB
           estimates.push({ table, from });
           return 2_500;
         },
+        async streamKeys(_table: string, sink: Writable) {
+          await new Promise<void>((resolve, reject) =>
+            sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+          );
+        },
         close: async () => undefined,
         release: async () => undefined,
       };

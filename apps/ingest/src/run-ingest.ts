@@ -1,6 +1,7 @@
 import { toRunId } from "@etl/s3-io";
 import { SOURCE_TABLE_NAMES } from "@etl/schemas";
 import { advanceWatermarks } from "./steps/advance-watermarks";
+import { recordKeySets } from "./steps/detect-deletions";
 import { extractTables } from "./steps/extract-tables";
 import { failIngest } from "./steps/fail-ingest";
 import {
@@ -14,6 +15,7 @@ import {
 import { reportDrift } from "./steps/report-drift";
 import { writeRawManifest } from "./steps/write-raw-manifest";
 
+export { KEY_SET_NAMESPACE, type KeySetPointer } from "./steps/detect-deletions";
 export {
   DEFAULT_HOLD_WARNING_SECONDS,
   type IngestDeps,
@@ -30,7 +32,9 @@ export {
  * manifest exists (`advanceWatermarks`). A failure anywhere leaves the watermarks untouched, so
  * the next run reads the same rows again: nothing is lost. Columns added to the source and new
  * source tables are recorded and alerted once each (`reportDrift`); a contract column dropped
- * or retyped refuses the run before anything is written. Failures are reported by the
+ * or retyped refuses the run before anything is written. Rows deleted at the source since the
+ * last recorded run are found by comparing key sets (`detectDeletions`, in the snapshot) and
+ * declared in the manifest; the key sets are recorded after it (`recordKeySets`). Failures are reported by the
  * `@etl/ops` outcome policy and thrown (`failIngest`).
  */
 export async function runIngest(settings: IngestSettings, deps: IngestDeps): Promise<IngestResult> {
@@ -46,21 +50,35 @@ export async function runIngest(settings: IngestSettings, deps: IngestDeps): Pro
     const { entries, progress } = extraction;
     await reportDrift(deps, run, extraction.drift);
     const rows = entries.reduce((n, e) => n + e.rows, 0);
-    if (rows === 0) {
+    const { deletions, keySets } = extraction.detection;
+    const deleted = deletions.reduce((n, d) => n + d.file.rows, 0);
+    if (rows === 0 && deleted === 0) {
       await deps.audit.record([
         auditItem(run, settings, { key: "-", status: "FINISHED", rows: 0, durationMs: durationMs() }),
       ]);
-      return { runId, sequence, tables: progress, rows: 0 };
+      return { runId, sequence, tables: progress, rows: 0, deleted: 0 };
     }
     const manifestKey = await writeRawManifest(settings, deps, run, extraction);
     const upperBound = extraction.snapshot.upperBound;
     const note = await advanceWatermarks(deps, run, watermarks, upperBound, manifestKey);
+    // A run that lost the watermark race leaves the key sets to the winner, as it does the watermarks.
+    if (!note) await recordKeySets(settings, deps, run, keySets);
     const finished = (fields: Parameters<typeof auditItem>[2]) => auditItem(run, settings, fields);
     await deps.audit.record([
       ...entries.flatMap((e) =>
         e.files.map((f) =>
           finished({ key: f.key, table: e.table, status: "FINISHED", rows: f.rows, size: f.bytes }),
         ),
+      ),
+      ...deletions.map((d) =>
+        finished({
+          key: d.file.key,
+          table: d.table,
+          status: "FINISHED",
+          rows: d.file.rows,
+          size: d.file.bytes,
+          note: "keys of rows deleted at the source",
+        }),
       ),
       finished({
         key: manifestKey,
@@ -70,7 +88,7 @@ export async function runIngest(settings: IngestSettings, deps: IngestDeps): Pro
         ...(note ? { note } : {}),
       }),
     ]);
-    return { runId, sequence, manifestKey, tables: progress, rows };
+    return { runId, sequence, manifestKey, tables: progress, rows, deleted };
   } catch (error) {
     return failIngest(error, settings, deps, run);
   }

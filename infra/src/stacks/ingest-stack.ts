@@ -51,7 +51,8 @@ export class IngestStack extends Stack {
       network: { subnetIds: settings.subnetIds, securityGroupIds: settings.securityGroupIds },
     });
     const fn = this.ingest.function;
-    grantPrefixes(stateful.ingestBucket, fn, { write: ["raw/", "runs/"] });
+    // keys/: each table's key set, which the next run reads back to find hard deletes.
+    grantPrefixes(stateful.ingestBucket, fn, { read: ["keys/"], write: ["raw/", "runs/", "keys/"] });
     stateful.stateTable.grantReadWriteData(fn);
     stateful.auditTable.grantWriteData(fn);
     stateful.failureTable.grantWriteData(fn);

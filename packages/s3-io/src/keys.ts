@@ -49,6 +49,22 @@ export function rawDataKey(table: SourceTable, runId: RunId, partNumber: number)
 }
 
 /**
+ * `raw/<table>/YYYY/MM/DD/<runId>-deleted.jsonl.gz`: the keys of the table's rows deleted at the
+ * source since the previous run, beside the run's data parts.
+ */
+export function rawDeletionsKey(table: SourceTable, runId: RunId): string {
+  return `raw/${table}/${runDatePath(runId)}/${runId}-deleted.jsonl.gz`;
+}
+
+/**
+ * `keys/<table>/<runId>.keys.gz`: every primary key of a source table at the run's snapshot, the
+ * set the next run compares with to find hard deletes. Only the ingest reads it.
+ */
+export function keySetKey(table: SourceTable, runId: RunId): string {
+  return `keys/${table}/${RunIdSchema.parse(runId)}.keys.gz`;
+}
+
+/**
  * An attempt token: 8 to 16 lowercase letters or digits that tell apart the attempts of one run
  * (a crashed attempt, its retry, a duplicate delivery running at the same time), so no two
  * attempts ever write the same key. Only the manifest, written last, says which attempt counts.

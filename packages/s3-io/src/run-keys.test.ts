@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
+  keySetKey,
   quarantineKey,
   rawDataKey,
+  rawDeletionsKey,
   runDatePath,
   runIdFromManifestKey,
   runManifestKey,
@@ -32,6 +34,8 @@ describe("run keys", () => {
 
   it.each([
     ["raw data", () => rawDataKey("currency", RUN, 3), `raw/currency/2026/11/23/${RUN}-0003.jsonl.gz`],
+    ["raw deletions", () => rawDeletionsKey("staff", RUN), `raw/staff/2026/11/23/${RUN}-deleted.jsonl.gz`],
+    ["key set", () => keySetKey("sales_order", RUN), `keys/sales_order/${RUN}.keys.gz`],
     ["a manifest", () => runManifestKey(RUN), `runs/${RUN}.json`],
     [
       "a quarantined input",

@@ -30,5 +30,6 @@ export * from "./source";
 export * from "./source-drift";
 export * from "./star";
 export * from "./star-columns";
+export * from "./star-deletions";
 export * from "./star-sources";
 export * from "./tables";

@@ -39,32 +39,66 @@ export const RawTableEntrySchema = z.strictObject({
 export type RawTableEntry = z.infer<typeof RawTableEntrySchema>;
 
 /**
+ * The rows of one source table deleted since the run before (hard deletes), found by comparing the
+ * table's key sets of the two runs: `file` is gzip JSON Lines, one `{"<primary key>": id}` per
+ * deleted row, in key order. `detectedAt` is the snapshot's database time (the source's clock):
+ * the deletion happened between `previousRunId`'s snapshot and this one.
+ */
+export const RawDeletionEntrySchema = z.strictObject({
+  table: z.enum(SOURCE_TABLE_NAMES),
+  file: ManifestFileSchema.extend({ rows: z.number().int().positive() }),
+  detectedAt: sourceTimestamp,
+  /** The run whose key set this run's was compared with. */
+  previousRunId: RunIdSchema,
+});
+export type RawDeletionEntry = z.infer<typeof RawDeletionEntrySchema>;
+
+/**
  * `runs/<runId>.json` in the ingest bucket: written last, after every data file; transform reacts
  * to it and never to single data files.
  */
-export const RawRunManifestSchema = z.strictObject({
-  schemaVersion: z.literal(1),
-  kind: z.literal("raw"),
-  runId: RunIdSchema,
-  sequence: z.number().int().positive(),
-  createdAt: z.string().datetime(),
-  /** The database clock when the snapshot was taken, and the safety lag subtracted from it. */
-  snapshot: z.strictObject({
-    databaseTime: sourceTimestamp,
-    upperBound: sourceTimestamp,
-    safetyLagSeconds: z.number(),
+export const RawRunManifestSchema = z
+  .strictObject({
+    schemaVersion: z.literal(1),
+    kind: z.literal("raw"),
+    runId: RunIdSchema,
+    sequence: z.number().int().positive(),
+    createdAt: z.string().datetime(),
+    /** The database clock when the snapshot was taken, and the safety lag subtracted from it. */
+    snapshot: z.strictObject({
+      databaseTime: sourceTimestamp,
+      upperBound: sourceTimestamp,
+      safetyLagSeconds: z.number(),
+      /**
+       * Set when a transaction still open at snapshot time held the upper bound below the clock:
+       * its session's backend pid (or a prepared transaction's gid) and when it began.
+       */
+      heldBackBy: z
+        .strictObject({
+          pid: z.number().int().optional(),
+          gid: z.string().optional(),
+          since: sourceTimestamp,
+        })
+        .optional(),
+      /** Whose open transactions the bound could see: `own-user` when run without pg_read_all_stats. */
+      sees: z.enum(["all-sessions", "own-user"]).optional(),
+    }),
+    tables: z.array(RawTableEntrySchema),
     /**
-     * Set when a transaction still open at snapshot time held the upper bound below the clock:
-     * its session's backend pid (or a prepared transaction's gid) and when it began.
+     * Tables with rows deleted at the source since the previous run, one entry per table. Absent
+     * when none were, so a manifest without deletions is what it always was (schemaVersion 1).
      */
-    heldBackBy: z
-      .strictObject({ pid: z.number().int().optional(), gid: z.string().optional(), since: sourceTimestamp })
-      .optional(),
-    /** Whose open transactions the bound could see: `own-user` when run without pg_read_all_stats. */
-    sees: z.enum(["all-sessions", "own-user"]).optional(),
-  }),
-  tables: z.array(RawTableEntrySchema).min(1),
-});
+    deletions: z.array(RawDeletionEntrySchema).min(1).optional(),
+  })
+  // A run exists because something changed: rows, deletions, or both.
+  .refine((m) => m.tables.length > 0 || (m.deletions?.length ?? 0) > 0, {
+    message: "a raw run has changed rows, deletions or both",
+    path: ["tables"],
+  })
+  .refine((m) => new Set(m.deletions?.map((d) => d.table)).size === (m.deletions?.length ?? 0), {
+    message: "one deletion entry per table",
+    path: ["deletions"],
+  });
 export type RawRunManifest = z.infer<typeof RawRunManifestSchema>;
 
 export const ProcessedFileSchema = ManifestFileSchema.extend({ table: z.enum(STAR_TABLE_NAMES) });
@@ -89,5 +123,21 @@ export const ProcessedRunManifestSchema = z.strictObject({
   source: z.strictObject({ bucket: z.string(), key: z.string() }),
   files: z.array(ProcessedFileSchema),
   state: z.record(z.string(), ManifestFileSchema),
+  /**
+   * Rows deleted at the source (hard deletes), per star table: the source keys (the star table's
+   * id column) and the detection time, for the load to mark (dimensions) or to add a deletion
+   * version for (facts). Absent when the run has none, so older manifests parse as before.
+   */
+  deletions: z
+    .array(
+      z.strictObject({
+        table: z.enum(STAR_TABLE_NAMES),
+        keys: z.array(z.number().int().nonnegative()).min(1),
+        deletedAt: sourceTimestamp,
+      }),
+    )
+    .min(1)
+    .optional(),
 });
+export type StarDeletion = NonNullable<ProcessedRunManifest["deletions"]>[number];
 export type ProcessedRunManifest = z.infer<typeof ProcessedRunManifestSchema>;

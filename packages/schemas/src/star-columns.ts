@@ -17,6 +17,8 @@ export interface ColumnSpec {
    * column reaches the warehouse without a rebuild (docs/schema-change.md).
    */
   added?: boolean;
+  /** A SQL literal the warehouse fills the column with when a row does not give it. */
+  default?: string;
 }
 
 const col = (name: string, type: ColumnType, nullable = false): ColumnSpec => ({ name, type, nullable });

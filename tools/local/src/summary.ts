@@ -15,14 +15,17 @@ export interface WarehouseSummary {
 }
 
 /**
- * The newest version of every sales order: facts keep every version, so business questions
- * read the latest one per order.
+ * The newest version of every sales order still at the source: facts keep every version, so
+ * business questions read the latest one per order, and an order whose latest version is its
+ * deletion is gone (docs/deletes.md).
  */
 const currentSales = (schema: string) => `
   with current_sales as (
-    select distinct on (sales_order_id) *
-      from ${qualified(schema, "fact_sales_order")}
-     order by sales_order_id, last_updated_date desc, last_updated_time desc
+    select * from (
+      select distinct on (sales_order_id) *
+        from ${qualified(schema, "fact_sales_order")}
+       order by sales_order_id, last_updated_date desc, last_updated_time desc
+    ) newest where not is_deleted
   )`;
 
 /** Three questions a sales team asks first, answered from the star schema alone. */

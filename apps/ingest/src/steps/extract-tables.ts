@@ -8,6 +8,7 @@ import {
   type SourceDrift,
   type SourceTable,
 } from "@etl/schemas";
+import { type Detection, detectDeletions } from "./detect-deletions";
 import {
   DEFAULT_HOLD_WARNING_SECONDS,
   type IngestDeps,
@@ -26,6 +27,8 @@ export interface Extraction {
   progress: TableProgress[];
   /** How the source differs from the contract: added columns and new tables (nothing broken). */
   drift: SourceDrift;
+  /** The rows deleted since the last recorded run, and this run's key sets. */
+  detection: Detection;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function extractTables(
   const entries: RawTableEntry[] = [];
   const progress: TableProgress[] = [];
   let drift: SourceDrift = { added: {}, broken: [], newTables: [] };
+  let detection: Detection = { deletions: [], keySets: [], durationMs: 0 };
   try {
     warnAboutSnapshot(run.runId, snapshot, settings, deps.logger);
     drift = compareSourceSchema(await snapshot.describeColumns(), run.tables);
@@ -65,11 +69,13 @@ export async function extractTables(
       if (entry) entries.push(added ? { ...entry, addedColumns: added } : entry);
     }
     run.currentTable = undefined;
+    // Its own step, after the rows, in the same snapshot: the key sets are the snapshot's too.
+    detection = await detectDeletions(settings, deps, run, snapshot);
     await snapshot.close();
   } finally {
     await snapshot.release();
   }
-  return { snapshot, entries, progress, drift };
+  return { snapshot, entries, progress, drift, detection };
 }
 
 async function extractTable(

@@ -56,6 +56,8 @@ export interface IngestResult {
   manifestKey?: string;
   tables: TableProgress[];
   rows: number;
+  /** Rows found deleted at the source since the last recorded run, over every table. */
+  deleted: number;
 }
 
 /** One ingest run: its identity, and the table it is reading (for the reports of a failure). */

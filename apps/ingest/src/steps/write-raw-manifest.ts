@@ -11,7 +11,7 @@ export async function writeRawManifest(
   settings: IngestSettings,
   deps: IngestDeps,
   run: IngestRun,
-  { snapshot, entries }: Extraction,
+  { snapshot, entries, detection }: Extraction,
 ): Promise<string> {
   const held = snapshot.heldBackBy;
   const manifest: RawRunManifest = RawRunManifestSchema.parse({
@@ -36,6 +36,7 @@ export async function writeRawManifest(
       sees: snapshot.sees,
     },
     tables: entries,
+    ...(detection.deletions.length > 0 ? { deletions: detection.deletions } : {}),
   });
   const manifestKey = runManifestKey(run.runId);
   await deps.store.put(settings.bucket, manifestKey, JSON.stringify(manifest, null, 2), {

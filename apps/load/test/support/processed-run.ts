@@ -32,6 +32,8 @@ export interface PutRunOptions {
   previousRunId?: RunId | null;
   /** Write every table's files as before `source_updated_at` existed (without the column). */
   withoutSourceUpdatedAt?: boolean;
+  /** Rows deleted at the source, as the manifest declares them. */
+  deletions?: ProcessedRunManifest["deletions"];
 }
 
 /** The attempt token of the runs these tests write (the transform draws a random one per attempt). */
@@ -75,6 +77,7 @@ export async function putProcessedRun(
     source: { bucket: "etl-ingest", key: runManifestKey(runId) },
     files,
     state: {},
+    ...(options.deletions ? { deletions: options.deletions } : {}),
   });
   await store.put(bucket, runManifestKey(runId), JSON.stringify(manifest), {
     contentType: "application/json",

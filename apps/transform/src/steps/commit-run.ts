@@ -59,6 +59,7 @@ export async function commitRun(
     source: { bucket: deps.ingestBucket, key: attempt.manifestKey },
     files,
     state: pointers,
+    ...(inputs.deletions.length > 0 ? { deletions: inputs.deletions } : {}),
   });
   const body = JSON.stringify(manifest, null, 2);
   attempt.committing = true;

@@ -1,5 +1,6 @@
-import type { AddedColumn, ManifestFile, RawRunManifest, SourceRow } from "@etl/schemas";
+import type { AddedColumn, ManifestFile, RawRunManifest, SourceRow, StarDeletion } from "@etl/schemas";
 import { buildReferenceDimensions, type ReferenceDimensions } from "./build-dimensions";
+import { readDeletions, toStarDeletions } from "./read-deletions";
 import { readSourceTable } from "./read-source-rows";
 import {
   emptyReferenceState,
@@ -9,6 +10,7 @@ import {
   type ReferenceState,
   readReferenceState,
   type StateTable,
+  withoutDeleted,
 } from "./reference-state";
 import { previousManifest, readRawManifest } from "./run-manifests";
 import type { TransformAttempt, TransformDeps } from "./transform-attempt";
@@ -28,6 +30,8 @@ export interface RunInputs {
   state: ReferenceState;
   /** The reference dimensions' rows this run's changes reach. */
   dimensions: ReferenceDimensions;
+  /** Rows deleted at the source, per star table, for the processed manifest (the load applies them). */
+  deletions: StarDeletion[];
 }
 
 /**
@@ -63,7 +67,14 @@ export async function readRunInputs(deps: TransformDeps, attempt: TransformAttem
       addedOf.get(table),
     );
   }
-  const state = mergeReferenceState(before, changes as ReferenceChanges);
+  Object.assign(attempt.current, { table: undefined, key: "deletions", bucket: ingestBucket });
+  const deleted = await readDeletions(store, ingestBucket, raw);
+  // Deleted rows leave the state before the dimensions are built: a change this run makes to a
+  // row they depend on must not rebuild them.
+  const { state, changed: lost } = withoutDeleted(
+    mergeReferenceState(before, changes as ReferenceChanges),
+    deleted,
+  );
   Object.assign(attempt.current, { table: undefined, key: undefined, bucket: undefined });
   const dimensions = buildReferenceDimensions(changes as ReferenceChanges, state);
   return {
@@ -71,8 +82,9 @@ export async function readRunInputs(deps: TransformDeps, attempt: TransformAttem
     previous,
     filesOf,
     addedOf,
-    changed: new Set(Object.keys(changes) as StateTable[]),
+    changed: new Set([...(Object.keys(changes) as StateTable[]), ...lost]),
     state,
     dimensions,
+    deletions: toStarDeletions(deleted),
   };
 }

@@ -86,6 +86,27 @@ export function mergeReferenceState(state: ReferenceState, changes: ReferenceCha
 }
 
 /**
+ * The state without the rows deleted at the source, and the tables that lost a row (their state
+ * objects are written again). A deleted row leaves the state, so no later change (a department's,
+ * say) rebuilds its dimension row as if it still existed, and a fact that references it is bad
+ * data, as the source's foreign keys make it. Pure.
+ */
+export function withoutDeleted(
+  state: ReferenceState,
+  deletions: readonly { table: string; keys: readonly number[] }[],
+): { state: ReferenceState; changed: Set<StateTable> } {
+  const next = { ...state } as { [T in StateTable]: ReadonlyMap<number, SourceRow<T>> };
+  const changed = new Set<StateTable>();
+  for (const { table, keys } of deletions) {
+    if (!isStateTable(table)) continue;
+    const rows = new Map(next[table] as ReadonlyMap<number, unknown>);
+    for (const key of keys) if (rows.delete(key)) changed.add(table);
+    (next as Record<StateTable, ReadonlyMap<number, unknown>>)[table] = rows;
+  }
+  return { state: next, changed };
+}
+
+/**
  * Reads the state objects a processed manifest points to. Each object's SHA-256 must equal the
  * manifest's and every row must parse with its table's source schema.
  */

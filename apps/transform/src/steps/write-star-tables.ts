@@ -1,4 +1,4 @@
-import { type StarRow, type StarTable, toDimDate } from "@etl/schemas";
+import { isFactTable, type StarRow, type StarTable, toDimDate } from "@etl/schemas";
 import type { ReferenceDimension } from "./build-dimensions";
 import type { RunInputs } from "./read-run-inputs";
 import { declareAddedColumns } from "./read-source-rows";
@@ -87,6 +87,8 @@ export async function writeStarTables(
     }
     recordTable(deps, attempt, outputs, { ...result, table: STREAMED_TABLES[table].star, since });
   }
+  // A fact's deletion version is dated at the detection time: its date must be in dim_date.
+  for (const d of inputs.deletions) if (isFactTable(d.table)) dates.add(d.deletedAt.slice(0, 10));
   if (dates.size > 0) await writeTable("dim_date", toDimDate(dates.values()));
   return outputs;
 }

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { type ObjectStore, rawDataKey, runManifestKey } from "@etl/s3-io";
+import { type ObjectStore, rawDataKey, rawDeletionsKey, runManifestKey } from "@etl/s3-io";
 import {
   type AddedColumn,
+  type RawDeletionEntry,
   type RawRunManifest,
   RawRunManifestSchema,
   type RawTableEntry,
+  SOURCE_TABLES,
   type SourceTable,
 } from "@etl/schemas";
 
@@ -19,6 +21,12 @@ export interface RawRunSpec {
   partRows?: number;
   /** Columns each table's manifest entry declares as added to the source (schema drift). */
   addedColumns?: Partial<Record<SourceTable, AddedColumn[]>>;
+  /** Keys deleted at the source since the run before, per table (hard deletes). */
+  deleted?: Partial<Record<SourceTable, readonly number[]>>;
+  /** The snapshot's database time: the detection time of the deletions. */
+  databaseTime?: string;
+  /** The run whose key set the deletions were found against. */
+  previousRunId?: string;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -54,6 +62,19 @@ export async function writeRawRun(
       ...(spec.addedColumns?.[table] ? { addedColumns: spec.addedColumns[table] } : {}),
     });
   }
+  const deletions: RawDeletionEntry[] = [];
+  const databaseTime = spec.databaseTime ?? "2024-01-01 00:00:30.000000";
+  for (const [table, keys] of Object.entries(spec.deleted ?? {}) as [SourceTable, number[]][]) {
+    const body = new Uint8Array(gzipSync(keys.map((id) => `{"${SOURCE_TABLES[table]}":${id}}\n`).join("")));
+    const key = rawDeletionsKey(table, spec.runId);
+    await store.put(bucket, key, body, { ifNoneMatch: true });
+    deletions.push({
+      table,
+      file: { key, rows: keys.length, bytes: body.byteLength, sha256: sha256(body) },
+      detectedAt: databaseTime,
+      previousRunId: spec.previousRunId ?? "20240101T000000000Z-00000001",
+    });
+  }
   const sequence = Number(spec.runId.slice(-8));
   const manifest: RawRunManifest = {
     schemaVersion: 1,
@@ -62,11 +83,12 @@ export async function writeRawRun(
     sequence,
     createdAt: "2024-01-01T00:00:00.000Z",
     snapshot: {
-      databaseTime: "2024-01-01 00:00:30.000000",
+      databaseTime,
       upperBound: "2024-01-01 00:00:00.000000",
       safetyLagSeconds: 30,
     },
     tables: entries,
+    ...(deletions.length > 0 ? { deletions } : {}),
   };
   await store.put(bucket, runManifestKey(spec.runId), JSON.stringify(manifest), { ifNoneMatch: true });
   return manifest;

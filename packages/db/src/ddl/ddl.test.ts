@@ -47,13 +47,17 @@ describe("warehouse DDL", () => {
     expect(creates.every((s) => s.startsWith("create table if not exists "))).toBe(true);
   });
 
-  it("adds source_updated_at to the dimensions of an older warehouse, additively", () => {
+  it("adds source_updated_at and the deletion columns to an older warehouse, additively", () => {
     const added = warehouseDdl().slice(1 + STAR_TABLE_NAMES.length);
 
     expect(added).toEqual(
-      STAR_TABLE_NAMES.filter((t) => t.startsWith("dim_") && t !== "dim_date").map(
-        (t) => `alter table "warehouse"."${t}" add column if not exists "source_updated_at" timestamp`,
-      ),
+      STAR_TABLE_NAMES.filter((t) => t !== "dim_date").flatMap((t) => [
+        ...(t.startsWith("dim_")
+          ? [`alter table "warehouse"."${t}" add column if not exists "source_updated_at" timestamp`]
+          : []),
+        `alter table "warehouse"."${t}" add column if not exists "is_deleted" boolean default false not null`,
+        `alter table "warehouse"."${t}" add column if not exists "deleted_at" timestamp`,
+      ]),
     );
   });
 

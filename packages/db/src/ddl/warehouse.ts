@@ -1,6 +1,9 @@
 import {
+  type ColumnSpec,
+  DELETION_COLUMNS,
   FACT_TABLE_NAMES,
   type FactTable,
+  hasDeletionColumns,
   STAR_COLUMNS,
   STAR_KEYS,
   STAR_REFERENCES,
@@ -15,9 +18,19 @@ import { type AdditiveColumn, addColumnIfMissingSql } from "./control";
 const isFact = (table: StarTable): table is FactTable => (FACT_TABLE_NAMES as string[]).includes(table);
 const list = (names: readonly string[]) => names.map(quoteIdent).join(", ");
 
+/** The type with its default and nullability, in the order both dialects read (`default` first). */
+function columnDefinition(c: ColumnSpec, dialect: SqlDialect): string {
+  return `${sqlType(c, dialect)}${c.default === undefined ? "" : ` default ${c.default}`}${c.nullable ? "" : " not null"}`;
+}
+
+/** The warehouse-only columns of a star table: the deletion columns, on every table but `dim_date`. */
+function warehouseOnlyColumns(table: StarTable): readonly ColumnSpec[] {
+  return hasDeletionColumns(table) ? DELETION_COLUMNS : [];
+}
+
 function columnLines(table: StarTable, dialect: SqlDialect): string[] {
-  return STAR_COLUMNS[table].map(
-    (c) => `${quoteIdent(c.name)} ${sqlType(c, dialect)}${c.nullable ? "" : " not null"}`,
+  return [...STAR_COLUMNS[table], ...warehouseOnlyColumns(table)].map(
+    (c) => `${quoteIdent(c.name)} ${columnDefinition(c, dialect)}`,
   );
 }
 
@@ -74,14 +87,23 @@ function createTable(schema: string, table: StarTable, dialect: SqlDialect): str
 /**
  * Star columns added after their table was first released (`added` in `STAR_COLUMNS`:
  * `source_updated_at` of every dimension but `dim_date`, and any column carried from the source
- * since, see docs/schema-change.md): nullable, added to existing tables by the migration.
+ * since, see docs/schema-change.md): nullable, added to existing tables by the migration; and the
+ * deletion columns of every table but `dim_date` (docs/deletes.md).
  */
 export function warehouseAdditiveColumns(schema: string, dialect: SqlDialect): AdditiveColumn[] {
-  return STAR_TABLE_NAMES.flatMap((table) =>
-    STAR_COLUMNS[table]
+  return STAR_TABLE_NAMES.flatMap((table) => [
+    ...STAR_COLUMNS[table]
       .filter((c) => c.added === true)
       .map((c) => ({ schema, table, column: c.name, type: sqlType(c, dialect) })),
-  );
+    // The deletion columns (hard deletes): `is_deleted` with its default, so every existing row
+    // reads false; `deleted_at` nullable.
+    ...warehouseOnlyColumns(table).map((c) => ({
+      schema,
+      table,
+      column: c.name,
+      type: columnDefinition(c, dialect),
+    })),
+  ]);
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   type StatementStatus,
   TERMINAL_STATES,
 } from "./data-api";
+export { DELETION_KEYS_PER_STATEMENT, redshiftDeletionStatements } from "./deletions";
 export { copyManifest, iamRoleLiteral, s3Uri, sqlLiteral, timestampLiteral } from "./literals";
 export {
   addColumnSql,

@@ -9,6 +9,7 @@ import {
 } from "@etl/schemas";
 import { sqlType } from "../ddl/column-type";
 import { qualified, quoteIdent } from "../sql";
+import { undeleteAssignments } from "../warehouse/deletion-sql";
 import { iamRoleLiteral, sqlLiteral, timestampLiteral } from "./literals";
 
 /**
@@ -224,7 +225,12 @@ export function mergeIntoTargetSql(input: TableBatchInput): string {
   }
   const values = columns.filter((c) => !keys.includes(c));
   const on = keys.map((k) => `${columnRef(target, k)} = ${columnRef(source, k)}`).join(" and ");
-  const set = values.map((c) => `${quoteIdent(c)} = ${columnRef(source, c)}`).join(", ");
+  // What is left after dropStaleSql is at least as new as the target row, so newer than any
+  // deletion of the key (which set source_updated_at to its time): the key exists again.
+  const set = [
+    ...values.map((c) => `${quoteIdent(c)} = ${columnRef(source, c)}`),
+    undeleteAssignments(),
+  ].join(", ");
   return (
     `merge into ${target} using ${source} on ${on} ` +
     `when matched then update set ${set} ` +

@@ -1,5 +1,12 @@
 export { CopyTextWriter, unscaledToDecimalText } from "./copy-text";
 export {
+  type DeletionValues,
+  deletionSql,
+  insertDeletionVersionsSql,
+  markDeletedSql,
+  POSTGRES_DELETION_VALUES,
+} from "./deletion-sql";
+export {
   loadRunIntoPostgres,
   type ParquetFileSource,
   type PostgresRunLoad,

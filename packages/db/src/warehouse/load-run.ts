@@ -1,6 +1,7 @@
-import { DataError, type StarTable } from "@etl/schemas";
+import { DataError, STAR_TABLE_NAMES, type StarDeletion, type StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { PreviousRunNotLoadedError } from "../errors";
+import { deletionSql, POSTGRES_DELETION_VALUES } from "./deletion-sql";
 import {
   type FileLoadResult,
   loadTable,
@@ -46,6 +47,8 @@ export interface RunLoadResult {
   /** Rows the merges inserted and updated: what the run changed (0 and 0 for a duplicate). */
   inserted: number;
   updated: number;
+  /** Rows the run's deletions wrote: dimension rows marked deleted, fact deletion versions added. */
+  deleted: number;
 }
 
 export interface PostgresRunLoad {
@@ -60,6 +63,8 @@ export interface PostgresRunLoad {
    * run; undefined for manifests written before runs carried it (no check).
    */
   previousRunId?: string | null;
+  /** Rows deleted at the source, per star table (the processed manifest's `deletions`). */
+  deletions?: readonly StarDeletion[];
   schema?: string;
   controlSchema?: string;
   now?: () => Date;
@@ -145,6 +150,7 @@ export async function loadRunIntoPostgres(
         rows: 0,
         inserted: 0,
         updated: 0,
+        deleted: 0,
       };
     }
     if (load.previousRunId) {
@@ -183,6 +189,17 @@ export async function loadRunIntoPostgres(
       load.onTableLoaded?.(result.table);
       tables.push(result.table);
       files.push(...result.files);
+    }
+
+    // After the run's rows (dimensions before facts, so the detection date is in dim_date), in
+    // the same transaction; each statement is idempotent.
+    let deleted = 0;
+    const deletions = [...(load.deletions ?? [])].sort(
+      (a, b) => STAR_TABLE_NAMES.indexOf(a.table) - STAR_TABLE_NAMES.indexOf(b.table),
+    );
+    for (const d of deletions) {
+      const sql = deletionSql(schema, d.table, POSTGRES_DELETION_VALUES);
+      deleted += (await run(client, sql, [d.keys, d.deletedAt], { table: d.table })).rowCount ?? 0;
     }
 
     const written = files.filter((f) => f.status === "loaded");
@@ -235,7 +252,7 @@ export async function loadRunIntoPostgres(
       {},
     );
     await run(client, "commit", [], {});
-    return { runId: load.runId, status: "loaded", files, tables, rows, inserted, updated };
+    return { runId: load.runId, status: "loaded", files, tables, rows, inserted, updated, deleted };
   } catch (error) {
     await rollback(client);
     throw error;

@@ -8,6 +8,7 @@ import {
 } from "@etl/schemas";
 import { sqlType } from "../ddl/column-type";
 import { qualified, quoteIdent } from "../sql";
+import { undeleteAssignments } from "./deletion-sql";
 
 /**
  * The SQL of the PostgreSQL load, built from the allow-listed star columns: identifiers only
@@ -95,7 +96,12 @@ export function mergeSql(plan: TablePlan): string {
   if (plan.kind === "date" || values.length === 0) {
     return `insert into ${target} (${list(all)}) ${newest} on conflict (${keys}) do nothing`;
   }
-  const set = values.map((n) => `${quoteIdent(n)} = excluded.${quoteIdent(n)}`).join(", ");
+  // A version that passes the recency check is newer than any deletion of the key (the deletion
+  // set source_updated_at to its time), so the key exists again at the source.
+  const set = [
+    ...values.map((n) => `${quoteIdent(n)} = excluded.${quoteIdent(n)}`),
+    undeleteAssignments(),
+  ].join(", ");
   const notOlder = recency ? `(excluded.${recency} >= t.${recency} or t.${recency} is null) and ` : "";
   return counted(
     `insert into ${target} as t (${list(all)}) ${newest} ` +

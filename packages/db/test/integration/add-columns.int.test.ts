@@ -42,3 +42,22 @@ describe("addMissingPostgresColumns", () => {
     expect(kept.rows[0]?.n).toBe(1);
   });
 });
+
+describe("migratePostgresWarehouse on a warehouse from before hard deletes", () => {
+  it("adds is_deleted (every existing row false) and deleted_at, and a second run changes nothing", async () => {
+    await client.query(
+      'alter table warehouse.dim_currency drop column "is_deleted", drop column "deleted_at"',
+    );
+    await client.query(
+      "insert into warehouse.dim_currency (currency_id, currency_code, currency_name) values (1, 'GBP', 'Pound Sterling')",
+    );
+
+    await migratePostgresWarehouse(client);
+    await migratePostgresWarehouse(client);
+
+    const { rows } = await client.query(
+      "select currency_id, is_deleted, deleted_at from warehouse.dim_currency",
+    );
+    expect(rows).toEqual([{ currency_id: 1, is_deleted: false, deleted_at: null }]);
+  });
+});

@@ -54,7 +54,10 @@ describe("warehouse DDL on PostgreSQL", () => {
     await apply([...warehouseDdl("old"), ...controlDdl("old_ledger")]);
     const dimensions = STAR_TABLE_NAMES.filter((t) => t.startsWith("dim_") && t !== "dim_date");
     // The tables as the previous release created them.
-    for (const t of dimensions) await client.query(`alter table old.${t} drop column source_updated_at`);
+    for (const t of dimensions)
+      await client.query(
+        `alter table old.${t} drop column source_updated_at, drop column is_deleted, drop column deleted_at`,
+      );
     await client.query("alter table old_ledger.load_runs drop column inserted, drop column updated");
     await client.query("insert into old.dim_currency values (1, 'GBP', 'Pound Sterling')");
     await client.query(
@@ -79,7 +82,14 @@ describe("warehouse DDL on PostgreSQL", () => {
       { table_name: "load_runs", column_name: "updated", data_type: "bigint" },
     ]);
     expect((await client.query("select * from old.dim_currency")).rows).toEqual([
-      { currency_id: 1, currency_code: "GBP", currency_name: "Pound Sterling", source_updated_at: null },
+      {
+        currency_id: 1,
+        currency_code: "GBP",
+        currency_name: "Pound Sterling",
+        source_updated_at: null,
+        is_deleted: false,
+        deleted_at: null,
+      },
     ]);
   });
 

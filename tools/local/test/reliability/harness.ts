@@ -271,13 +271,16 @@ export class Scenario {
     ].join("\n");
   }
 
-  /** Every star table that differs from the reference computed in SQL from the OLTP database. */
-  async differences(): Promise<TableDifference[]> {
+  /**
+   * Every star table that differs from the reference computed in SQL from the OLTP database;
+   * `deletedAt` (a SQL timestamp expression) is when the scenario's deletions were detected.
+   */
+  async differences(deletedAt?: string): Promise<TableDifference[]> {
     const found: TableDifference[] = [];
     const versions = [...this.versions, "public"];
     for (const table of STAR_TABLE_NAMES) {
       const expected = await this.oltp.query<string[]>({
-        text: expectedStarSql(table, versions),
+        text: expectedStarSql(table, versions, deletedAt),
         rowMode: "array",
       });
       const actual = await this.warehouse.query<string[]>({

@@ -1,5 +1,11 @@
 import type { ObjectInfo } from "@etl/s3-io";
-import { DataError, type ProcessedRunManifest, STAR_TABLE_NAMES, type StarTable } from "@etl/schemas";
+import {
+  DataError,
+  type ProcessedRunManifest,
+  STAR_TABLE_NAMES,
+  type StarDeletion,
+  type StarTable,
+} from "@etl/schemas";
 
 /** One file of the run as the load sees it: the manifest's promise and what S3 says about it. */
 export interface LoadFile {
@@ -27,6 +33,8 @@ export interface LoadPlan {
    * undefined for manifests of older transforms, which load without the check.
    */
   previousRunId?: string | null;
+  /** Rows deleted at the source, per star table: applied after the tables, in the same load. */
+  deletions?: readonly StarDeletion[];
 }
 
 /**
@@ -81,5 +89,6 @@ export function planLoad(
     bucket,
     tables,
     ...(manifest.previousRunId !== undefined ? { previousRunId: manifest.previousRunId } : {}),
+    ...(manifest.deletions ? { deletions: manifest.deletions } : {}),
   };
 }

@@ -46,6 +46,7 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
         loadRunIntoPostgres(client, {
           runId: plan.runId,
           ...(plan.previousRunId !== undefined ? { previousRunId: plan.previousRunId } : {}),
+          ...(plan.deletions ? { deletions: plan.deletions } : {}),
           target: options.target ?? "postgres",
           schema: options.schema,
           ...(options.controlSchema ? { controlSchema: options.controlSchema } : {}),

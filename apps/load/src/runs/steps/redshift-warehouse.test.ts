@@ -17,6 +17,7 @@ import {
   LOADER_MEMBERSHIP_SQL,
   loadedKeysOfRunSql,
   redshiftAdditiveColumns,
+  redshiftDeletionStatements,
   redshiftMigrationSql,
   runStatusOfSql,
   tableBatchSql,
@@ -202,6 +203,39 @@ function expectedBatch(
 
 beforeEach(() => {
   redshift.reset();
+});
+
+describe("Redshift load: deletions", () => {
+  it("sends the run's deletions as one batch after its tables and before the run row", async () => {
+    const h = harness();
+    const deletions = [
+      { table: "fact_sales_order" as const, keys: [1], deletedAt: "2026-11-23 14:00:00.000000" },
+      { table: "dim_staff" as const, keys: [1], deletedAt: "2026-11-23 14:00:00.000000" },
+    ];
+    await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), { deletions });
+
+    const outcome = await runLoad({ runId: RUN }, h.deps, h.time);
+
+    expect(outcome).toMatchObject({ status: "loaded" });
+    const sqls = batchSqls();
+    expect(sqls.at(-2)).toEqual(redshiftDeletionStatements("warehouse", deletions));
+    expect(sqls.at(-2)?.[0]).toMatch(/^update "warehouse"."dim_staff" set "is_deleted" = true/);
+    expect(sqls.at(-1)?.[0]).toContain("load_runs");
+  });
+
+  it("loads a run whose only change is deletions: no table batch, the deletions, the run row", async () => {
+    const h = harness();
+    const deletions = [{ table: "dim_staff" as const, keys: [3], deletedAt: "2026-11-23 14:00:00.000000" }];
+    await putProcessedRun(h.store, BUCKET, RUN, {}, { deletions });
+
+    const outcome = await runLoad({ runId: RUN }, h.deps, h.time);
+
+    expect(outcome).toMatchObject({ status: "loaded", files: 0 });
+    expect(batchSqls().slice(migrationBatches)).toEqual([
+      redshiftDeletionStatements("warehouse", deletions),
+      expect.arrayContaining([expect.stringContaining("load_runs")]),
+    ]);
+  });
 });
 
 describe("Redshift load: FINISHED", () => {

@@ -20,6 +20,7 @@ import type { StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import { WarehouseBusyError } from "../errors";
 import type { LoadPlan, TableLoad } from "./plan-load";
+import { applyRedshiftDeletions } from "./redshift-deletions";
 import { type RedshiftFailure, redshiftFailure } from "./redshift-failure";
 import { createHandoffs, type Handoffs, stillRunningOutcome } from "./redshift-handoffs";
 import { copySource, missingColumns, tableOutcomes } from "./redshift-table-batch";
@@ -233,6 +234,13 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): RunW
     }
     if (!wrote && (await statusOf(plan.runId, context)) === "FINISHED")
       return { status: "skipped", files, rows: 0 };
+    await applyRedshiftDeletions(plan, {
+      statements: options.statements,
+      schema: options.schema,
+      name,
+      deadline: deadline(context),
+      pollBudgetMs: options.pollBudgetMs,
+    });
     return finishRun(plan, files, rows, context);
   }
 

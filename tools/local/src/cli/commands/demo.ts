@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { startLocalCloud } from "@etl/local-cloud";
 import { applyChanges, seedDatabase } from "@etl/synthetic";
 import pg from "pg";
+import { deleteDemoPayment, deletionAnswer } from "../../demo-deletion";
 import { landRates, prepareDemoLanding } from "../../demo-landing";
 import { openLocalEnvironment } from "../../environment";
 import { createProgressRenderer } from "../../progress-renderer";
@@ -86,14 +87,11 @@ export const demo: Command = {
       const first = await runCycle(pipeline, printProblem);
       print("applying a day of changes");
       const changes = await applyChanges({ databaseUrl: cloud.endpoints.databaseUrl, seed: seedValue + 1 });
-      print(
-        `  inserted ${JSON.stringify(changes.inserted)}, updated ${JSON.stringify(changes.updated)}`.replace(
-          /"/g,
-          "",
-        ),
-      );
+      const deleted = await deleteDemoPayment(cloud.endpoints.databaseUrl);
+      const summaryOfChanges = `inserted ${JSON.stringify(changes.inserted)}, updated ${JSON.stringify(changes.updated)}`;
+      print(`  ${summaryOfChanges.replace(/"/g, "")}, deleted payment ${deleted}`);
       await landRates(local, "2026-11-24", { USD: "0.795500", EUR: "0.861200" });
-      print("cycle 2: the day's changes, and the next day's rates");
+      print("cycle 2: the day's changes (one deletion), and the next day's rates");
       const second = await runCycle(pipeline, printProblem);
       const warehouse = new pg.Client({ connectionString: cloud.endpoints.warehouseUrl });
       await warehouse.connect();
@@ -101,12 +99,13 @@ export const demo: Command = {
       const rates = await warehouse.query<{ currency_code: string; rate_to_gbp: string; as_of: string }>(
         "select currency_code, rate_to_gbp::text, as_of::text from landed.exchange_rates order by 1",
       );
-      await warehouse.end();
       summary.answers.push({
         question: "Exchange rates loaded from landed files (landed.exchange_rates, merged by rule)",
         columns: ["currency", "rate_to_gbp", "as_of"],
         rows: rates.rows.map((r) => [r.currency_code, r.rate_to_gbp, r.as_of]),
       });
+      summary.answers.push(await deletionAnswer(warehouse, deleted));
+      await warehouse.end();
       const dead = Object.values(pipeline.queues).reduce((n, q) => n + q.deadLetters().length, 0);
       const alerts = alertsIn(dataDir);
       const report = {
@@ -114,7 +113,7 @@ export const demo: Command = {
         seed: seedValue,
         seeded: { rows: seeded.rows, seconds: seeded.seconds },
         cycles: [first, second],
-        changes,
+        changes: { ...changes, deleted: { payment: [deleted] } },
         warehouse: summary,
         failures: { deadLetters: dead, alerts: alerts.length, handlerErrors: pipeline.errors.length },
         durationSeconds: (Date.now() - began) / 1000,
