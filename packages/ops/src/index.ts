@@ -1,3 +1,17 @@
+export {
+  type BlockageRecorded,
+  clearBlockage,
+  currentBlockage,
+  effectivePreviousRun,
+  forgetBlockedRun,
+  listBlockages,
+  listBlockedRuns,
+  listSkippedRuns,
+  recordBlockage,
+  recordBlockedRun,
+  recordSkippedRun,
+  skippedRun,
+} from "./blockage";
 export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from "./alert-format";
 export { OpsStoreError, type WatermarkConflict, WatermarkConflictError } from "./errors";
 export { createLogger, createMetrics, type LoggerOptions, logLevelFrom, redactingReplacer } from "./logging";
