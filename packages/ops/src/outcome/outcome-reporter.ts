@@ -8,6 +8,7 @@ import {
   policySubject,
   REDRIVE,
   type ReportingDecision,
+  UNBLOCK,
 } from "./outcome-policy";
 
 export interface OutcomeReporterDeps {
@@ -36,6 +37,12 @@ export interface FailureReport {
   details?: Record<string, unknown>;
   /** The message's delivery; absent for an invocation no queue redelivers (a schedule). */
   delivery?: Delivery;
+  /**
+   * Set when this failure is a new blockage of its stage (`recordBlockage`): "<stage> blocked
+   * since run X ...". The alert says so, with the way out, so the runs waiting behind it need
+   * no alerts of their own.
+   */
+  blocking?: string;
 }
 
 export interface OutcomeReporter {
@@ -146,7 +153,7 @@ async function send(
           stage: deps.stage,
           runId: report.runId,
           ...where,
-          subject: policySubject(alert, code, receiveCount),
+          subject: `${report.blocking && alert === "failed" ? "blocks later runs: " : ""}${policySubject(alert, code, receiveCount)}`,
           detail: {
             error,
             code,
@@ -160,6 +167,7 @@ async function send(
                 }
               : {}),
             ...(alert === "dead-lettered" ? { redrive: REDRIVE } : {}),
+            ...(report.blocking ? { blocked: report.blocking, unblock: UNBLOCK } : {}),
           },
         }),
     ]);
