@@ -19,7 +19,8 @@ import type { StateStore, StoredRecord } from "./ports";
  * ("Blocked runs") for the lifecycle.
  */
 
-const parsed = <T>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }) =>
+const parsed =
+  <T>(schema: { safeParse(v: unknown): { success: boolean; data?: T } }) =>
   (record: StoredRecord | undefined): T | undefined => {
     if (!record) return undefined;
     const result = schema.safeParse(record.data);
@@ -70,7 +71,11 @@ export async function listBlockages(state: StateStore): Promise<BlockageRecord[]
  * Ends the blockage of `stage` when `runId` is the run that blocks it (it succeeded after a fix,
  * or was skipped); resolves whether it did. Another run's blockage is left alone.
  */
-export async function clearBlockage(state: StateStore, stage: BlockableStage, runId: string): Promise<boolean> {
+export async function clearBlockage(
+  state: StateStore,
+  stage: BlockableStage,
+  runId: string,
+): Promise<boolean> {
   const current = await currentBlockage(state, stage);
   if (current?.runId !== runId) return false;
   return state.deleteRecord(BLOCKAGE_NAMESPACE, stage);
@@ -89,7 +94,11 @@ export async function listBlockedRuns(state: StateStore, stage: BlockableStage):
 }
 
 /** Forgets a blocked run once it has been delivered again. */
-export async function forgetBlockedRun(state: StateStore, stage: BlockableStage, runId: string): Promise<void> {
+export async function forgetBlockedRun(
+  state: StateStore,
+  stage: BlockableStage,
+  runId: string,
+): Promise<void> {
   await state.deleteRecord(BLOCKED_RUN_NAMESPACE, stageRunId(stage, runId));
 }
 

@@ -1,3 +1,4 @@
+export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from "./alert-format";
 export {
   type BlockageRecorded,
   clearBlockage,
@@ -12,7 +13,6 @@ export {
   recordSkippedRun,
   skippedRun,
 } from "./blockage";
-export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from "./alert-format";
 export { OpsStoreError, type WatermarkConflict, WatermarkConflictError } from "./errors";
 export { createLogger, createMetrics, type LoggerOptions, logLevelFrom, redactingReplacer } from "./logging";
 export { type MetricPoint, type MetricsSink, publishMetricPoints, tableMetricPoints } from "./metric-points";

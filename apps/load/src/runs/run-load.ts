@@ -1,14 +1,25 @@
 import { PreviousRunNotLoadedError } from "@etl/db/errors";
-import { type Alerter, type AuditLog, type createLogger, redactSecrets } from "@etl/ops";
-import { createOutcomeReporter, type Delivery, type OutcomeReporter } from "@etl/ops/outcome";
-import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
+import {
+  type Alerter,
+  type AuditLog,
+  clearBlockage,
+  type createLogger,
+  currentBlockage,
+  effectivePreviousRun,
+  recordBlockage,
+  recordBlockedRun,
+  redactSecrets,
+  type StateStore,
+} from "@etl/ops";
+import { codeOf, createOutcomeReporter, type Delivery, type OutcomeReporter } from "@etl/ops/outcome";
+import { type ObjectInfo, type ObjectStore, runManifestKey } from "@etl/s3-io";
 import { isRetryable, messageOf, type RunId } from "@etl/schemas";
 import { WarehouseBusyError } from "./errors";
 import type { LoadPlan } from "./steps/plan-load";
 import { planLoad } from "./steps/plan-load";
 import { readVerifiedFile } from "./steps/read-file";
 import { readProcessedManifest } from "./steps/read-manifest";
-import { type AuditContext, fileItems, reportFailure, runItem } from "./steps/report";
+import { type AuditContext, failurePlace, fileItems, reportFailure, runItem } from "./steps/report";
 import type { FileOutcome, RunWarehouse, StatementTracker } from "./steps/warehouse";
 
 export type LoadLogger = Pick<ReturnType<typeof createLogger>, "info" | "warn" | "error">;
@@ -22,6 +33,12 @@ export interface LoadDeps {
   statements?: StatementTracker;
   audit: AuditLog;
   alerter: Alerter;
+  /**
+   * The state table: a run that fails for good is recorded there as the blockage of the load,
+   * the runs behind it are acknowledged on the record, and runs an operator skipped are stepped
+   * over. Without it a run behind a failed one waits until it dead-letters.
+   */
+  state?: StateStore;
   clock: () => Date;
   logger?: LoadLogger;
 }
@@ -54,8 +71,12 @@ export interface InvocationTime {
 
 export interface LoadOutcome {
   runId: string;
-  /** `failed`: bad data, audited and alerted; the message is acknowledged. */
-  status: "loaded" | "skipped" | "handed-off" | "failed";
+  /**
+   * `failed`: bad data, audited and alerted; the message is acknowledged. `blocked`: an earlier
+   * run blocks the load; acknowledged on the record, delivered again when that one is replayed
+   * or skipped.
+   */
+  status: "loaded" | "skipped" | "handed-off" | "failed" | "blocked";
   files: number;
   /** Rows read from the files this attempt loaded. */
   rows: number;
@@ -79,6 +100,61 @@ function perTable(files: readonly FileOutcome[]): NonNullable<LoadOutcome["table
     tables.set(f.table, t);
   }
   return [...tables.values()];
+}
+
+/** The note on the run item of a run whose load ends the blockage it caused. */
+export const UNBLOCKED_NOTE = "unblocked: this run blocked the load; the runs behind it follow";
+
+/** The plan with its previous run resolved past the runs an operator skipped at the load. */
+async function stepOverSkipped(plan: LoadPlan, state: StateStore | undefined): Promise<LoadPlan> {
+  if (!state || !plan.previousRunId) return plan;
+  const previousRunId = await effectivePreviousRun(state, "load", plan.previousRunId);
+  return previousRunId === plan.previousRunId ? plan : { ...plan, previousRunId };
+}
+
+/**
+ * When the run waits for the run before it and an earlier run blocks the load: "waits behind run
+ * X (code): reason". The run is recorded behind the blockage, to be delivered again when it ends.
+ */
+async function behindBlockage(deps: LoadDeps, runId: string, error: unknown): Promise<string | undefined> {
+  if (!deps.state || !(error instanceof PreviousRunNotLoadedError)) return undefined;
+  const blockage = await currentBlockage(deps.state, "load");
+  if (!blockage || blockage.runId >= runId) return undefined;
+  await recordBlockedRun(deps.state, {
+    stage: "load",
+    runId,
+    behind: blockage.runId,
+    since: deps.clock().toISOString(),
+  });
+  return `waits behind run ${blockage.runId}, which blocks the load (${blockage.code}): ${blockage.reason}`;
+}
+
+/**
+ * Records a failure for good as the load's blockage; resolves the alert's line when it is a new
+ * one ("load blocked since run X ..."), so that alert is the only one the blockage gets.
+ */
+async function blockageOf(
+  deps: LoadDeps,
+  runId: string,
+  error: unknown,
+  context: AuditContext,
+): Promise<string | undefined> {
+  if (!deps.state || isRetryable(error)) return undefined;
+  const place = failurePlace(error);
+  const recorded = await recordBlockage(deps.state, {
+    stage: "load",
+    runId,
+    code: codeOf(error),
+    reason: redactSecrets(messageOf(error)),
+    since: deps.clock().toISOString(),
+    ...(place.table ? { table: place.table } : {}),
+    key:
+      place.key ??
+      context.plan?.tables.find((t) => t.table === place.table)?.files[0]?.key ??
+      runManifestKey(runId as RunId),
+  });
+  if (recorded !== "new") return undefined;
+  return `load blocked since run ${runId}: every later run waits behind it until it is replayed after a fix or skipped`;
 }
 
 const FIFTEEN_MINUTES = { remainingMs: () => 15 * 60_000 };
@@ -105,6 +181,8 @@ function summary(outcome: Omit<LoadOutcome, "message">): string {
       return `run ${outcome.runId} was already loaded: nothing changed`;
     case "handed-off":
       return `run ${outcome.runId} continues in statement ${outcome.statementId}`;
+    case "blocked":
+      return `run ${outcome.runId} waits behind a blocked run: ${outcome.error}`;
     default:
       return `run ${outcome.runId} failed: ${outcome.error}`;
   }
@@ -141,7 +219,7 @@ export async function runLoad(
       deps.bucket,
       manifest.files.map((f) => f.key),
     );
-    plan = planLoad(manifest, deps.bucket, objects);
+    plan = await stepOverSkipped(planLoad(manifest, deps.bucket, objects), deps.state);
     context.plan = plan;
     await deps.warehouse.prepare();
     const result = await deps.warehouse.load(plan, {
@@ -151,6 +229,10 @@ export async function runLoad(
       committed: (files) => committed.push(...files),
     });
     const durationMs = elapsed();
+    const unblocked =
+      result.status !== "handed-off" && deps.state
+        ? await clearBlockage(deps.state, "load", input.runId)
+        : false;
     await loadReporter(deps).succeeded([
       ...fileItems(context, result.files),
       runItem(context, {
@@ -163,6 +245,7 @@ export async function runLoad(
         rows: result.rows,
         durationMs,
         ...(result.statementId ? { statementId: result.statementId } : {}),
+        ...(unblocked ? { note: UNBLOCKED_NOTE } : {}),
       }),
     ]);
     const outcome = {
@@ -189,9 +272,26 @@ export async function runLoad(
         previousRunId: error.previousRunId,
       });
     const durationMs = elapsed();
+    const blocked = await behindBlockage(deps, input.runId, error);
+    if (blocked) {
+      await deps.audit.record([
+        runItem(context, { status: "BLOCKED", rows: 0, durationMs, error: messageOf(error), note: blocked }),
+      ]);
+      deps.logger?.warn("load acknowledged behind a blocked run", { runId: input.runId, behind: blocked });
+      const outcome = {
+        runId: input.runId,
+        status: "blocked" as const,
+        files: 0,
+        rows: 0,
+        durationMs,
+        error: blocked,
+      };
+      return { ...outcome, message: summary(outcome) };
+    }
+    const blocking = await blockageOf(deps, input.runId, error, context);
     // Audits, records and alerts as the outcome policy says; a bad-data failure that could not
     // be recorded is thrown retryable, so its message comes back rather than being acknowledged.
-    await reportFailure(loadReporter(deps), context, error, committed, durationMs, input.delivery);
+    await reportFailure(loadReporter(deps), context, error, committed, durationMs, input.delivery, blocking);
     if (isWait(error)) throw error;
     const retryable = isRetryable(error);
     deps.logger?.[retryable ? "warn" : "error"]("load attempt failed", {

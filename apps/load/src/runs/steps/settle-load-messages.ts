@@ -14,6 +14,8 @@ const STATUS_CODES: Record<LoadOutcome["status"], number> = {
   skipped: 200,
   "handed-off": 202,
   failed: 422,
+  // Acknowledged behind a run that failed for good: nothing to retry until that one is dealt with.
+  blocked: 409,
 };
 
 /** A direct invocation `{ runId }`: the outcome as `{ statusCode, message }` (503: retry later). */
