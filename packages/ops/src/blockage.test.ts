@@ -75,8 +75,31 @@ describe("clearBlockage", () => {
     const other = await clearBlockage(state, "load", R3);
     const own = await clearBlockage(state, "load", R2);
 
-    expect([other, own]).toEqual([false, true]);
+    expect([other, own]).toEqual([{ cleared: false }, { cleared: true }]);
     expect(await currentBlockage(state, "load")).toBeUndefined();
+  });
+
+  it("hands the blockage on to a later run that failed for good behind it", async () => {
+    const state = createMemoryStateStore();
+    await recordBlockage(state, blockage(R2));
+    await recordBlockage(state, blockage(R4, "BAD_MANIFEST"));
+
+    const cleared = await clearBlockage(state, "load", R2);
+
+    expect(cleared).toEqual({ cleared: true, next: blockage(R4, "BAD_MANIFEST") });
+    expect(await currentBlockage(state, "load")).toEqual(blockage(R4, "BAD_MANIFEST"));
+    expect(await clearBlockage(state, "load", R4)).toEqual({ cleared: true });
+    expect(await currentBlockage(state, "load")).toBeUndefined();
+  });
+
+  it("forgets a run behind the blockage that loads after all", async () => {
+    const state = createMemoryStateStore();
+    await recordBlockage(state, blockage(R2));
+    await recordBlockage(state, blockage(R3));
+
+    await clearBlockage(state, "load", R3);
+
+    expect(await clearBlockage(state, "load", R2)).toEqual({ cleared: true });
   });
 });
 

@@ -6,6 +6,7 @@ import {
   BlockageRecordSchema,
   type BlockedRunRecord,
   BlockedRunRecordSchema,
+  FAILED_BEHIND_NAMESPACE,
   SKIPPED_RUN_NAMESPACE,
   type SkippedRunRecord,
   SkippedRunRecordSchema,
@@ -46,10 +47,16 @@ export async function recordBlockage(state: StateStore, blockage: BlockageRecord
     const current = toBlockage(await state.getRecord(BLOCKAGE_NAMESPACE, data.stage));
     if (!current) continue;
     if (current.runId === data.runId) return "same";
-    if (current.runId < data.runId) return "behind";
+    if (current.runId < data.runId) {
+      // Kept to become the blockage when the one before it ends, so it cannot block silently.
+      await state.putRecord(FAILED_BEHIND_NAMESPACE, stageRunId(data.stage, data.runId), data);
+      return "behind";
+    }
     // An earlier run failed after a later one (delivered out of order): it is the blockage now.
-    if (await state.putRecord(BLOCKAGE_NAMESPACE, data.stage, data, { ifData: { runId: current.runId } }))
+    if (await state.putRecord(BLOCKAGE_NAMESPACE, data.stage, data, { ifData: { runId: current.runId } })) {
+      await state.putRecord(FAILED_BEHIND_NAMESPACE, stageRunId(current.stage, current.runId), current);
       return "new";
+    }
   }
   return "same";
 }
@@ -67,18 +74,35 @@ export async function listBlockages(state: StateStore): Promise<BlockageRecord[]
   return (await state.listRecords(BLOCKAGE_NAMESPACE)).flatMap((r) => toBlockage(r) ?? []);
 }
 
+/** What `clearBlockage` did: whether it ended the blockage, and the one that follows, if any. */
+export interface ClearedBlockage {
+  cleared: boolean;
+  /** A later run that had failed for good behind it: the stage's blockage now. */
+  next?: BlockageRecord;
+}
+
 /**
  * Ends the blockage of `stage` when `runId` is the run that blocks it (it succeeded after a fix,
- * or was skipped); resolves whether it did. Another run's blockage is left alone.
+ * or was skipped). A later run that failed for good behind it becomes the blockage in its place
+ * (`next`), so it is shown and unblocked the same way. Another run's blockage is left alone.
  */
 export async function clearBlockage(
   state: StateStore,
   stage: BlockableStage,
   runId: string,
-): Promise<boolean> {
+): Promise<ClearedBlockage> {
+  await state.deleteRecord(FAILED_BEHIND_NAMESPACE, stageRunId(stage, runId));
   const current = await currentBlockage(state, stage);
-  if (current?.runId !== runId) return false;
-  return state.deleteRecord(BLOCKAGE_NAMESPACE, stage);
+  if (current?.runId !== runId) return { cleared: false };
+  if (!(await state.deleteRecord(BLOCKAGE_NAMESPACE, stage))) return { cleared: false };
+  for (const record of await state.listRecords(FAILED_BEHIND_NAMESPACE, `${stage}#`)) {
+    const next = toBlockage(record);
+    if (!next || next.runId <= runId) continue;
+    if (await state.putRecord(BLOCKAGE_NAMESPACE, stage, next, { ifAbsent: true }))
+      await state.deleteRecord(FAILED_BEHIND_NAMESPACE, record.id);
+    return { cleared: true, next };
+  }
+  return { cleared: true };
 }
 
 /** Notes a later run acknowledged behind the blockage, so unblocking delivers it again. */

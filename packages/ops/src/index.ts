@@ -1,6 +1,7 @@
 export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from "./alert-format";
 export {
   type BlockageRecorded,
+  type ClearedBlockage,
   clearBlockage,
   currentBlockage,
   effectivePreviousRun,

@@ -9,6 +9,8 @@ import { z } from "zod";
 export const BLOCKAGE_NAMESPACE = "blockage";
 /** A later run acknowledged while its stage is blocked, to be delivered again on unblocking (id `<stage>#<runId>`). */
 export const BLOCKED_RUN_NAMESPACE = "blocked-run";
+/** A later run that failed for good while an earlier one blocked its stage (id `<stage>#<runId>`). */
+export const FAILED_BEHIND_NAMESPACE = "failed-behind";
 /** A run an operator skipped at a stage, with who, when and why (id `<stage>#<runId>`). */
 export const SKIPPED_RUN_NAMESPACE = "skipped-run";
 

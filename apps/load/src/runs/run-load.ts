@@ -231,7 +231,7 @@ export async function runLoad(
     const durationMs = elapsed();
     const unblocked =
       result.status !== "handed-off" && deps.state
-        ? await clearBlockage(deps.state, "load", input.runId)
+        ? (await clearBlockage(deps.state, "load", input.runId)).cleared
         : false;
     await loadReporter(deps).succeeded([
       ...fileItems(context, result.files),
