@@ -3,6 +3,7 @@ import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import { SCHEMA_DRIFT_NAMESPACE, SchemaDriftRecordSchema, SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
+import { blockageLines, blockageStatus } from "../../blocked-runs";
 import { recentItems } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
 import { formatTable } from "../../summary";
@@ -79,6 +80,8 @@ export const status: Command = {
         const parsed = SchemaDriftRecordSchema.safeParse(r.data);
         return parsed.success ? [parsed.data] : [];
       });
+      // A run that failed for good blocks the later runs of its stage: said first, with the way out.
+      const blockages = await blockageStatus(state);
       const queues =
         target.kind === "local"
           ? Object.values(openLocalQueues(dataDir)).map((queue) => {
@@ -100,6 +103,7 @@ export const status: Command = {
             runsInAll: runIds.length,
             watermarks,
             schemaDrift,
+            blockages,
             queues,
             audit,
             failures,
@@ -108,6 +112,11 @@ export const status: Command = {
         return 0;
       }
 
+      const blocked = blockageLines(blockages);
+      if (blocked.length > 0) {
+        for (const line of blocked) out(line);
+        out("");
+      }
       out(`runs (${runIds.length} in all, newest ${recent.length}):`);
       for (const line of formatTable(
         ["run", "transformed", "loaded"],
