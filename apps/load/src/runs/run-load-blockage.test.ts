@@ -98,7 +98,7 @@ describe("runLoad: a run that fails for good blocks the later runs, on the recor
       key: expect.any(String),
     });
     expect(deps.alerter.sent.map((a) => a.subject)).toEqual([
-      expect.stringContaining("blocks later runs: failed, no retry (CHECKSUM_MISMATCH)"),
+      expect.stringContaining(": BLOCKING (CHECKSUM_MISMATCH)"),
     ]);
     expect(deps.alerter.sent[0]?.alert.detail).toMatchObject({
       blocked: expect.stringContaining(`load blocked since run ${R2}`),
@@ -126,7 +126,7 @@ describe("runLoad: a run that fails for good blocks the later runs, on the recor
 
     expect(outcome.status).toBe("failed");
     expect(deps.alerter.sent.map((a) => a.subject)).toEqual([
-      expect.stringContaining("blocks later runs: failed, no retry (CHECKSUM_MISMATCH)"),
+      expect.stringContaining(": BLOCKING (CHECKSUM_MISMATCH)"),
       expect.stringMatching(/: failed, no retry \(BAD_MANIFEST\)$/),
     ]);
     expect(await currentBlockage(deps.state, "load")).toMatchObject({ runId: R2 });

@@ -175,9 +175,7 @@ describe("createOutcomeReporter", () => {
       blocking: `transform blocked since run ${RUN}: later runs wait behind it`,
     });
 
-    expect(alerter.sent.map((a) => a.subject)).toEqual([
-      "ETL transform: blocks later runs: failed, no retry (CHECKSUM_MISMATCH)",
-    ]);
+    expect(alerter.sent.map((a) => a.subject)).toEqual(["ETL transform: BLOCKING (CHECKSUM_MISMATCH)"]);
     expect(alerter.sent[0]?.alert.detail).toMatchObject({
       blocked: `transform blocked since run ${RUN}: later runs wait behind it`,
       unblock: expect.stringContaining("etl skip"),

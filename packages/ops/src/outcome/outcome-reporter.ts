@@ -153,7 +153,11 @@ async function send(
           stage: deps.stage,
           runId: report.runId,
           ...where,
-          subject: `${report.blocking && alert === "failed" ? "blocks later runs: " : ""}${policySubject(alert, code, receiveCount)}`,
+          // Short, so the code survives SNS's 99 characters beside a part file's name.
+          subject:
+            report.blocking && alert === "failed"
+              ? `BLOCKING (${code})`
+              : policySubject(alert, code, receiveCount),
           detail: {
             error,
             code,
