@@ -40,18 +40,27 @@ export interface BlockedStage extends BlockageRecord {
 
 export interface BlockageStatus {
   blocked: BlockedStage[];
+  /**
+   * Runs held behind a run that no longer blocks (it loaded after a redrive that was not `etl
+   * replay`): nothing delivers them until `etl replay <that run>` does.
+   */
+  held: BlockedRunRecord[];
   /** Runs skipped on the record, per stage, oldest first. */
   skipped: SkippedRunRecord[];
 }
 
 export async function blockageStatus(state: StateStore): Promise<BlockageStatus> {
   const blocked: BlockedStage[] = [];
-  for (const blockage of await listBlockages(state)) {
-    const waiting = (await listBlockedRuns(state, blockage.stage)).map((r) => r.runId);
-    blocked.push({ ...blockage, waiting });
+  const held: BlockedRunRecord[] = [];
+  const blockages = await listBlockages(state);
+  for (const stage of ["transform", "load"] as const) {
+    const blockage = blockages.find((b) => b.stage === stage);
+    const runs = await listBlockedRuns(state, stage);
+    if (blockage) blocked.push({ ...blockage, waiting: runs.map((r) => r.runId) });
+    else held.push(...runs);
   }
   const skipped = [...(await listSkippedRuns(state, "transform")), ...(await listSkippedRuns(state, "load"))];
-  return { blocked, skipped };
+  return { blocked, held, skipped };
 }
 
 /** The lines of `etl status` about blockages: "load blocked since run X because Y", and how out. */
@@ -66,6 +75,10 @@ export function blockageLines(status: BlockageStatus): string[] {
       `  or skip it:     \`etl skip ${b.runId} --reason "..."\` (recorded; docs/operations.md says what it means)`,
     );
   }
+  for (const h of status.held)
+    lines.push(
+      `${h.stage} run ${h.runId} is held behind run ${h.behind}, which no longer blocks: \`etl replay ${h.behind}\` delivers it`,
+    );
   if (status.skipped.length > 0) {
     lines.push("runs skipped on the record:");
     for (const s of status.skipped)
@@ -113,7 +126,7 @@ export async function notifyStage(
 }
 
 /**
- * Delivers the runs acknowledged behind a blockage of `stage` again, oldest first (on the FIFO
+ * Delivers the runs acknowledged behind a blockage of `stage` (behind run `behind`, when given) again, oldest first (on the FIFO
  * load queue they then load in order), and forgets each once sent. A run still blocked (its
  * blocking run failed again) is simply acknowledged behind it again and recorded anew.
  */
@@ -122,8 +135,11 @@ export async function redeliverBlockedRuns(
   dataDir: string,
   state: StateStore,
   stage: BlockableStage,
+  behind?: string,
 ): Promise<BlockedRunRecord[]> {
-  const runs = await listBlockedRuns(state, stage);
+  const runs = (await listBlockedRuns(state, stage)).filter(
+    (r) => behind === undefined || r.behind === behind,
+  );
   for (const run of runs) {
     await notifyStage(target, dataDir, stage, run.runId);
     await forgetBlockedRun(state, stage, run.runId);

@@ -79,11 +79,13 @@ describe("runLoad: a run that fails for good blocks the later runs, on the recor
     await runLoad({ runId: R1 }, deps);
 
     const failed = await runLoad({ runId: R2, delivery: delivery(1) }, deps);
+    const duplicate = await runLoad({ runId: R2, delivery: delivery(1) }, deps);
     const behind = await runLoad({ runId: R3, delivery: delivery(1) }, deps);
     const again = await runLoad({ runId: R3, delivery: delivery(1) }, deps);
     const last = await runLoad({ runId: R4, delivery: delivery(3) }, deps);
 
-    expect([failed.status, behind.status, again.status, last.status]).toEqual([
+    expect([failed.status, duplicate.status, behind.status, again.status, last.status]).toEqual([
+      "failed",
       "failed",
       "blocked",
       "blocked",
@@ -100,6 +102,7 @@ describe("runLoad: a run that fails for good blocks the later runs, on the recor
     expect(deps.alerter.sent.map((a) => a.subject)).toEqual([
       expect.stringContaining(": BLOCKING (CHECKSUM_MISMATCH)"),
     ]);
+    expect(deps.audit.failures.filter((f) => f.runId === R2)).toHaveLength(2);
     expect(deps.alerter.sent[0]?.alert.detail).toMatchObject({
       blocked: expect.stringContaining(`load blocked since run ${R2}`),
     });

@@ -130,16 +130,17 @@ async function behindBlockage(deps: LoadDeps, runId: string, error: unknown): Pr
 }
 
 /**
- * Records a failure for good as the load's blockage; resolves the alert's line when it is a new
- * one ("load blocked since run X ..."), so that alert is the only one the blockage gets.
+ * Records a failure for good as the load's blockage. A new one gets the alert's line ("load
+ * blocked since run X ..."); the same run failing again is not alerted again, so the blockage
+ * gets one alert.
  */
 async function blockageOf(
   deps: LoadDeps,
   runId: string,
   error: unknown,
   context: AuditContext,
-): Promise<string | undefined> {
-  if (!deps.state || isRetryable(error)) return undefined;
+): Promise<BlockageReport> {
+  if (!deps.state || isRetryable(error)) return {};
   const place = failurePlace(error);
   const recorded = await recordBlockage(deps.state, {
     stage: "load",
@@ -153,8 +154,17 @@ async function blockageOf(
       context.plan?.tables.find((t) => t.table === place.table)?.files[0]?.key ??
       runManifestKey(runId as RunId),
   });
-  if (recorded !== "new") return undefined;
-  return `load blocked since run ${runId}: every later run waits behind it until it is replayed after a fix or skipped`;
+  if (recorded === "same") return { stillBlocking: true };
+  if (recorded === "behind") return {};
+  return {
+    blocking: `load blocked since run ${runId}: every later run waits behind it until it is replayed after a fix or skipped`,
+  };
+}
+
+/** How a failure's report speaks of the blockage (`FailureReport.blocking`, `stillBlocking`). */
+export interface BlockageReport {
+  blocking?: string;
+  stillBlocking?: boolean;
 }
 
 const FIFTEEN_MINUTES = { remainingMs: () => 15 * 60_000 };

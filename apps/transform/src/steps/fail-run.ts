@@ -37,16 +37,16 @@ async function behindBlockage(
 }
 
 /**
- * Records a failure for good as the transform's blockage; resolves the alert's line when it is a
- * new one, so that alert is the only one the blockage gets.
+ * Records a failure for good as the transform's blockage. A new one gets the alert's line; the
+ * same run failing again is not alerted again, so the blockage gets one alert.
  */
 async function blockageOf(
   deps: TransformDeps,
   runId: RunId,
   error: unknown,
   place: Place,
-): Promise<string | undefined> {
-  if (!deps.state) return undefined;
+): Promise<{ blocking?: string; stillBlocking?: boolean }> {
+  if (!deps.state) return {};
   const recorded = await recordBlockage(deps.state, {
     stage: "transform",
     runId,
@@ -56,8 +56,11 @@ async function blockageOf(
     ...(place.table ? { table: place.table } : {}),
     key: place.key ?? runManifestKey(runId),
   });
-  if (recorded !== "new") return undefined;
-  return `transform blocked since run ${runId}: every later run waits behind it until it is replayed after a fix or skipped`;
+  if (recorded === "same") return { stillBlocking: true };
+  if (recorded === "behind") return {};
+  return {
+    blocking: `transform blocked since run ${runId}: every later run waits behind it until it is replayed after a fix or skipped`,
+  };
 }
 
 /**
@@ -95,7 +98,7 @@ export async function failRun(
     deps.logger?.warn("transform acknowledged behind a blocked run", { runId, behind });
     return { status: "blocked", runId, error: behind };
   }
-  const blocking = retryable ? undefined : await blockageOf(deps, runId, error, place);
+  const blockage = retryable ? {} : await blockageOf(deps, runId, error, place);
   deps.logger?.[retryable ? "warn" : "error"]("transform failed", {
     runId,
     retryable,
@@ -121,7 +124,8 @@ export async function failRun(
     ...where,
     details: bucket,
     ...(delivery ? { delivery } : {}),
-    ...(blocking ? { blocking } : {}),
+    ...(blockage.blocking ? { blocking: blockage.blocking } : {}),
+    ...(blockage.stillBlocking ? { stillBlocking: true } : {}),
   });
   if (retryable) throw error;
   return { status: "failed", runId, error: message, code, ...where };

@@ -181,4 +181,19 @@ describe("createOutcomeReporter", () => {
       unblock: expect.stringContaining("etl skip"),
     });
   });
+
+  it("does not alert again a run that already blocks its stage, but audits and records it", async () => {
+    const { audit, alerter, reporter } = setup();
+
+    await reporter.failed({
+      runId: RUN,
+      error: new DataError("sha256 differs", { code: "CHECKSUM_MISMATCH" }),
+      audit: [runItem("sha256 differs")],
+      stillBlocking: true,
+    });
+
+    expect(alerter.sent).toEqual([]);
+    expect(audit.items.map((i) => i.status)).toEqual(["FAILED"]);
+    expect(audit.failures.map((f) => f.runId)).toEqual([RUN]);
+  });
 });

@@ -43,6 +43,11 @@ export interface FailureReport {
    * no alerts of their own.
    */
   blocking?: string;
+  /**
+   * Set when this run already blocks its stage and was alerted as such (a duplicate delivery, a
+   * replay that fails again): audited and recorded, not alerted again.
+   */
+  stillBlocking?: boolean;
 }
 
 export interface OutcomeReporter {
@@ -144,7 +149,7 @@ async function send(
           details: { code, ...report.details, ...received, ...(deadLettered ? { deadLettered: true } : {}) },
         }),
     ]);
-  const alert = decision.alert;
+  const alert = report.stillBlocking ? undefined : decision.alert;
   if (alert)
     steps.push([
       "alert",

@@ -185,7 +185,7 @@ describe("no silent blockage: a run that fails for good is shown, alerted once, 
     expect(replayed.output).toContain(`and the 1 run(s) waiting behind it: ${run3}`);
     expect(replayed.code, replayed.output).toBe(0);
     expect((await loadedRuns(s)).slice(1)).toEqual([run2, run3]);
-    expect((await statusJson(s)).blockages).toEqual({ blocked: [], skipped: [] });
+    expect((await statusJson(s)).blockages).toEqual({ blocked: [], held: [], skipped: [] });
     expect(alertSubjects(s)).toHaveLength(1);
     expect(await endState(s), s.incidents()).toEqual(SETTLED);
   }, 180_000);
@@ -233,6 +233,47 @@ describe("no silent blockage: a run that fails for good is shown, alerted once, 
 
     expect(late.code, late.output).toBe(0);
     expect(await loadedRuns(s)).toEqual([run1, run2, run3]);
+    expect(alertSubjects(s)).toHaveLength(1);
+    expect(await endState(s), s.incidents()).toEqual(SETTLED);
+  }, 180_000);
+
+  it("a forged ingest manifest blocks the transform: shown and alerted once; the real one put back, `etl replay` transforms and loads it and the run behind it", async () => {
+    const s = await scenario("blocked-transform");
+    await s.cycle();
+    await s.snapshot();
+    await applyChanges({ databaseUrl: s.env.DATABASE_URL ?? "", seed: 31 });
+    const run2 = ((await s.pipeline.ingest()).result as { runId: string }).runId;
+    const s3 = localS3Client(s.local.endpoints);
+    const bucket = s.env.INGEST_BUCKET ?? "";
+    const key = runManifestKey(run2 as RunId);
+    const real = await (
+      await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    ).Body?.transformToString();
+    const forged = { ...JSON.parse(real ?? "{}"), runId: "20200101T000000000Z-00000099" };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(forged) }));
+    await s.pipeline.transform();
+    await s.pipeline.load();
+    await s.snapshot();
+    await applyChanges({ databaseUrl: s.env.DATABASE_URL ?? "", seed: 32 });
+    const run3 = (await s.cycle()).runId;
+
+    const blocked = await statusJson(s);
+
+    expect(blocked.blockages.blocked).toEqual([
+      expect.objectContaining({ stage: "transform", runId: run2, code: "BAD_MANIFEST", waiting: [run3] }),
+    ]);
+    expect((await etl(s, status, [])).output).toContain(`transform BLOCKED since run ${run2} because`);
+    expect(alertSubjects(s)).toEqual([expect.stringMatching(/^ETL transform.*: BLOCKING \(BAD_MANIFEST\)$/)]);
+    expect(s.queueDepth()).toEqual({ pending: 0, inflight: 0, dead: 0 });
+
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: real }));
+    s3.destroy();
+    const replayed = await etl(s, replay, [run2]);
+
+    expect(replayed.code, replayed.output).toBe(0);
+    expect(replayed.output).toContain(`and the 1 run(s) waiting behind it: ${run3}`);
+    expect((await loadedRuns(s)).slice(1)).toEqual([run2, run3]);
+    expect((await statusJson(s)).blockages.blocked).toEqual([]);
     expect(alertSubjects(s)).toHaveLength(1);
     expect(await endState(s), s.incidents()).toEqual(SETTLED);
   }, 180_000);

@@ -136,8 +136,8 @@ export async function reportFailure(
   committed: readonly FileOutcome[],
   durationMs: number,
   delivery?: Delivery,
-  /** The alert's line when this failure newly blocks the load (`recordBlockage`). */
-  blocking?: string,
+  /** How the report speaks of the load's blockage (`FailureReport.blocking`, `stillBlocking`). */
+  blockage: { blocking?: string; stillBlocking?: boolean } = {},
 ): Promise<ReportingDecision> {
   const place = failurePlace(error);
   const message = redactSecrets(messageOf(error));
@@ -169,6 +169,7 @@ export async function reportFailure(
       ...(loadErrors ? { loadErrors } : {}),
     },
     ...(delivery ? { delivery } : {}),
-    ...(blocking ? { blocking } : {}),
+    ...(blockage.blocking ? { blocking: blockage.blocking } : {}),
+    ...(blockage.stillBlocking ? { stillBlocking: true } : {}),
   });
 }

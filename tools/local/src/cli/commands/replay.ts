@@ -1,4 +1,4 @@
-import { currentBlockage, type StateStore } from "@etl/ops";
+import type { StateStore } from "@etl/ops";
 import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import type { BlockableStage } from "@etl/schemas";
@@ -118,8 +118,9 @@ async function followBlocked(
   dataDir: string,
   state: StateStore,
   stage: BlockableStage,
+  runId: string,
 ): Promise<void> {
-  const runs = await redeliverBlockedRuns(target, dataDir, state, stage);
+  const runs = await redeliverBlockedRuns(target, dataDir, state, stage, runId);
   if (runs.length > 0)
     out(`and the ${runs.length} run(s) waiting behind it: ${runs.map((r) => r.runId).join(", ")}`);
 }
@@ -179,16 +180,14 @@ export const replay: Command = {
         const replayedRun = runIdFromManifestKey(object.key);
         const stage: BlockableStage | undefined =
           object.kind === "processed" ? "load" : object.kind === "ingest" ? "transform" : undefined;
-        const blocked =
-          stage && replayedRun && (await currentBlockage(state, stage))?.runId === replayedRun
-            ? stage
-            : undefined;
+        // Held behind it even when it no longer blocks (redriven by other means, it loaded).
+        const blocked = stage && replayedRun ? stage : undefined;
         if (target.kind === "aws") {
           const url = target.env[route.queueUrl];
           if (!url) throw new UsageError(`set ${route.queueUrl} to replay a ${route.what} on AWS`);
           await sendToQueue(target, url, body, toLoad ? WAREHOUSE_GROUP : undefined);
           out(`sent s3://${object.bucket}/${object.key} to ${url}`);
-          if (blocked) await followBlocked(target, dataDir, state, blocked);
+          if (blocked && replayedRun) await followBlocked(target, dataDir, state, blocked, replayedRun);
           return 0;
         }
         const queues = openLocalQueues(dataDir);
@@ -200,7 +199,7 @@ export const replay: Command = {
               : queues.transform;
         queue.send(body, toLoad ? { groupId: WAREHOUSE_GROUP, dedupId: `replay-${Date.now()}` } : {});
         out(`queued s3://${object.bucket}/${object.key} on ${route.queue}`);
-        if (blocked) await followBlocked(target, dataDir, state, blocked);
+        if (blocked && replayedRun) await followBlocked(target, dataDir, state, blocked, replayedRun);
         stages = route.stages;
       }
       return drainStages(opened, dataDir, stages);
