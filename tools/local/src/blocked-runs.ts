@@ -70,7 +70,7 @@ export function blockageLines(status: BlockageStatus): string[] {
     lines.push(
       `${b.stage} BLOCKED since run ${b.runId} because ${b.reason} (${b.code}, failed ${b.since})`,
       `  ${b.waiting.length} run(s) wait behind it${b.waiting.length > 0 ? `: ${b.waiting.join(", ")}` : ""}` +
-        " (and every run after it that is not loaded yet)",
+        ` (and every later run not ${b.stage === "load" ? "loaded" : "transformed"} yet)`,
       `  fix and replay: put back a good copy of ${b.key ?? "the file"}, then \`etl replay ${b.runId}\``,
       `  or skip it:     \`etl skip ${b.runId} --reason "..."\` (recorded; docs/operations.md says what it means)`,
     );
