@@ -4,22 +4,19 @@ import {
   type AuditLog,
   clearBlockage,
   type createLogger,
-  currentBlockage,
-  effectivePreviousRun,
-  recordBlockage,
-  recordBlockedRun,
   redactSecrets,
   type StateStore,
 } from "@etl/ops";
-import { codeOf, createOutcomeReporter, type Delivery, type OutcomeReporter } from "@etl/ops/outcome";
-import { type ObjectInfo, type ObjectStore, runManifestKey } from "@etl/s3-io";
+import { createOutcomeReporter, type Delivery, type OutcomeReporter } from "@etl/ops/outcome";
+import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, type RunId } from "@etl/schemas";
 import { WarehouseBusyError } from "./errors";
+import { behindBlockage, blockageOf, stepOverSkipped, UNBLOCKED_NOTE } from "./steps/load-blockage";
 import type { LoadPlan } from "./steps/plan-load";
 import { planLoad } from "./steps/plan-load";
 import { readVerifiedFile } from "./steps/read-file";
 import { readProcessedManifest } from "./steps/read-manifest";
-import { type AuditContext, failurePlace, fileItems, reportFailure, runItem } from "./steps/report";
+import { type AuditContext, fileItems, reportFailure, runItem } from "./steps/report";
 import type { FileOutcome, RunWarehouse, StatementTracker } from "./steps/warehouse";
 
 export type LoadLogger = Pick<ReturnType<typeof createLogger>, "info" | "warn" | "error">;
@@ -100,71 +97,6 @@ function perTable(files: readonly FileOutcome[]): NonNullable<LoadOutcome["table
     tables.set(f.table, t);
   }
   return [...tables.values()];
-}
-
-/** The note on the run item of a run whose load ends the blockage it caused. */
-export const UNBLOCKED_NOTE = "unblocked: this run blocked the load; the runs behind it follow";
-
-/** The plan with its previous run resolved past the runs an operator skipped at the load. */
-async function stepOverSkipped(plan: LoadPlan, state: StateStore | undefined): Promise<LoadPlan> {
-  if (!state || !plan.previousRunId) return plan;
-  const previousRunId = await effectivePreviousRun(state, "load", plan.previousRunId);
-  return previousRunId === plan.previousRunId ? plan : { ...plan, previousRunId };
-}
-
-/**
- * When the run waits for the run before it and an earlier run blocks the load: "waits behind run
- * X (code): reason". The run is recorded behind the blockage, to be delivered again when it ends.
- */
-async function behindBlockage(deps: LoadDeps, runId: string, error: unknown): Promise<string | undefined> {
-  if (!deps.state || !(error instanceof PreviousRunNotLoadedError)) return undefined;
-  const blockage = await currentBlockage(deps.state, "load");
-  if (!blockage || blockage.runId >= runId) return undefined;
-  await recordBlockedRun(deps.state, {
-    stage: "load",
-    runId,
-    behind: blockage.runId,
-    since: deps.clock().toISOString(),
-  });
-  return `waits behind run ${blockage.runId}, which blocks the load (${blockage.code}): ${blockage.reason}`;
-}
-
-/**
- * Records a failure for good as the load's blockage. A new one gets the alert's line ("load
- * blocked since run X ..."); the same run failing again is not alerted again, so the blockage
- * gets one alert.
- */
-async function blockageOf(
-  deps: LoadDeps,
-  runId: string,
-  error: unknown,
-  context: AuditContext,
-): Promise<BlockageReport> {
-  if (!deps.state || isRetryable(error)) return {};
-  const place = failurePlace(error);
-  const recorded = await recordBlockage(deps.state, {
-    stage: "load",
-    runId,
-    code: codeOf(error),
-    reason: redactSecrets(messageOf(error)),
-    since: deps.clock().toISOString(),
-    ...(place.table ? { table: place.table } : {}),
-    key:
-      place.key ??
-      context.plan?.tables.find((t) => t.table === place.table)?.files[0]?.key ??
-      runManifestKey(runId as RunId),
-  });
-  if (recorded === "same") return { stillBlocking: true };
-  if (recorded === "behind") return {};
-  return {
-    blocking: `load blocked since run ${runId}: every later run waits behind it until it is replayed after a fix or skipped`,
-  };
-}
-
-/** How a failure's report speaks of the blockage (`FailureReport.blocking`, `stillBlocking`). */
-export interface BlockageReport {
-  blocking?: string;
-  stillBlocking?: boolean;
 }
 
 const FIFTEEN_MINUTES = { remainingMs: () => 15 * 60_000 };
@@ -282,7 +214,7 @@ export async function runLoad(
         previousRunId: error.previousRunId,
       });
     const durationMs = elapsed();
-    const blocked = await behindBlockage(deps, input.runId, error);
+    const blocked = await behindBlockage(deps.state, deps.clock, input.runId, error);
     if (blocked) {
       await deps.audit.record([
         runItem(context, { status: "BLOCKED", rows: 0, durationMs, error: messageOf(error), note: blocked }),
@@ -298,7 +230,7 @@ export async function runLoad(
       };
       return { ...outcome, message: summary(outcome) };
     }
-    const blocking = await blockageOf(deps, input.runId, error, context);
+    const blocking = await blockageOf(deps.state, deps.clock, input.runId, error, context);
     // Audits, records and alerts as the outcome policy says; a bad-data failure that could not
     // be recorded is thrown retryable, so its message comes back rather than being acknowledged.
     await reportFailure(loadReporter(deps), context, error, committed, durationMs, input.delivery, blocking);
