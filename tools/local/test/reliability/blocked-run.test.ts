@@ -137,7 +137,7 @@ async function threeRunsWithRun2Corrupt(s: Scenario) {
   await applyChanges({ databaseUrl: s.env.DATABASE_URL ?? "", seed: 22 });
   const third = await s.cycle();
   if (!third.runId) throw new Error("run 3 ingested nothing");
-  return { run2, run3: third.runId, corrupt };
+  return { run2, run3: third.runId, corrupt, third };
 }
 
 async function endState(s: Scenario) {
@@ -154,9 +154,17 @@ describe("no silent blockage: a run that fails for good is shown, alerted once, 
   it("status shows the load blocked since run 2 with the reason and one run behind it; one alert; nothing dead-lettered", async () => {
     const s = await scenario("blocked-shown");
 
-    const { run2, run3, corrupt } = await threeRunsWithRun2Corrupt(s);
+    const { run2, run3, corrupt, third } = await threeRunsWithRun2Corrupt(s);
 
     const json = await statusJson(s);
+    expect(third.problems).toEqual([
+      expect.objectContaining({
+        stage: "load",
+        status: "failed",
+        runId: run3,
+        error: expect.stringContaining(`blocked: waits behind run ${run2}`),
+      }),
+    ]);
     expect(json.blockages.blocked).toEqual([
       expect.objectContaining({ stage: "load", runId: run2, code: "CHECKSUM_MISMATCH", waiting: [run3] }),
     ]);
