@@ -6,6 +6,7 @@ import {
   listBlockages,
   listBlockedRuns,
   listSkippedRuns,
+  OpsStoreError,
   type StateStore,
 } from "@etl/ops";
 import { createDynamoAuditLog, createDynamoStateStore } from "@etl/ops/aws";
@@ -87,11 +88,18 @@ export function blockageLines(status: BlockageStatus): string[] {
   return lines;
 }
 
-/** The blockage `runId` causes, if any, at either stage (the load first: it is the usual one). */
+/**
+ * The blockage `runId` causes, if any, at either stage (the load first: it is the usual one).
+ * A state table not created yet holds none.
+ */
 export async function blockageOfRun(state: StateStore, runId: string): Promise<BlockageRecord | undefined> {
-  for (const stage of ["load", "transform"] as const) {
-    const blockage = await currentBlockage(state, stage);
-    if (blockage?.runId === runId) return blockage;
+  try {
+    for (const stage of ["load", "transform"] as const) {
+      const blockage = await currentBlockage(state, stage);
+      if (blockage?.runId === runId) return blockage;
+    }
+  } catch (error) {
+    if (!(error instanceof OpsStoreError && error.code === "NOT_FOUND")) throw error;
   }
   return undefined;
 }

@@ -156,7 +156,8 @@ export const replay: Command = {
       let stages: StageName[] = ["transform", "load", "files"];
       if (what) {
         const state = operatorState(target);
-        const runId = what.startsWith("s3://") ? undefined : what;
+        // A malformed run id is refused by `replayObject` before anything is read.
+        const runId = !what.startsWith("s3://") && RunIdSchema.safeParse(what).success ? what : undefined;
         const blockage = runId ? await blockageOfRun(state, runId) : undefined;
         const object = replayObject(what, target.env, blockage?.stage);
         const route = REPLAYED[object.kind];
