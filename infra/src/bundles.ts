@@ -61,6 +61,7 @@ function placeholderEnvironment(app: AppName): Record<string, string> {
         ...COMMON_ENV,
         INGEST_BUCKET: "etl-ingest",
         PROCESSED_BUCKET: "etl-processed",
+        STATE_TABLE: "etl-state",
       });
     case "load":
       return buildEnvironment("load", LoadConfigSchema, {

@@ -85,7 +85,11 @@ describe("transform stack", () => {
     expect(
       actionsOf(statements).filter((a) => a.startsWith("secretsmanager") || a.startsWith("redshift")),
     ).toEqual([]);
-    expect(granting(statements, "dynamodb:Query")).toEqual([]);
+    // Only the state table is queried: the blockage records (docs/operations.md).
+    expect(text(granting(statements, "dynamodb:Query").map((st) => st.Resource))).toMatch(/StateTable/);
+    expect(text(granting(statements, "dynamodb:Query").map((st) => st.Resource))).not.toMatch(
+      /AuditTable|FailureTable/,
+    );
   });
 
   it("sets exactly the variables of the transform config", () => {
@@ -96,7 +100,14 @@ describe("transform stack", () => {
         // MAX_RECEIVE_COUNT follows the transform's schema (queues.test.ts).
         .filter((k) => !/^(POWERTOOLS_|NODE_OPTIONS|MAX_RECEIVE_COUNT$)/.test(k))
         .sort(),
-    ).toEqual(["ALERT_TOPIC_ARN", "AUDIT_TABLE", "FAILURE_TABLE", "INGEST_BUCKET", "PROCESSED_BUCKET"]);
+    ).toEqual([
+      "ALERT_TOPIC_ARN",
+      "AUDIT_TABLE",
+      "FAILURE_TABLE",
+      "INGEST_BUCKET",
+      "PROCESSED_BUCKET",
+      "STATE_TABLE",
+    ]);
   });
 
   it("alarms on errors, dead letters and old messages, all to the alert topic", () => {

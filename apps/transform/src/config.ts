@@ -1,4 +1,4 @@
-import { bucketName, CommonEnvSchema, envInt } from "@etl/schemas/env";
+import { bucketName, CommonEnvSchema, envInt, tableName } from "@etl/schemas/env";
 import type { z } from "zod";
 
 /**
@@ -12,6 +12,12 @@ export const DEFAULT_PART_ROWS = 100_000;
 export const TransformConfigSchema = CommonEnvSchema.extend({
   INGEST_BUCKET: bucketName,
   PROCESSED_BUCKET: bucketName,
+  /**
+   * The state table, where a run that fails for good is recorded as the transform's blockage
+   * and operator skips are read. Without it (older stacks) a run behind a failed one waits until
+   * it dead-letters.
+   */
+  STATE_TABLE: tableName.optional(),
   /** Rows per Parquet part: memory is bounded by a part, not by the run. */
   PART_ROWS: envInt(1000, 10_000_000).default(DEFAULT_PART_ROWS),
   /** The queue's `maxReceiveCount` (3, as the stack sets it): a failure on that receive is dead-lettered. */

@@ -15,7 +15,7 @@ import type { TransformDeps } from "./run-transform";
 export function createTransformDeps(env: Record<string, string | undefined> = process.env) {
   const config: TransformConfig = parseConfig(TransformConfigSchema, env);
   const logger = createLogger("transform", { env });
-  const { audit, alerter } = createOpsAdapters(config);
+  const { audit, alerter, state } = createOpsAdapters(config);
   const transform: TransformDeps = {
     // The local S3 server ignores If-None-Match: the adapter emulates it there, never on AWS.
     store: createObjectStoreFromEnv(config),
@@ -24,6 +24,7 @@ export function createTransformDeps(env: Record<string, string | undefined> = pr
     partRows: config.PART_ROWS,
     audit,
     alerter,
+    ...(state ? { state } : {}),
     clock: () => new Date(),
     logger,
   };

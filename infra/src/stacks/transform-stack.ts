@@ -45,6 +45,7 @@ export class TransformStack extends Stack {
       PROCESSED_BUCKET: stateful.processedBucket.bucketName,
       AUDIT_TABLE: stateful.auditTable.tableName,
       FAILURE_TABLE: stateful.failureTable.tableName,
+      STATE_TABLE: stateful.stateTable.tableName,
       ALERT_TOPIC_ARN: stateful.alertTopic.topicArn,
       ...whereRead(TransformConfigSchema, { MAX_RECEIVE_COUNT: String(this.queue.maxReceiveCount) }),
     });
@@ -87,6 +88,8 @@ export class TransformStack extends Stack {
     });
     stateful.auditTable.grantWriteData(fn);
     stateful.failureTable.grantWriteData(fn);
+    // A run that fails for good is recorded as the transform's blockage; skips are read there.
+    stateful.stateTable.grantReadWriteData(fn);
     grantAlertPublish(fn, stateful.alertTopic, stateful.alertKey);
     functionErrorAlarm(this, "TransformErrors", fn, stateful.alertTopic);
 

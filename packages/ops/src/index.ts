@@ -1,4 +1,19 @@
 export { alertMessage, alertSubject, MAX_MESSAGE_CHARS, MAX_SUBJECT_CHARS } from "./alert-format";
+export {
+  type BlockageRecorded,
+  type ClearedBlockage,
+  clearBlockage,
+  currentBlockage,
+  effectivePreviousRun,
+  forgetBlockedRun,
+  listBlockages,
+  listBlockedRuns,
+  listSkippedRuns,
+  recordBlockage,
+  recordBlockedRun,
+  recordSkippedRun,
+  skippedRun,
+} from "./blockage";
 export { OpsStoreError, type WatermarkConflict, WatermarkConflictError } from "./errors";
 export { createLogger, createMetrics, type LoggerOptions, logLevelFrom, redactingReplacer } from "./logging";
 export { type MetricPoint, type MetricsSink, publishMetricPoints, tableMetricPoints } from "./metric-points";

@@ -2,6 +2,8 @@ export type Stage = "ingest" | "transform" | "load" | "files";
 /**
  * `BUSY`: a delivery found another attempt working on the object and was refused (retryable).
  * `DEAD_LETTERED`: a message failed its queue's last receive (reported by the batch loop).
+ * `BLOCKED`: a run acknowledged while an earlier run blocks its stage (failed for good); it is
+ * delivered again when that run is replayed or skipped.
  */
 export type AuditStatus =
   | "STARTED"
@@ -11,7 +13,8 @@ export type AuditStatus =
   | "SKIPPED"
   | "HANDED_OFF"
   | "BUSY"
-  | "DEAD_LETTERED";
+  | "DEAD_LETTERED"
+  | "BLOCKED";
 
 /** One file (or, with key "-", one whole run) in one attempt of one stage. */
 export interface AuditItem {

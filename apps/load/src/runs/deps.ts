@@ -78,6 +78,7 @@ export function createLoadDeps(env: Record<string, string | undefined> = process
     ...(statements ? { statements } : {}),
     audit,
     alerter,
+    state,
     clock,
     logger,
   };

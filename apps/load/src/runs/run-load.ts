@@ -1,9 +1,18 @@
 import { PreviousRunNotLoadedError } from "@etl/db/errors";
-import { type Alerter, type AuditLog, type createLogger, redactSecrets, type StageProgress } from "@etl/ops";
+import {
+  type Alerter,
+  type AuditLog,
+  clearBlockage,
+  type createLogger,
+  redactSecrets,
+  type StageProgress,
+  type StateStore,
+} from "@etl/ops";
 import { createOutcomeReporter, type Delivery, type OutcomeReporter } from "@etl/ops/outcome";
 import type { ObjectInfo, ObjectStore } from "@etl/s3-io";
 import { isRetryable, messageOf, type RunId } from "@etl/schemas";
 import { WarehouseBusyError } from "./errors";
+import { behindBlockage, blockageOf, stepOverSkipped, UNBLOCKED_NOTE } from "./steps/load-blockage";
 import type { LoadPlan } from "./steps/plan-load";
 import { planLoad } from "./steps/plan-load";
 import { readVerifiedFile } from "./steps/read-file";
@@ -22,6 +31,12 @@ export interface LoadDeps {
   statements?: StatementTracker;
   audit: AuditLog;
   alerter: Alerter;
+  /**
+   * The state table: a run that fails for good is recorded there as the blockage of the load,
+   * the runs behind it are acknowledged on the record, and runs an operator skipped are stepped
+   * over. Without it a run behind a failed one waits until it dead-letters.
+   */
+  state?: StateStore;
   clock: () => Date;
   logger?: LoadLogger;
   /** Someone watching (the `etl` CLI); absent on Lambda. The Redshift warehouse tells it nothing. */
@@ -56,8 +71,12 @@ export interface InvocationTime {
 
 export interface LoadOutcome {
   runId: string;
-  /** `failed`: bad data, audited and alerted; the message is acknowledged. */
-  status: "loaded" | "skipped" | "handed-off" | "failed";
+  /**
+   * `failed`: bad data, audited and alerted; the message is acknowledged. `blocked`: an earlier
+   * run blocks the load; acknowledged on the record, delivered again when that one is replayed
+   * or skipped.
+   */
+  status: "loaded" | "skipped" | "handed-off" | "failed" | "blocked";
   files: number;
   /** Rows read from the files this attempt loaded. */
   rows: number;
@@ -107,6 +126,8 @@ function summary(outcome: Omit<LoadOutcome, "message">): string {
       return `run ${outcome.runId} was already loaded: nothing changed`;
     case "handed-off":
       return `run ${outcome.runId} continues in statement ${outcome.statementId}`;
+    case "blocked":
+      return `run ${outcome.runId} waits behind a blocked run: ${outcome.error}`;
     default:
       return `run ${outcome.runId} failed: ${outcome.error}`;
   }
@@ -143,7 +164,7 @@ export async function runLoad(
       deps.bucket,
       manifest.files.map((f) => f.key),
     );
-    plan = planLoad(manifest, deps.bucket, objects);
+    plan = await stepOverSkipped(planLoad(manifest, deps.bucket, objects), deps.state);
     context.plan = plan;
     await deps.warehouse.prepare();
     const result = await deps.warehouse.load(plan, {
@@ -154,6 +175,10 @@ export async function runLoad(
       ...(deps.progress ? { progress: deps.progress } : {}),
     });
     const durationMs = elapsed();
+    const unblocked =
+      result.status !== "handed-off" && deps.state
+        ? (await clearBlockage(deps.state, "load", input.runId)).cleared
+        : false;
     await loadReporter(deps).succeeded([
       ...fileItems(context, result.files),
       runItem(context, {
@@ -166,6 +191,7 @@ export async function runLoad(
         rows: result.rows,
         durationMs,
         ...(result.statementId ? { statementId: result.statementId } : {}),
+        ...(unblocked ? { note: UNBLOCKED_NOTE } : {}),
       }),
     ]);
     const outcome = {
@@ -192,9 +218,26 @@ export async function runLoad(
         previousRunId: error.previousRunId,
       });
     const durationMs = elapsed();
+    const blocked = await behindBlockage(deps.state, deps.clock, input.runId, error);
+    if (blocked) {
+      await deps.audit.record([
+        runItem(context, { status: "BLOCKED", rows: 0, durationMs, error: messageOf(error), note: blocked }),
+      ]);
+      deps.logger?.warn("load acknowledged behind a blocked run", { runId: input.runId, behind: blocked });
+      const outcome = {
+        runId: input.runId,
+        status: "blocked" as const,
+        files: 0,
+        rows: 0,
+        durationMs,
+        error: blocked,
+      };
+      return { ...outcome, message: summary(outcome) };
+    }
+    const blocking = await blockageOf(deps.state, deps.clock, input.runId, error, context);
     // Audits, records and alerts as the outcome policy says; a bad-data failure that could not
     // be recorded is thrown retryable, so its message comes back rather than being acknowledged.
-    await reportFailure(loadReporter(deps), context, error, committed, durationMs, input.delivery);
+    await reportFailure(loadReporter(deps), context, error, committed, durationMs, input.delivery, blocking);
     if (isWait(error)) throw error;
     const retryable = isRetryable(error);
     deps.logger?.[retryable ? "warn" : "error"]("load attempt failed", {

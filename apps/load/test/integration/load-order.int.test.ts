@@ -185,7 +185,7 @@ describe("load order on the local services (PostgreSQL warehouse)", () => {
     expect(await starState(warehouse)).toEqual(await inOrder());
   });
 
-  it("holds N+1 while N failed on a corrupted file, then loads both once N is fixed and redriven", async () => {
+  it("holds N+1 behind N, which failed on a corrupted file and blocks the load, then loads both once N is fixed and redriven", async () => {
     await putRuns({
       tamperN: (table, bytes) =>
         table === "dim_design" ? bytes.map((b, i) => (i === 100 ? b ^ 0xff : b)) : bytes,
@@ -193,8 +193,11 @@ describe("load order on the local services (PostgreSQL warehouse)", () => {
     await runLoad({ runId: BASE }, app.load);
 
     expect(await runLoad({ runId: N }, app.load)).toMatchObject({ status: "failed" });
-    const waiting = await runLoad({ runId: N1 }, app.load).catch((e: unknown) => e);
-    expect(waiting).toMatchObject({ code: "PREVIOUS_RUN_NOT_LOADED", retryable: true });
+    // N blocks the load (recorded in the state table): N+1 is acknowledged behind it, not retried.
+    expect(await runLoad({ runId: N1 }, app.load)).toMatchObject({
+      status: "blocked",
+      error: expect.stringContaining(`waits behind run ${N}`),
+    });
 
     // The fix: the file is put back as the transform wrote it; the run is redriven.
     await putProcessedRun(

@@ -294,7 +294,7 @@ describe("the load handler on the local services (PostgreSQL warehouse)", () => 
     expect(items.find((i) => i.key === "-")).toMatchObject({ status: "FINISHED", rows: 11 });
   });
 
-  it("acknowledges a run with a corrupted file after recording the failure and alerting", async () => {
+  it("acknowledges a run with a corrupted file after recording the failure, and alerts that it blocks the load", async () => {
     await putProcessedRun(app.load.store, bucket, RUN_1, starRowsOf(), {
       tamper: (table, bytes) =>
         table === "dim_design" ? bytes.map((b, i) => (i === 100 ? b ^ 0xff : b)) : bytes,
@@ -319,7 +319,10 @@ describe("the load handler on the local services (PostgreSQL warehouse)", () => 
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(alerts[0].subject).toMatch(/^ETL load dim_design .+-0001\.parquet: failed, no retry \(/);
+    expect(alerts[0].subject).toMatch(
+      /^ETL load dim_design .+-0001\.parquet: BLOCKING \(CHECKSUM_MISMATCH\)$/,
+    );
+    expect(alerts[0].message.detail.blocked).toContain(`load blocked since run ${RUN_1}`);
   });
 
   it("answers a direct invocation with a status code and a message", async () => {

@@ -42,7 +42,7 @@ export interface RunInputs {
 export async function readRunInputs(deps: TransformDeps, attempt: TransformAttempt): Promise<RunInputs> {
   const { store, ingestBucket, processedBucket } = deps;
   const raw = await readRawManifest(store, ingestBucket, attempt.runId);
-  const previous = await previousManifest(store, ingestBucket, processedBucket, attempt.runId);
+  const previous = await previousManifest(store, ingestBucket, processedBucket, attempt.runId, deps.state);
   const before = previous
     ? await readReferenceState(store, processedBucket, previous.state)
     : emptyReferenceState();

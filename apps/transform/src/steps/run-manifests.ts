@@ -1,3 +1,4 @@
+import { effectivePreviousRun, type StateStore } from "@etl/ops";
 import {
   type ObjectStore,
   objectUrl,
@@ -95,16 +96,20 @@ export async function findPreviousRunId(
 /**
  * The processed manifest of the run before `runId`, whose state this run builds on; undefined for
  * the first run. A previous run not transformed yet is the retryable `PreviousRunPendingError`.
+ * With the state table, runs an operator skipped at the transform are stepped over: the run
+ * builds on the one before them.
  */
 export async function previousManifest(
   store: ObjectStore,
   ingestBucket: string,
   processedBucket: string,
   runId: RunId,
+  state?: StateStore,
 ): Promise<ProcessedRunManifest | undefined> {
-  const previousId = await findPreviousRunId(store, ingestBucket, runId);
-  if (previousId === undefined) return undefined;
-  const manifest = await readProcessedManifest(store, processedBucket, previousId);
+  const found = (await findPreviousRunId(store, ingestBucket, runId)) ?? null;
+  const previousId = state ? await effectivePreviousRun(state, "transform", found) : found;
+  if (previousId === null) return undefined;
+  const manifest = await readProcessedManifest(store, processedBucket, previousId as RunId);
   if (manifest === undefined) throw new PreviousRunPendingError(runId, previousId);
   return manifest;
 }

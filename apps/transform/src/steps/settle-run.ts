@@ -1,3 +1,4 @@
+import { clearBlockage } from "@etl/ops";
 import type { OutcomeReporter } from "@etl/ops/outcome";
 import { messageOf, type ProcessedRunManifest } from "@etl/schemas";
 import { removeUnlistedOutputs } from "./attempt-outputs";
@@ -60,6 +61,9 @@ export async function skipIfCommitted(
 }
 
 /** Audits the committed run (its files, its state objects, then the run) and sweeps. */
+/** The note on the run item of a run whose transform ends the blockage it caused. */
+export const UNBLOCKED_NOTE = "unblocked: this run blocked the transform; the runs behind it follow";
+
 export async function finishRun(
   deps: TransformDeps,
   reporter: OutcomeReporter,
@@ -86,7 +90,17 @@ export async function finishRun(
   ]);
   await sweepUnlisted(deps, attempt, committed.manifest);
   const durationMs = Math.round(performance.now() - attempt.started);
-  await reporter.succeeded([auditItem(attempt, { key: "-", status: "FINISHED", bucket, rows, durationMs })]);
+  const unblocked = deps.state ? (await clearBlockage(deps.state, "transform", runId)).cleared : false;
+  await reporter.succeeded([
+    auditItem(attempt, {
+      key: "-",
+      status: "FINISHED",
+      bucket,
+      rows,
+      durationMs,
+      ...(unblocked ? { note: UNBLOCKED_NOTE } : {}),
+    }),
+  ]);
   deps.logger?.info("run transformed", {
     runId,
     manifestKey,

@@ -1,4 +1,4 @@
-import type { Alerter, AuditItem, AuditLog, createLogger, StageProgress } from "@etl/ops";
+import type { Alerter, AuditItem, AuditLog, createLogger, StageProgress, StateStore } from "@etl/ops";
 import { type ObjectStore, ObjectStoreError, runManifestKey } from "@etl/s3-io";
 import { DataError, type RunId, RunIdSchema, type StarTable } from "@etl/schemas";
 import { OutputConflictError, RawDataError } from "../errors";
@@ -24,6 +24,12 @@ export interface TransformDeps {
   partRows: number;
   audit: AuditLog;
   alerter: Alerter;
+  /**
+   * The state table: a run that fails for good is recorded there as the transform's blockage,
+   * the runs behind it are acknowledged on the record, and runs an operator skipped are stepped
+   * over. Without it a run behind a failed one waits until it dead-letters.
+   */
+  state?: StateStore;
   clock(): Date;
   /** Draws the attempt's token, part of every key it writes (default: `newAttemptToken`). */
   attemptToken?(): string;
@@ -37,7 +43,12 @@ export type TransformOutcome =
   /** The processed manifest already existed: an earlier attempt (or a concurrent one) finished. */
   | { status: "skipped"; runId: RunId; manifestKey: string }
   /** Bad data: audited, recorded and alerted, no manifest written; the message should be acknowledged. */
-  | { status: "failed"; runId: RunId; error: string; code: string; table?: string; key?: string };
+  | { status: "failed"; runId: RunId; error: string; code: string; table?: string; key?: string }
+  /**
+   * An earlier run blocks the transform (failed for good): acknowledged on the record, delivered
+   * again when that one is replayed or skipped.
+   */
+  | { status: "blocked"; runId: RunId; error: string };
 
 /** Where the attempt is, for the failure item and the alert of a failure there. */
 export interface Place {

@@ -22,6 +22,8 @@ export async function transformMessage(
     const outcome = await runTransform({ runId, delivery }, app.transform);
     if (outcome.status === "failed")
       failed.push({ runId, ...(outcome.key ? { key: outcome.key } : {}), error: outcome.error });
+    // Acknowledged behind a blocked run: it did not get through, and `etl run` says so.
+    if (outcome.status === "blocked") failed.push({ runId, error: `blocked: ${outcome.error}` });
     if (outcome.status === "done") publishMetricPoints(app.metrics, tableMetricPoints(outcome.tables));
   }
   return failed;

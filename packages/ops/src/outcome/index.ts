@@ -7,6 +7,7 @@ export {
   REDRIVE,
   type ReceiveCount,
   type ReportingDecision,
+  UNBLOCK,
 } from "./outcome-policy";
 export {
   codeOf,

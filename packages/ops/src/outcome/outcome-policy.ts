@@ -58,3 +58,9 @@ export function policySubject(kind: AlertKind, code: string, receiveCount: numbe
 export const REDRIVE =
   "after fixing the cause, redrive the dead letters: `etl replay --dead-letters` locally, " +
   "`aws sqs start-message-move-task --source-arn <dead-letter queue ARN>` on AWS";
+
+/** What a blockage alert tells the reader to do: fix and replay, or skip on the record. */
+export const UNBLOCK =
+  "fix the cause (put back a good copy of the file) and `etl replay <runId>` (the runs behind it follow), " +
+  'or skip it on the record: `etl skip <runId> --stage <stage> --reason "..."`; `etl status` shows the ' +
+  "blockage; see docs/operations.md";

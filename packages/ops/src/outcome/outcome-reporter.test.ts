@@ -164,4 +164,36 @@ describe("createOutcomeReporter", () => {
     expect(decision.alert).toBe("failing");
     expect(warnings).toEqual(["could not report a failure"]);
   });
+
+  it("says in a permanent failure's alert that it blocks the later runs, and how to unblock", async () => {
+    const { alerter, reporter } = setup();
+
+    await reporter.failed({
+      runId: RUN,
+      error: new DataError("sha256 differs", { code: "CHECKSUM_MISMATCH" }),
+      audit: [runItem("sha256 differs")],
+      blocking: `transform blocked since run ${RUN}: later runs wait behind it`,
+    });
+
+    expect(alerter.sent.map((a) => a.subject)).toEqual(["ETL transform: BLOCKING (CHECKSUM_MISMATCH)"]);
+    expect(alerter.sent[0]?.alert.detail).toMatchObject({
+      blocked: `transform blocked since run ${RUN}: later runs wait behind it`,
+      unblock: expect.stringContaining("etl skip"),
+    });
+  });
+
+  it("does not alert again a run that already blocks its stage, but audits and records it", async () => {
+    const { audit, alerter, reporter } = setup();
+
+    await reporter.failed({
+      runId: RUN,
+      error: new DataError("sha256 differs", { code: "CHECKSUM_MISMATCH" }),
+      audit: [runItem("sha256 differs")],
+      stillBlocking: true,
+    });
+
+    expect(alerter.sent).toEqual([]);
+    expect(audit.items.map((i) => i.status)).toEqual(["FAILED"]);
+    expect(audit.failures.map((f) => f.runId)).toEqual([RUN]);
+  });
 });

@@ -8,6 +8,7 @@ import {
   policySubject,
   REDRIVE,
   type ReportingDecision,
+  UNBLOCK,
 } from "./outcome-policy";
 
 export interface OutcomeReporterDeps {
@@ -36,6 +37,17 @@ export interface FailureReport {
   details?: Record<string, unknown>;
   /** The message's delivery; absent for an invocation no queue redelivers (a schedule). */
   delivery?: Delivery;
+  /**
+   * Set when this failure is a new blockage of its stage (`recordBlockage`): "<stage> blocked
+   * since run X ...". The alert says so, with the way out, so the runs waiting behind it need
+   * no alerts of their own.
+   */
+  blocking?: string;
+  /**
+   * Set when this run already blocks its stage and was alerted as such (a duplicate delivery, a
+   * replay that fails again): audited and recorded, not alerted again.
+   */
+  stillBlocking?: boolean;
 }
 
 export interface OutcomeReporter {
@@ -137,7 +149,7 @@ async function send(
           details: { code, ...report.details, ...received, ...(deadLettered ? { deadLettered: true } : {}) },
         }),
     ]);
-  const alert = decision.alert;
+  const alert = report.stillBlocking ? undefined : decision.alert;
   if (alert)
     steps.push([
       "alert",
@@ -146,7 +158,11 @@ async function send(
           stage: deps.stage,
           runId: report.runId,
           ...where,
-          subject: policySubject(alert, code, receiveCount),
+          // Short, so the code survives SNS's 99 characters beside a part file's name.
+          subject:
+            report.blocking && alert === "failed"
+              ? `BLOCKING (${code})`
+              : policySubject(alert, code, receiveCount),
           detail: {
             error,
             code,
@@ -160,6 +176,7 @@ async function send(
                 }
               : {}),
             ...(alert === "dead-lettered" ? { redrive: REDRIVE } : {}),
+            ...(report.blocking ? { blocked: report.blocking, unblock: UNBLOCK } : {}),
           },
         }),
     ]);

@@ -23,6 +23,7 @@ import {
   tableBatchSql,
   writtenOfRunSql,
 } from "@etl/db/redshift";
+import { listBlockedRuns, recordBlockage, recordSkippedRun } from "@etl/ops";
 import { createMemoryAlerter, createMemoryAuditLog, createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import type { ProcessedRunManifest, StarTable } from "@etl/schemas";
@@ -355,6 +356,54 @@ describe("Redshift load: in order, and never older", () => {
 
     expect(loaded.status).toBe("loaded");
     expect(batchSqls()).toHaveLength(migrationBatches + TABLES.length + 1);
+  });
+
+  it("steps over a previous run skipped on the record: the ledger is asked for the run before it, then the run loads", async () => {
+    const h = harness();
+    const OLDER = "20261121T141500123Z-00000099";
+    await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), { previousRunId: PREVIOUS });
+    await recordSkippedRun(h.state, {
+      stage: "load",
+      runId: PREVIOUS,
+      reason: "file corrupted",
+      by: "ops",
+      at: "2026-11-23T14:50:00.000Z",
+      previousRunId: OLDER,
+    });
+    h.runStatuses.set(OLDER, "FINISHED");
+
+    const loaded = await runLoad({ runId: RUN }, { ...h.deps, state: h.state }, h.time);
+
+    expect(loaded.status).toBe("loaded");
+    expect(redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toContainEqual(
+      expect.objectContaining({ Sql: runStatusOfSql(), Parameters: [{ name: "run_id", value: OLDER }] }),
+    );
+    expect(
+      redshift
+        .commandCalls(ExecuteStatementCommand)
+        .map((c) => c.args[0].input.Parameters?.[0]?.value)
+        .filter((v) => v === PREVIOUS),
+    ).toEqual([]);
+    expect(batchSqls()).toHaveLength(migrationBatches + TABLES.length + 1);
+  });
+
+  it("a run whose previous run blocks the load is acknowledged behind it, submitting nothing and alerting nothing", async () => {
+    const h = harness();
+    await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), { previousRunId: PREVIOUS });
+    await recordBlockage(h.state, {
+      stage: "load",
+      runId: PREVIOUS,
+      code: "CHECKSUM_MISMATCH",
+      reason: "dim_date x.parquet: sha256 differs",
+      since: "2026-11-23T14:50:00.000Z",
+    });
+
+    const outcome = await runLoad({ runId: RUN }, { ...h.deps, state: h.state }, h.time);
+
+    expect(outcome.status).toBe("blocked");
+    expect(batchSqls()).toHaveLength(migrationBatches);
+    expect(h.alerter.sent).toEqual([]);
+    expect((await listBlockedRuns(h.state, "load")).map((r) => r.runId)).toEqual([RUN]);
   });
 
   it("sends every dimension batch with the recency check before the MERGE", async () => {

@@ -64,7 +64,14 @@ export function fileItems(context: AuditContext, files: readonly FileOutcome[]):
 /** The audit item of the run itself (`key` "-"). */
 export function runItem(
   context: AuditContext,
-  run: { status: AuditStatus; rows: number; durationMs: number; statementId?: string; error?: string },
+  run: {
+    status: AuditStatus;
+    rows: number;
+    durationMs: number;
+    statementId?: string;
+    error?: string;
+    note?: string;
+  },
 ): AuditItem {
   return {
     stage: "load",
@@ -77,6 +84,7 @@ export function runItem(
     durationMs: run.durationMs,
     ...(run.statementId ? { statementId: run.statementId } : {}),
     ...(run.error ? { error: run.error } : {}),
+    ...(run.note ? { note: run.note } : {}),
   };
 }
 
@@ -128,6 +136,8 @@ export async function reportFailure(
   committed: readonly FileOutcome[],
   durationMs: number,
   delivery?: Delivery,
+  /** How the report speaks of the load's blockage (`FailureReport.blocking`, `stillBlocking`). */
+  blockage: { blocking?: string; stillBlocking?: boolean } = {},
 ): Promise<ReportingDecision> {
   const place = failurePlace(error);
   const message = redactSecrets(messageOf(error));
@@ -159,5 +169,7 @@ export async function reportFailure(
       ...(loadErrors ? { loadErrors } : {}),
     },
     ...(delivery ? { delivery } : {}),
+    ...(blockage.blocking ? { blocking: blockage.blocking } : {}),
+    ...(blockage.stillBlocking ? { stillBlocking: true } : {}),
   });
 }

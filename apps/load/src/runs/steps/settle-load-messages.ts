@@ -14,6 +14,8 @@ const STATUS_CODES: Record<LoadOutcome["status"], number> = {
   skipped: 200,
   "handed-off": 202,
   failed: 422,
+  // Acknowledged behind a run that failed for good: nothing to retry until that one is dealt with.
+  blocked: 409,
 };
 
 /** A direct invocation `{ runId }`: the outcome as `{ statusCode, message }` (503: retry later). */
@@ -52,7 +54,13 @@ export function settleLoadMessages(
       const delivery = deliveryOf(record, app.config.MAX_RECEIVE_COUNT);
       for (const runId of runIds) {
         const outcome = await runLoad({ runId, delivery }, app.load, time);
-        if (outcome.status === "failed") failed.push({ runId, error: outcome.error ?? outcome.message });
+        // A run acknowledged behind a blocked one did not get through either: `etl run` says so.
+        if (outcome.status === "failed" || outcome.status === "blocked")
+          failed.push({
+            runId,
+            error:
+              outcome.status === "blocked" ? `blocked: ${outcome.error}` : (outcome.error ?? outcome.message),
+          });
         publishMetricPoints(app.metrics, [{ values: { rows: outcome.rows, duration: outcome.durationMs } }]);
       }
       return failed;

@@ -12,6 +12,7 @@ import { replay } from "./replay";
 import { rules } from "./rules";
 import { seed } from "./seed";
 import { check, down, up } from "./services";
+import { skip } from "./skip";
 import { status } from "./status";
 import { transform } from "./transform";
 
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   run,
   status,
   replay,
+  skip,
   query,
   dashboard,
   report,

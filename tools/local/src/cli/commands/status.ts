@@ -3,6 +3,7 @@ import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import { SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
+import { blockageLines, blockageStatus } from "../../blocked-runs";
 import { recentItems, schemaDriftRecords } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
 import { formatTable } from "../../summary";
@@ -74,6 +75,8 @@ export const status: Command = {
         SOURCE_TABLE_NAMES.map((t) => [t, marks[`watermark#${t}`] ?? null]),
       );
       const schemaDrift = await schemaDriftRecords(target);
+      // A run that failed for good blocks the later runs of its stage: said first, with the way out.
+      const blockages = await blockageStatus(state);
       const queues =
         target.kind === "local"
           ? Object.values(openLocalQueues(dataDir)).map((queue) => {
@@ -95,6 +98,7 @@ export const status: Command = {
             runsInAll: runIds.length,
             watermarks,
             schemaDrift,
+            blockages,
             queues,
             audit,
             failures,
@@ -103,6 +107,11 @@ export const status: Command = {
         return 0;
       }
 
+      const blocked = blockageLines(blockages);
+      if (blocked.length > 0) {
+        for (const line of blocked) out(line);
+        out("");
+      }
       out(`runs (${runIds.length} in all, newest ${recent.length}):`);
       for (const line of formatTable(
         ["run", "transformed", "loaded"],

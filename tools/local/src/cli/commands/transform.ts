@@ -42,6 +42,10 @@ export const transform: Command = {
           err(`  failed: ${outcome.error}`);
           return 1;
         }
+        if (outcome.status === "blocked") {
+          err(`  not transformed: ${outcome.error}; \`etl status\` shows the way out`);
+          return 1;
+        }
         out(
           outcome.status === "skipped"
             ? `  already transformed: s3://${processedBucket}/${outcome.manifestKey}`
