@@ -2,6 +2,7 @@ import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { LoadDataError, type LoadErrorContext, toLoadError } from "../errors";
 import { copyParquetIntoStaging } from "./copy-parquet";
+import { describeMissingReferences, type MissingReference, referenceCheckSql } from "./reference-check";
 import {
   ADVISORY_LOCK_SQL,
   copyIntoStagingSql,
@@ -97,6 +98,7 @@ export async function loadTable(
     results.push(result);
     await onFileLoaded?.(result);
   }
+  if (plan.kind === "fact") await checkReferences(client, plan);
   const merge = mergeSql(plan);
   const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
   const counts = merged.rows[0];
@@ -114,6 +116,22 @@ export async function loadTable(
     },
     files: results,
   };
+}
+
+/**
+ * Refuses staged fact rows that reference a key their dimension lacks, naming the keys: the
+ * set-based check that stands in for per-row foreign-key triggers (see `ForeignKeyMode`). The
+ * dimensions were merged before, in the same transaction, so a key this run brings counts.
+ */
+async function checkReferences(client: pg.ClientBase, plan: TablePlan): Promise<void> {
+  const sql = referenceCheckSql(plan);
+  const missing = await run<MissingReference>(client, sql, [], { table: plan.table });
+  if (missing.rows.length === 0) return;
+  throw new LoadDataError(
+    describeMissingReferences(plan, missing.rows),
+    { table: plan.table, sql },
+    { code: "MISSING_REFERENCE" },
+  );
 }
 
 export async function rollback(client: pg.ClientBase): Promise<void> {
