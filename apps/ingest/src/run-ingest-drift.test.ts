@@ -54,6 +54,7 @@ function setup(catalog: () => CatalogColumn[]) {
         },
         describeColumns: async () => catalog(),
         close: async () => undefined,
+        exportSnapshot: async () => "00000003-0000001B-1",
         release: async () => undefined,
       };
     },

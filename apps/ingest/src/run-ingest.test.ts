@@ -45,6 +45,7 @@ function setup(options: { rows?: number; failure?: Error } = {}) {
           }));
         },
         close: async () => undefined,
+        exportSnapshot: async () => "00000003-0000001B-1",
         release: async () => undefined,
       };
     },
