@@ -4,17 +4,20 @@ import { PreviousRunNotLoadedError } from "../errors";
 import {
   type FileLoadResult,
   loadTable,
+  mergeStaged,
   rollback,
   run,
   type StagedFile,
   type TableLoadResult,
 } from "./load-table";
+import { dropSharedStaging, type StagingWork, sharedStaging, stageInParallel } from "./stage-parallel";
 import {
   ADVISORY_LOCK_SQL,
   insertLoadedFilesSql,
   loadedKeysSql,
   lockName,
   runStatusSql,
+  type TablePlan,
   tablePlan,
   upsertLoadedTablesSql,
   upsertLoadRunSql,
@@ -63,6 +66,15 @@ export interface PostgresRunLoad {
   schema?: string;
   controlSchema?: string;
   now?: () => Date;
+  /**
+   * New connections to the same warehouse, for staging tables in parallel (`stagingConnections`
+   * at once, counting the run's own): each table is COPYed into a shared unlogged staging table
+   * on its own connection, then the run's one transaction checks and merges them in load order.
+   * Without it every table is staged and merged on `client`.
+   */
+  connect?: () => Promise<pg.Client>;
+  /** Connections staging at once with `connect` (2 by default). */
+  stagingConnections?: number;
   /** Called once a file is in staging (progress, audit); an error thrown here fails the run. */
   onFileLoaded?: (result: FileLoadResult) => void | Promise<void>;
 }
@@ -124,6 +136,8 @@ export async function loadRunIntoPostgres(
     throw new DataError(`run ${load.runId} lists a file twice`, { code: "DUPLICATE_FILE" });
   }
 
+  // Shared staging tables of this attempt, dropped if it fails (the merge drops them otherwise).
+  let shared: TablePlan[] = [];
   await run(client, "begin", [], {});
   try {
     await run(client, ADVISORY_LOCK_SQL, [lockName(schema)], {});
@@ -160,6 +174,7 @@ export async function loadRunIntoPostgres(
     const read = prefetching(pending.map((p) => p.file));
     const files: FileLoadResult[] = [];
     const tables: TableLoadResult[] = [];
+    const work: StagingWork[] = [];
     let position = 0;
     for (const { table, files: tableFiles } of load.tables) {
       const staged: StagedFile[] = [];
@@ -171,9 +186,36 @@ export async function loadRunIntoPostgres(
         }
       }
       if (staged.length === 0) continue;
-      const result = await loadTable(client, tablePlan(table, schema), staged, read, load.onFileLoaded);
-      tables.push(result.table);
-      files.push(...result.files);
+      const plan = tablePlan(table, schema);
+      const rows = staged.reduce((n, s) => n + (s.file.rows ?? 0), 0);
+      work.push(
+        load.connect
+          ? { plan: { ...plan, staging: sharedStaging(control, table, load.runId) }, files: staged, rows }
+          : { plan, files: staged, rows },
+      );
+    }
+    if (load.connect) {
+      shared = work.map((w) => w.plan);
+      const lanes = load.stagingConnections ?? 2;
+      const staged = await stageInParallel(client, load.connect, lanes, work, read, load.onFileLoaded);
+      for (const { plan } of work) {
+        const result = staged.get(plan.table);
+        if (!result) continue;
+        const began = performance.now();
+        const merged = await mergeStaged(client, plan);
+        tables.push({
+          ...result.table,
+          ...merged,
+          durationMs: result.table.durationMs + Math.round(performance.now() - began),
+        });
+        files.push(...result.files);
+      }
+    } else {
+      for (const { plan, files: staged } of work) {
+        const result = await loadTable(client, plan, staged, read, load.onFileLoaded);
+        tables.push(result.table);
+        files.push(...result.files);
+      }
     }
 
     const written = files.filter((f) => f.status === "loaded");
@@ -229,6 +271,7 @@ export async function loadRunIntoPostgres(
     return { runId: load.runId, status: "loaded", files, tables, rows, inserted, updated };
   } catch (error) {
     await rollback(client);
+    await dropSharedStaging(client, shared);
     throw error;
   }
 }

@@ -65,6 +65,27 @@ export async function loadTable(
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
   const started = performance.now();
+  const staged = await stageTable(client, plan, files, read, onFileLoaded);
+  const merged = await mergeStaged(client, plan);
+  return {
+    table: { ...staged.table, ...merged, durationMs: Math.round(performance.now() - started) },
+    files: staged.files,
+  };
+}
+
+/**
+ * Creates the table's staging table and COPYs its files into it, in order, each checked against
+ * its manifest's row count. On its own connection (a shared staging table) each statement
+ * commits by itself; the merge reads the table later, in the run's transaction.
+ */
+export async function stageTable(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  files: readonly StagedFile[],
+  read: (position: number) => Promise<Uint8Array>,
+  onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
+): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
+  const started = performance.now();
   const context = { table: plan.table };
   await run(client, dropStagingSql(plan), [], context);
   await run(client, createStagingSql(plan), [], context);
@@ -98,6 +119,25 @@ export async function loadTable(
     results.push(result);
     await onFileLoaded?.(result);
   }
+  return {
+    table: {
+      table: plan.table,
+      files: files.length,
+      rows,
+      inserted: 0,
+      updated: 0,
+      durationMs: Math.round(performance.now() - started),
+    },
+    files: results,
+  };
+}
+
+/** Checks a fact's references, merges the staged rows into the target, drops the staging table. */
+export async function mergeStaged(
+  client: pg.ClientBase,
+  plan: TablePlan,
+): Promise<{ inserted: number; updated: number }> {
+  const context = { table: plan.table };
   if (plan.kind === "fact") await checkReferences(client, plan);
   const merge = mergeSql(plan);
   const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
@@ -105,17 +145,7 @@ export async function loadTable(
   const inserted = counts?.inserted ?? merged.rowCount ?? 0;
   const updated = counts?.updated ?? 0;
   await run(client, dropStagingSql(plan), [], context);
-  return {
-    table: {
-      table: plan.table,
-      files: files.length,
-      rows,
-      inserted,
-      updated,
-      durationMs: Math.round(performance.now() - started),
-    },
-    files: results,
-  };
+  return { inserted, updated };
 }
 
 /**

@@ -12,7 +12,8 @@ interface Args {
   endpoints: CloudEndpoints;
   /** True when the S3 endpoint is the local s3rver (the S3 adapter works around its quirks). */
   localS3: boolean;
-  names: Record<keyof typeof LOCAL_NAMES, string>;
+  /** The bucket and table names of this first load, and the ingest's READ_CONNECTIONS. */
+  names: Record<keyof typeof LOCAL_NAMES | "READ_CONNECTIONS", string>;
   /** The warehouse database of this first load (migrated by the bench). */
   warehouseUrl: string;
   /** The ingest's run id, for the transform and the load. */

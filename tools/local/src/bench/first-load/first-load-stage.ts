@@ -27,8 +27,8 @@ import {
 
 /** Rows inserted one at a time for the row-by-row reference; the rest is extrapolated. */
 const ROW_BY_ROW_SAMPLE = 2000;
-/** The connections the ingest reads its tables on (the reference uses as many). */
-export const FIRST_LOAD_INGEST_CONNECTIONS = 1;
+/** The connections the ingest reads its tables on (its READ_CONNECTIONS); the reference uses as many. */
+export const FIRST_LOAD_INGEST_CONNECTIONS = 3;
 
 /** A new, empty database on the warehouse's server; returns its URL. */
 async function freshDatabase(warehouseUrl: string, name: string): Promise<string> {
@@ -81,7 +81,7 @@ export const firstLoadStage: BenchStage = async (ctx) => {
   const base = {
     endpoints: { ...ctx.endpoints, dataDir: join(dir, "pipeline") },
     localS3: ctx.localS3Server ?? true,
-    names,
+    names: { ...names, READ_CONNECTIONS: String(FIRST_LOAD_INGEST_CONNECTIONS) },
     warehouseUrl,
   };
   ctx.log(`first load: ${ctx.scale.toLocaleString("en-GB")} sales orders, all tables, every stage`);
