@@ -19,7 +19,8 @@ import { type FACT_TABLE_NAMES, STAR_COLUMNS, STAR_REFERENCES, STAR_TABLE_NAMES 
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { warehouseDdl } from "../../src/ddl/warehouse";
-import { qualified, quoteIdent } from "../../src/sql";
+import { quoteIdent } from "../../src/sql";
+import { referenceCheckSql } from "../../src/warehouse/reference-check";
 import { createStagingSql, mergeSql, stagingTable, tablePlan } from "../../src/warehouse/statements";
 
 type Option = "enforced" | "deferred" | "not-enforced" | "none";
@@ -36,17 +37,6 @@ function ddl(schema: string, option: Option): string[] {
     if (option === "not-enforced") return sql.replace(fk, (m) => `${m} not enforced`);
     return sql;
   });
-}
-
-function checkSql(schema: string, fact: (typeof FACT_TABLE_NAMES)[number]): string {
-  const plan = tablePlan(fact, schema);
-  return STAR_REFERENCES[fact]
-    .map(
-      (r) =>
-        `(select ${`'${r.column}'`} as "column", s.${quoteIdent(r.column)}::text as "key" from ${stagingTable(plan)} s ` +
-        `where not exists (select 1 from ${qualified(schema, r.table)} d where d.${quoteIdent(r.references)} = s.${quoteIdent(r.column)}) limit 20)`,
-    )
-    .join(" union all ");
 }
 
 async function once(option: Option, round: number): Promise<void> {
@@ -70,7 +60,7 @@ async function once(option: Option, round: number): Promise<void> {
     times.copy += performance.now() - t;
     if ((option === "none" || option === "not-enforced") && plan.kind === "fact") {
       t = performance.now();
-      const bad = await client.query(checkSql(schema, plan.table as (typeof FACT_TABLE_NAMES)[number]));
+      const bad = await client.query(referenceCheckSql(plan));
       if (bad.rows.length > 0) throw new Error(`${table}: ${JSON.stringify(bad.rows)}`);
       times.check += performance.now() - t;
     }
