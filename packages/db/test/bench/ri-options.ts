@@ -15,7 +15,7 @@
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { type FACT_TABLE_NAMES, STAR_COLUMNS, STAR_REFERENCES, STAR_TABLE_NAMES } from "@etl/schemas";
+import { STAR_COLUMNS, STAR_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { warehouseDdl } from "../../src/ddl/warehouse";
