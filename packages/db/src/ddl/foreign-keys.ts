@@ -13,7 +13,7 @@ import { qualified, quoteIdent } from "../sql";
  *
  * Whatever the mode, the load checks every staged fact row's references set-based before the
  * merge (`referenceCheckSql`), so no bad reference gets in through the loader. Measured at 1M
- * orders (README, "Referential integrity"), the triggers took most of the load's time.
+ * orders (apps/load/README.md, "Referential integrity"), the triggers took most of the load's time.
  */
 export type ForeignKeyMode = "enforced" | "not-enforced" | "none";
 
