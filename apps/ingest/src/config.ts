@@ -14,6 +14,11 @@ export const IngestConfigSchema = CommonEnvSchema.extend({
   PART_MAX_BYTES: envInt(1024, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   CURSOR_BATCH_ROWS: envInt(100, 100_000).default(10_000),
   /**
+   * Connections the tables are read on at once, all from one exported snapshot (see
+   * `joinSourceSnapshot`). Each is a source connection for the length of the run.
+   */
+  READ_CONNECTIONS: envInt(1, 16).default(3),
+  /**
    * `required`: refuse to run unless the database user may see every session's open transaction
    * (superuser or pg_read_all_stats). `best-effort` accepts missing rows other users' long
    * transactions commit late.

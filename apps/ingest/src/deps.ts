@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createConnectionResolver } from "@etl/db/credentials";
-import { openSourceSnapshot } from "@etl/db/source";
+import { joinSourceSnapshot, openSourceSnapshot } from "@etl/db/source";
 import { createLogger, createMetrics } from "@etl/ops";
 import { createOpsAdapters } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
@@ -19,6 +19,16 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
     config.DB_SECRET_ARN ? new SecretsManagerClient({ region }) : undefined,
   );
 
+  const connect = async (): Promise<pg.Client> => {
+    const client = new pg.Client({
+      ...(await resolveConnection({ secretArn: config.DB_SECRET_ARN, url: config.DATABASE_URL })),
+      application_name: "etl-ingest",
+    });
+    await client.connect();
+    // A dead connection must fail the run, not crash the process.
+    client.on("error", () => undefined);
+    return client;
+  };
   const ingest: IngestDeps = {
     // The local server ignores If-None-Match: the store checks before writing instead.
     store: createObjectStoreFromEnv(config),
@@ -28,16 +38,20 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
     clock: () => new Date(),
     logger,
     async openSnapshot(safetyLagSeconds, lateCommitGuard) {
-      const client = new pg.Client({
-        ...(await resolveConnection({ secretArn: config.DB_SECRET_ARN, url: config.DATABASE_URL })),
-        application_name: "etl-ingest",
-      });
-      await client.connect();
-      // A dead connection must fail the run, not crash the process.
-      client.on("error", () => undefined);
+      const client = await connect();
       try {
         const snapshot = await openSourceSnapshot(client, safetyLagSeconds, { lateCommitGuard });
         return { ...snapshot, release: () => client.end() };
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+    },
+    async joinSnapshot(snapshotId, upperBound) {
+      const client = await connect();
+      try {
+        const reader = await joinSourceSnapshot(client, { snapshotId, upperBound });
+        return { ...reader, release: () => client.end() };
       } catch (error) {
         await client.end().catch(() => undefined);
         throw error;
@@ -49,6 +63,7 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
     safetyLagSeconds: config.SAFETY_LAG_SECONDS,
     partMaxBytes: config.PART_MAX_BYTES,
     lateCommitGuard: config.LATE_COMMIT_GUARD,
+    readConnections: config.READ_CONNECTIONS,
   };
   return {
     config,

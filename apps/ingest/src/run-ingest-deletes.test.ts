@@ -45,6 +45,7 @@ function setup() {
           await end(sink);
         },
         estimateRows: async () => 0,
+        exportSnapshot: async () => "00000003-0000001B-1",
         async streamKeys(_table: string, sink: Writable) {
           for (const id of source.keys) sink.write(`${id}\n`);
           await end(sink);

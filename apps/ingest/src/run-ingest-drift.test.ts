@@ -60,6 +60,7 @@ function setup(catalog: () => CatalogColumn[]) {
           );
         },
         close: async () => undefined,
+        exportSnapshot: async () => "00000003-0000001B-1",
         release: async () => undefined,
       };
     },

@@ -59,6 +59,7 @@ function setup(options: { rows?: number; failure?: Error; heldBackBy?: HeldBackB
           );
         },
         close: async () => undefined,
+        exportSnapshot: async () => "00000003-0000001B-1",
         release: async () => undefined,
       };
     },

@@ -60,13 +60,13 @@ export async function extractTables(
       run.currentTable = firstBroken.table;
       throw new DataError(describeBrokenColumns(drift.broken), { code: "SCHEMA_DRIFT" });
     }
+    const read = await readTables(settings, deps, run, snapshot, watermarks);
     for (const table of run.tables) {
-      run.currentTable = table;
-      const from = watermarks[watermarkOf(table)] ?? null;
-      const { entry, done } = await extractTable(settings, deps, run.runId, snapshot, table, from);
-      progress.push(done);
+      const result = read.get(table);
+      if (!result) continue;
+      progress.push(result.done);
       const added = drift.added[table];
-      if (entry) entries.push(added ? { ...entry, addedColumns: added } : entry);
+      if (result.entry) entries.push(added ? { ...result.entry, addedColumns: added } : result.entry);
     }
     run.currentTable = undefined;
     // Its own step, after the rows, in the same snapshot: the key sets are the snapshot's too.
@@ -78,14 +78,81 @@ export async function extractTables(
   return { snapshot, entries, progress, drift, detection };
 }
 
+type TableRead = { entry?: RawTableEntry; done: TableProgress };
+
+/**
+ * Reads the run's tables, each once, on `settings.readConnections` connections at once: the
+ * snapshot's own and others that joined it (`pg_export_snapshot` / `SET TRANSACTION SNAPSHOT`),
+ * so every table comes from the same consistent view and a write committed meanwhile is seen by
+ * none. Each connection takes the next table as it finishes one. After a failure no new table is
+ * started; the failure is rethrown once every connection is done, with `run.currentTable` naming
+ * its table.
+ */
+async function readTables(
+  settings: IngestSettings,
+  deps: IngestDeps,
+  run: IngestRun,
+  snapshot: SourceSnapshot,
+  watermarks: Record<string, string | null>,
+): Promise<Map<SourceTable, TableRead>> {
+  const lanes = Math.min(settings.readConnections ?? 1, run.tables.length);
+  const readers: Pick<SourceSnapshot, "streamTable" | "estimateRows">[] = [snapshot];
+  const joined: { close(): Promise<void>; release(): Promise<void> }[] = [];
+  const results = new Map<SourceTable, TableRead>();
+  try {
+    if (lanes > 1 && deps.joinSnapshot) {
+      // Every reader joins before any table is read, while the exporting transaction is open.
+      const snapshotId = await snapshot.exportSnapshot();
+      for (let i = 1; i < lanes; i++) {
+        const reader = await deps.joinSnapshot(snapshotId, snapshot.upperBound);
+        joined.push(reader);
+        readers.push(reader);
+      }
+    }
+    const queue = [...run.tables];
+    let failure: { table: SourceTable; error: unknown } | undefined;
+    await Promise.all(
+      readers.map(async (reader) => {
+        for (let table = queue.shift(); table && !failure; table = queue.shift()) {
+          if (readers.length === 1) run.currentTable = table;
+          try {
+            const from = watermarks[watermarkOf(table)] ?? null;
+            const read = await extractTable(
+              settings,
+              deps,
+              run.runId,
+              reader,
+              table,
+              from,
+              snapshot.upperBound,
+            );
+            results.set(table, read);
+          } catch (error) {
+            failure ??= { table, error };
+          }
+        }
+      }),
+    );
+    if (failure) {
+      run.currentTable = failure.table;
+      throw failure.error;
+    }
+    for (const reader of joined) await reader.close();
+    return results;
+  } finally {
+    for (const reader of joined) await reader.release().catch(() => undefined);
+  }
+}
+
 async function extractTable(
   settings: IngestSettings,
   deps: IngestDeps,
   runId: string,
-  snapshot: SourceSnapshot,
+  snapshot: Pick<SourceSnapshot, "streamTable" | "estimateRows">,
   table: SourceTable,
   from: string | null,
-): Promise<{ entry?: RawTableEntry; done: TableProgress }> {
+  upperBound: string,
+): Promise<TableRead> {
   const began = Date.now();
   const watcher = deps.progress;
   // The estimate costs a plan, not a read; still, only when someone watches.
@@ -110,7 +177,7 @@ async function extractTable(
   watcher?.tableFinished(table, rows, done.durationMs);
   if (rows === 0) return { done };
   return {
-    entry: { table, files: sink.files, rows, bytes, watermark: { from, to: snapshot.upperBound } },
+    entry: { table, files: sink.files, rows, bytes, watermark: { from, to: upperBound } },
     done,
   };
 }

@@ -1,4 +1,4 @@
-import type { LateCommitGuard, SourceSnapshot } from "@etl/db/source";
+import type { LateCommitGuard, SnapshotReader, SourceSnapshot } from "@etl/db/source";
 import type { Alerter, AuditItem, AuditLog, StageProgress, StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import type { SourceTable } from "@etl/schemas";
@@ -15,6 +15,11 @@ export interface IngestSettings {
   holdWarningSeconds?: number;
   /** Bytes read between two reports to `IngestDeps.progress` (1 MiB by default). */
   progressBytes?: number;
+  /**
+   * Connections the tables are read on at once, all from the one snapshot (1, the default: the
+   * snapshot's own connection only). More than one needs `IngestDeps.joinSnapshot`.
+   */
+  readConnections?: number;
 }
 
 /** Long enough for any ordinary write transaction; an older one is usually a forgotten session. */
@@ -43,6 +48,14 @@ export interface IngestDeps {
     safetyLagSeconds: number,
     lateCommitGuard: LateCommitGuard,
   ): Promise<SourceSnapshot & { release(): Promise<void> }>;
+  /**
+   * Joins the snapshot `openSnapshot` exported, on a connection of its own, for reading tables
+   * in parallel; `release` returns the connection.
+   */
+  joinSnapshot?(
+    snapshotId: string,
+    upperBound: string,
+  ): Promise<SnapshotReader & { release(): Promise<void> }>;
   clock(): Date;
   logger?: IngestLogger;
   /** Someone watching (the `etl` CLI); absent on Lambda, where nothing extra is done for it. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { oltpDdl } from "@etl/db/ddl";
-import { openSourceSnapshot } from "@etl/db/source";
+import { joinSourceSnapshot, openSourceSnapshot } from "@etl/db/source";
 import {
   cloud,
   freshBucket,
@@ -57,6 +57,21 @@ export async function createHarness() {
         throw error;
       }
     };
+  /** Joins an exported snapshot on a new connection as the user of `connectionString`. */
+  const snapshotJoiner =
+    (connectionString: string): NonNullable<IngestDeps["joinSnapshot"]> =>
+    async (snapshotId, upperBound) => {
+      const client = new pg.Client({ connectionString, application_name: APP });
+      await client.connect();
+      client.on("error", () => undefined);
+      try {
+        const reader = await joinSourceSnapshot(client, { snapshotId, upperBound });
+        return { ...reader, release: () => client.end() };
+      } catch (error) {
+        await client.end();
+        throw error;
+      }
+    };
   const deps = (overrides: Partial<IngestDeps> = {}): IngestDeps => ({
     store,
     state,
@@ -80,6 +95,7 @@ export async function createHarness() {
     tables,
     deps,
     snapshotOpener,
+    snapshotJoiner,
     warnings,
     settings,
     async keys(prefix = ""): Promise<string[]> {

@@ -68,6 +68,7 @@ export function createLoadDeps(env: Record<string, string | undefined> = process
       target: "postgres",
       clock,
       connect: connection.connectPostgres,
+      stagingConnections: config.STAGING_CONNECTIONS,
     });
   }
 

@@ -22,6 +22,11 @@ export const LoadConfigSchema = CommonEnvSchema.extend({
   REDSHIFT_COPY_ROLE_ARN: arn.optional(),
   /** How long to poll a Redshift statement before handing it to the completion handler. */
   POLL_BUDGET_SECONDS: envInt(1, 900).default(600),
+  /**
+   * PostgreSQL: connections a run's tables are staged on at once (COPY into shared staging
+   * tables); the merge is still the run's one transaction. 1 stages on the run's own connection.
+   */
+  STAGING_CONNECTIONS: envInt(1, 8).default(2),
   /** Time kept back from the Lambda's remaining time when polling: enough to record a hand-off. */
   HANDOFF_MARGIN_SECONDS: envInt(1, 300).default(30),
   /** Resubmissions of a table's batch after a serializable isolation violation (Redshift 1023). */

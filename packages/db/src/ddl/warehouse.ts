@@ -14,6 +14,7 @@ import {
 import { qualified, quoteIdent } from "../sql";
 import { type SqlDialect, sqlType } from "./column-type";
 import { type AdditiveColumn, addColumnIfMissingSql } from "./control";
+import { type ForeignKeyMode, foreignKeyDefinition, foreignKeyName } from "./foreign-keys";
 
 const isFact = (table: StarTable): table is FactTable => (FACT_TABLE_NAMES as string[]).includes(table);
 const list = (names: readonly string[]) => names.map(quoteIdent).join(", ");
@@ -51,7 +52,12 @@ function redshiftTableOptions(table: StarTable): string {
   return `diststyle key distkey (${quoteIdent(key)}) compound sortkey (${list(["last_updated_date", key])})`;
 }
 
-function createTable(schema: string, table: StarTable, dialect: SqlDialect): string {
+function createTable(
+  schema: string,
+  table: StarTable,
+  dialect: SqlDialect,
+  foreignKeys: ForeignKeyMode = "enforced",
+): string {
   const lines: string[] = [];
   if (isFact(table)) {
     const surrogate = quoteIdent(SURROGATE_KEYS[table]);
@@ -68,13 +74,11 @@ function createTable(schema: string, table: StarTable, dialect: SqlDialect): str
     );
     lines.push(`constraint ${quoteIdent(`${table}_natural_key`)} unique (${list(STAR_KEYS[table])})`);
     // Redshift accepts but never enforces foreign keys, and its planner trusts declared ones;
-    // they are declared in PostgreSQL only, where they are enforced.
+    // they are declared in PostgreSQL only (see ForeignKeyMode), and the load checks them.
     if (dialect === "postgres") {
       for (const ref of STAR_REFERENCES[table]) {
-        lines.push(
-          `constraint ${quoteIdent(`${table}_${ref.column}_fkey`)} foreign key (${quoteIdent(ref.column)}) ` +
-            `references ${qualified(schema, ref.table)} (${quoteIdent(ref.references)})`,
-        );
+        const definition = foreignKeyDefinition(schema, ref, foreignKeys);
+        if (definition) lines.push(`constraint ${quoteIdent(foreignKeyName(table, ref))} ${definition}`);
       }
     }
   } else {
@@ -112,15 +116,16 @@ export function warehouseAdditiveColumns(schema: string, dialect: SqlDialect): A
  * Dimensions have their id as primary key; facts a `<x>_record_id` identity primary key the
  * warehouse assigns, a UNIQUE natural version key (`<id>`, `last_updated_date`,
  * `last_updated_time`) so a replay inserts nothing, and foreign keys to the dimensions (every
- * date column to `dim_date`).
+ * date column to `dim_date`), declared as `options.foreignKeys` says (`enforced` by default; the
+ * migration chooses by server version, see `ForeignKeyMode`).
  *
  * @example
  * for (const sql of warehouseDdl("warehouse")) await client.query(sql);
  */
-export function warehouseDdl(schema = "warehouse"): string[] {
+export function warehouseDdl(schema = "warehouse", options: { foreignKeys?: ForeignKeyMode } = {}): string[] {
   return [
     `create schema if not exists ${quoteIdent(schema)}`,
-    ...STAR_TABLE_NAMES.map((t) => createTable(schema, t, "postgres")),
+    ...STAR_TABLE_NAMES.map((t) => createTable(schema, t, "postgres", options.foreignKeys)),
     ...warehouseAdditiveColumns(schema, "postgres").map(addColumnIfMissingSql),
   ];
 }

@@ -4,9 +4,9 @@ import { type CatalogColumn, DataError, SOURCE_TABLES, type SourceTable, Transie
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { quoteIdent } from "../sql";
+import { createRowEstimator, createTableStreamer, TS_FORMAT } from "./table-stream";
 
-/** `YYYY-MM-DD HH24:MI:SS.US`: timestamps travel as text with all six fraction digits. */
-const TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
+export { joinSourceSnapshot, type SnapshotReader } from "./join-snapshot";
 
 /**
  * What the snapshot may hold back for: `required` refuses to run when the database user cannot
@@ -64,6 +64,12 @@ export interface SourceSnapshot {
    * hard-delete detection compares with the previous run's.
    */
   streamKeys(table: SourceTable, sink: Writable): Promise<void>;
+  /**
+   * Exports this snapshot (`pg_export_snapshot()`) for `joinSourceSnapshot` on other
+   * connections, so a run reads its tables in parallel from one consistent view. Valid while
+   * this transaction is open.
+   */
+  exportSnapshot(): Promise<string>;
   /**
    * Every column of every base table of the source schema, as the snapshot sees it
    * (`information_schema.columns`, `data_type`), in table and column order: what the schema-drift
@@ -189,65 +195,19 @@ export async function openSourceSnapshot(
   await client.query("begin isolation level repeatable read read only");
   let open = true;
   try {
-    const columnsCache = new Map<SourceTable, string>();
-
-    const selectList = async (table: SourceTable): Promise<string> => {
-      const cached = columnsCache.get(table);
-      if (cached) return cached;
-      const { rows } = await client.query<{ column_name: string; data_type: string }>(
-        `select column_name, data_type from information_schema.columns
-          where table_schema = current_schema() and table_name = $1 order by ordinal_position`,
-        [table],
-      );
-      if (rows.length === 0)
-        throw new DataError(`source table ${table} does not exist in the current schema`);
-      if (!rows.some((c) => c.column_name === "last_updated")) {
-        throw new DataError(`source table ${table} has no last_updated column`);
-      }
-      // Numerics as text keep their exact digits; timestamps as text keep all six fraction digits.
-      const list = rows
-        .map((c) => {
-          const id = quoteIdent(c.column_name);
-          if (c.data_type === "numeric") return `${id}::text as ${id}`;
-          if (c.data_type.startsWith("timestamp")) return `to_char(${id}, '${TS_FORMAT}') as ${id}`;
-          return id;
-        })
-        .join(", ");
-      columnsCache.set(table, list);
-      return list;
-    };
-
     return {
       databaseTime: row.now,
       upperBound: row.upper,
       ...(heldBackBy ? { heldBackBy } : {}),
       sees: blind ? "own-user" : "all-sessions",
-      async streamTable(table, from, sink) {
-        const pk = SOURCE_TABLES[table];
-        const columns = await selectList(table);
-        // COPY takes no bind parameters: the watermark range travels as transaction-local
-        // settings, set with parameters, and is read back with current_setting().
-        await client.query("select set_config('etl.wm_from', $1, true), set_config('etl.wm_to', $2, true)", [
-          from ?? "-infinity",
-          row.upper,
-        ]);
-        // The one-column CSV output with control characters as quote and delimiter is exactly
-        // one JSON document per line: JSON escapes every control character and newline itself.
-        const sql = `copy (select row_to_json(r)::text from (select ${columns} from ${quoteIdent(table)}
-            where last_updated > current_setting('etl.wm_from')::timestamp
-              and last_updated <= current_setting('etl.wm_to')::timestamp
-            order by last_updated, ${quoteIdent(pk)}) r)
-          to stdout with (format csv, delimiter e'\\x02', quote e'\\x01')`;
-        await pipeline(client.query(copyTo(sql)), sink);
+      streamTable: createTableStreamer(client, row.upper),
+      async exportSnapshot() {
+        const { rows } = await client.query<{ id: string }>("select pg_export_snapshot() as id");
+        const id = rows[0]?.id;
+        if (!id) throw new TransientError("the source database exported no snapshot");
+        return id;
       },
-      async estimateRows(table, from) {
-        const { rows } = await client.query<{ "QUERY PLAN": { Plan?: { "Plan Rows"?: number } }[] }>(
-          `explain (format json) select 1 from ${quoteIdent(table)}
-            where last_updated > $1::timestamp and last_updated <= $2::timestamp`,
-          [from ?? "-infinity", row.upper],
-        );
-        return rows[0]?.["QUERY PLAN"][0]?.Plan?.["Plan Rows"] ?? 0;
-      },
+      estimateRows: createRowEstimator(client, row.upper),
       async streamKeys(table, sink) {
         const pk = quoteIdent(SOURCE_TABLES[table]);
         // In table order: a sequential scan reads a million keys about twice as fast as the

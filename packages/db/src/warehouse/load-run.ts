@@ -1,21 +1,24 @@
 import { DataError, STAR_TABLE_NAMES, type StarDeletion, type StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { PreviousRunNotLoadedError } from "../errors";
-import { deletionSql, POSTGRES_DELETION_VALUES } from "./deletion-sql";
+import { applyPostgresDeletions } from "./apply-deletions";
 import {
   type FileLoadResult,
   loadTable,
+  mergeStaged,
   rollback,
   run,
   type StagedFile,
   type TableLoadResult,
 } from "./load-table";
+import { dropSharedStaging, type StagingWork, sharedStaging, stageInParallel } from "./stage-parallel";
 import {
   ADVISORY_LOCK_SQL,
   insertLoadedFilesSql,
   loadedKeysSql,
   lockName,
   runStatusSql,
+  type TablePlan,
   tablePlan,
   upsertLoadedTablesSql,
   upsertLoadRunSql,
@@ -68,6 +71,15 @@ export interface PostgresRunLoad {
   schema?: string;
   controlSchema?: string;
   now?: () => Date;
+  /**
+   * New connections to the same warehouse, for staging tables in parallel (`stagingConnections`
+   * at once, counting the run's own): each table is COPYed into a shared unlogged staging table
+   * on its own connection, then the run's one transaction checks and merges them in load order.
+   * Without it every table is staged and merged on `client`.
+   */
+  connect?: () => Promise<pg.Client>;
+  /** Connections staging at once with `connect` (2 by default). */
+  stagingConnections?: number;
   /** Called once a file is in staging (progress, audit); an error thrown here fails the run. */
   onFileLoaded?: (result: FileLoadResult) => void | Promise<void>;
   /** Called as a table starts, with the rows its files to load promise (a progress display's estimate). */
@@ -133,6 +145,8 @@ export async function loadRunIntoPostgres(
     throw new DataError(`run ${load.runId} lists a file twice`, { code: "DUPLICATE_FILE" });
   }
 
+  // Shared staging tables of this attempt, dropped if it fails (the merge drops them otherwise).
+  let shared: TablePlan[] = [];
   await run(client, "begin", [], {});
   try {
     await run(client, ADVISORY_LOCK_SQL, [lockName(schema)], {});
@@ -170,6 +184,7 @@ export async function loadRunIntoPostgres(
     const read = prefetching(pending.map((p) => p.file));
     const files: FileLoadResult[] = [];
     const tables: TableLoadResult[] = [];
+    const work: StagingWork[] = [];
     let position = 0;
     for (const { table, files: tableFiles } of load.tables) {
       const staged: StagedFile[] = [];
@@ -181,26 +196,45 @@ export async function loadRunIntoPostgres(
         }
       }
       if (staged.length === 0) continue;
-      load.onTableStarted?.(
-        table,
-        staged.reduce((n, s) => n + (s.file.rows ?? 0), 0),
+      const plan = tablePlan(table, schema);
+      const rows = staged.reduce((n, s) => n + (s.file.rows ?? 0), 0);
+      work.push(
+        load.connect
+          ? { plan: { ...plan, staging: sharedStaging(control, table, load.runId) }, files: staged, rows }
+          : { plan, files: staged, rows },
       );
-      const result = await loadTable(client, tablePlan(table, schema), staged, read, load.onFileLoaded);
-      load.onTableLoaded?.(result.table);
-      tables.push(result.table);
-      files.push(...result.files);
+    }
+    if (load.connect) {
+      shared = work.map((w) => w.plan);
+      const lanes = load.stagingConnections ?? 2;
+      const staged = await stageInParallel(client, load.connect, lanes, work, read, load.onFileLoaded);
+      for (const { plan, rows } of work) {
+        const result = staged.get(plan.table);
+        if (!result) continue;
+        // Staged in parallel already: a table's progress is its merge, in load order.
+        load.onTableStarted?.(plan.table, rows);
+        const began = performance.now();
+        const merged = await mergeStaged(client, plan);
+        const table = {
+          ...result.table,
+          ...merged,
+          durationMs: result.table.durationMs + Math.round(performance.now() - began),
+        };
+        load.onTableLoaded?.(table);
+        tables.push(table);
+        files.push(...result.files);
+      }
+    } else {
+      for (const { plan, files: staged, rows } of work) {
+        load.onTableStarted?.(plan.table, rows);
+        const result = await loadTable(client, plan, staged, read, load.onFileLoaded);
+        load.onTableLoaded?.(result.table);
+        tables.push(result.table);
+        files.push(...result.files);
+      }
     }
 
-    // After the run's rows (dimensions before facts, so the detection date is in dim_date), in
-    // the same transaction; each statement is idempotent.
-    let deleted = 0;
-    const deletions = [...(load.deletions ?? [])].sort(
-      (a, b) => STAR_TABLE_NAMES.indexOf(a.table) - STAR_TABLE_NAMES.indexOf(b.table),
-    );
-    for (const d of deletions) {
-      const sql = deletionSql(schema, d.table, POSTGRES_DELETION_VALUES);
-      deleted += (await run(client, sql, [d.keys, d.deletedAt], { table: d.table })).rowCount ?? 0;
-    }
+    const deleted = await applyPostgresDeletions(client, schema, load.deletions ?? []);
 
     const written = files.filter((f) => f.status === "loaded");
     const byKey = new Map(allFiles.map((f) => [f.key, f]));
@@ -255,6 +289,7 @@ export async function loadRunIntoPostgres(
     return { runId: load.runId, status: "loaded", files, tables, rows, inserted, updated, deleted };
   } catch (error) {
     await rollback(client);
+    await dropSharedStaging(client, shared);
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { LoadDataError, type LoadErrorContext, toLoadError } from "../errors";
 import { copyParquetIntoStaging } from "./copy-parquet";
+import { describeMissingReferences, type MissingReference, referenceCheckSql } from "./reference-check";
 import {
   ADVISORY_LOCK_SQL,
   copyIntoStagingSql,
@@ -64,6 +65,27 @@ export async function loadTable(
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
   const started = performance.now();
+  const staged = await stageTable(client, plan, files, read, onFileLoaded);
+  const merged = await mergeStaged(client, plan);
+  return {
+    table: { ...staged.table, ...merged, durationMs: Math.round(performance.now() - started) },
+    files: staged.files,
+  };
+}
+
+/**
+ * Creates the table's staging table and COPYs its files into it, in order, each checked against
+ * its manifest's row count. On its own connection (a shared staging table) each statement
+ * commits by itself; the merge reads the table later, in the run's transaction.
+ */
+export async function stageTable(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  files: readonly StagedFile[],
+  read: (position: number) => Promise<Uint8Array>,
+  onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
+): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
+  const started = performance.now();
   const context = { table: plan.table };
   await run(client, dropStagingSql(plan), [], context);
   await run(client, createStagingSql(plan), [], context);
@@ -97,23 +119,49 @@ export async function loadTable(
     results.push(result);
     await onFileLoaded?.(result);
   }
+  return {
+    table: {
+      table: plan.table,
+      files: files.length,
+      rows,
+      inserted: 0,
+      updated: 0,
+      durationMs: Math.round(performance.now() - started),
+    },
+    files: results,
+  };
+}
+
+/** Checks a fact's references, merges the staged rows into the target, drops the staging table. */
+export async function mergeStaged(
+  client: pg.ClientBase,
+  plan: TablePlan,
+): Promise<{ inserted: number; updated: number }> {
+  const context = { table: plan.table };
+  if (plan.kind === "fact") await checkReferences(client, plan);
   const merge = mergeSql(plan);
   const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
   const counts = merged.rows[0];
   const inserted = counts?.inserted ?? merged.rowCount ?? 0;
   const updated = counts?.updated ?? 0;
   await run(client, dropStagingSql(plan), [], context);
-  return {
-    table: {
-      table: plan.table,
-      files: files.length,
-      rows,
-      inserted,
-      updated,
-      durationMs: Math.round(performance.now() - started),
-    },
-    files: results,
-  };
+  return { inserted, updated };
+}
+
+/**
+ * Refuses staged fact rows that reference a key their dimension lacks, naming the keys: the
+ * set-based check that stands in for per-row foreign-key triggers (see `ForeignKeyMode`). The
+ * dimensions were merged before, in the same transaction, so a key this run brings counts.
+ */
+async function checkReferences(client: pg.ClientBase, plan: TablePlan): Promise<void> {
+  const sql = referenceCheckSql(plan);
+  const missing = await run<MissingReference>(client, sql, [], { table: plan.table });
+  if (missing.rows.length === 0) return;
+  throw new LoadDataError(
+    describeMissingReferences(plan, missing.rows),
+    { table: plan.table, sql },
+    { code: "MISSING_REFERENCE" },
+  );
 }
 
 export async function rollback(client: pg.ClientBase): Promise<void> {

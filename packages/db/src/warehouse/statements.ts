@@ -25,6 +25,11 @@ export interface TablePlan {
   columns: readonly ColumnSpec[];
   /** The dimension id or the fact's natural version key. */
   keys: readonly string[];
+  /**
+   * A shared staging table (schema and name) instead of the session's temporary one: staged on
+   * another connection, merged by the run's transaction (see `loadRunIntoPostgres`).
+   */
+  staging?: { schema: string; name: string };
 }
 
 export function tablePlan(table: StarTable, schema = "warehouse"): TablePlan {
@@ -38,18 +43,22 @@ const names = (plan: TablePlan) => plan.columns.map((c) => c.name);
 
 /** The session-private staging table of a star table. */
 export function stagingTable(plan: TablePlan): string {
-  return quoteIdent(`stg_${plan.table}`);
+  return plan.staging ? qualified(plan.staging.schema, plan.staging.name) : quoteIdent(`stg_${plan.table}`);
 }
 
 /**
- * A temporary staging table with the target's column types, dropped at commit. No constraints,
+ * A temporary staging table with the target's column types, dropped at commit (or a shared,
+ * unlogged one, see `TablePlan.staging`). No constraints,
  * so COPY only parses and appends. Dimensions get a `_seq` in arrival order, so of two versions
  * of a key in one run the later file's wins.
  */
 export function createStagingSql(plan: TablePlan): string {
   const columns = plan.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c, "postgres")}`);
   if (plan.kind === "dimension") columns.push(`"_seq" bigint generated always as identity`);
-  return `create temp table ${stagingTable(plan)} (${columns.join(", ")}) on commit drop`;
+  // A shared staging table is unlogged: a crash loses it, and the run's retry stages again.
+  return plan.staging
+    ? `create unlogged table ${stagingTable(plan)} (${columns.join(", ")})`
+    : `create temp table ${stagingTable(plan)} (${columns.join(", ")}) on commit drop`;
 }
 
 export function copyIntoStagingSql(plan: TablePlan): string {

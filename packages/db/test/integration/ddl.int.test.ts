@@ -1,10 +1,11 @@
 import { freshDatabase } from "@etl/local-cloud/testing";
-import { STAR_TABLE_NAMES } from "@etl/schemas";
+import { STAR_REFERENCES, STAR_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { controlDdl } from "../../src/ddl/control";
 import { OLTP_TABLE_NAMES, oltpDdl } from "../../src/ddl/oltp";
 import { warehouseDdl } from "../../src/ddl/warehouse";
+import { migratePostgresWarehouse } from "../../src/warehouse/migrate";
 
 let client: pg.Client;
 
@@ -126,6 +127,37 @@ describe("warehouse DDL on PostgreSQL", () => {
     expect(duplicate).toBe("23505");
     expect(missingDate).toBe("23503");
     expect(explicitId).toBe("428C9");
+  });
+});
+
+describe("the warehouse's foreign keys on PostgreSQL 18", () => {
+  const foreignKeys = async (schema: string) =>
+    (
+      await client.query<{ name: string; enforced: boolean }>(
+        `select c.conname as name, c.conenforced as enforced from pg_constraint c
+           join pg_namespace n on n.oid = c.connamespace
+          where c.contype = 'f' and n.nspname = $1 order by 1`,
+        [schema],
+      )
+    ).rows;
+  const declared = Object.values(STAR_REFERENCES).flat().length;
+
+  it("are declared NOT ENFORCED by the migration, and an existing warehouse's enforced keys converted, idempotently", async () => {
+    await apply(warehouseDdl("enforced_wh"));
+    await client.query("alter table enforced_wh.fact_payment drop constraint fact_payment_currency_id_fkey");
+    const before = await foreignKeys("enforced_wh");
+
+    await migratePostgresWarehouse(client, "enforced_wh", "enforced_ledger");
+    await migratePostgresWarehouse(client, "enforced_wh", "enforced_ledger");
+    await migratePostgresWarehouse(client, "fresh_wh", "fresh_ledger");
+
+    expect(before).toHaveLength(declared - 1);
+    expect(before.every((k) => k.enforced)).toBe(true);
+    for (const schema of ["enforced_wh", "fresh_wh"]) {
+      const after = await foreignKeys(schema);
+      expect(after).toHaveLength(declared);
+      expect(after.filter((k) => k.enforced)).toEqual([]);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { warehouseDdl } from "../../src/ddl/warehouse";
 import { LoadDataError, LoadTransientError } from "../../src/errors";
 import { loadRunIntoPostgres } from "../../src/warehouse/load-run";
 import { loadParquetIntoPostgres } from "../../src/warehouse/load-table";
+import { migratePostgresWarehouse } from "../../src/warehouse/migrate";
 import { runTables, starParquet, starRowsOf } from "./load-fixtures";
 
 const clients: pg.Client[] = [];
@@ -250,30 +251,45 @@ describe("loadRunIntoPostgres", () => {
     expect(facts.rows[0].n).toBe(3);
   });
 
-  it("refuses a file whose rows break a constraint, naming table, file and column, and rolls back", async () => {
-    const rows = starRowsOf();
-    const tables = runTables(RUN_1, rows).map((t) =>
-      t.table === "fact_sales_order"
-        ? {
-            ...t,
-            files: t.files.map((f) => ({
-              ...f,
-              read: async () =>
-                starParquet("fact_sales_order", [{ ...(rows.fact_sales_order?.[0] ?? {}), design_id: 999 }]),
-              rows: 1,
-            })),
-          }
-        : t,
-    );
+  it.each([
+    ["enforced foreign keys", async () => undefined],
+    ["the migration's foreign keys", async () => migratePostgresWarehouse(client)],
+  ])(
+    "refuses a run whose facts reference missing dimension keys, naming them, and commits nothing (%s)",
+    async (_, prepare) => {
+      await prepare();
+      const rows = starRowsOf();
+      const fact = rows.fact_sales_order?.[0] ?? {};
+      const bad = [
+        { ...fact, design_id: 999 },
+        { ...fact, sales_order_id: 2, design_id: 998, agreed_payment_date: "2031-01-01" },
+      ];
+      const tables = runTables(RUN_1, rows).map((t) =>
+        t.table === "fact_sales_order"
+          ? {
+              ...t,
+              files: t.files.map((f) => ({
+                ...f,
+                read: async () => starParquet("fact_sales_order", bad),
+                rows: 2,
+              })),
+            }
+          : t,
+      );
+      const before = await snapshot();
 
-    const failure = await loadRunIntoPostgres(client, { runId: RUN_1, tables, now: NOW }).catch((e) => e);
+      const failure = await loadRunIntoPostgres(client, { runId: RUN_1, tables, now: NOW }).catch((e) => e);
 
-    expect(failure).toBeInstanceOf(LoadDataError);
-    expect(isRetryable(failure)).toBe(false);
-    expect((failure as Error).message).toContain("fact_sales_order_design_id_fkey");
-    expect((failure as LoadDataError).context.sql).toContain('insert into "warehouse"."fact_sales_order"');
-    expect((await client.query("select count(*)::int as n from warehouse.dim_date")).rows[0].n).toBe(0);
-  });
+      expect(failure).toBeInstanceOf(LoadDataError);
+      expect(isRetryable(failure)).toBe(false);
+      expect(failure).toMatchObject({ code: "MISSING_REFERENCE", context: { table: "fact_sales_order" } });
+      expect((failure as Error).message).toBe(
+        "fact_sales_order: keys missing from their dimensions: design_id -> dim_design.design_id: 998, 999; " +
+          "agreed_payment_date -> dim_date.date_id: 2031-01-01",
+      );
+      expect(await snapshot()).toEqual(before);
+    },
+  );
 
   it("refuses a file whose row count differs from its manifest", async () => {
     const tables = runTables(RUN_1, starRowsOf()).map((t) => ({

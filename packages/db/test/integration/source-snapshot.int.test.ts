@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { freshDatabase } from "@etl/local-cloud/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openSourceSnapshot } from "../../src/source/snapshot";
+import { joinSourceSnapshot, openSourceSnapshot } from "../../src/source/snapshot";
 
 let url = "";
 const clients: pg.Client[] = [];
@@ -211,5 +211,53 @@ describe("openSourceSnapshot", () => {
 
     expect(rows[0]?.lag).toBe(90);
     expect(snapshot.heldBackBy).toBeUndefined();
+  });
+});
+
+describe("joinSourceSnapshot", () => {
+  const ids = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { currency_id: number }).currency_id);
+
+  it("reads on other connections from the exported snapshot: a write committed between table reads is seen by none", async () => {
+    const setup = await connect();
+    await setup.query(`
+      create table currency (currency_id int primary key, currency_code text not null,
+        created_at timestamp not null, last_updated timestamp not null);
+      insert into currency values (1, 'GBP', '2024-01-01', '2024-01-01'), (2, 'USD', '2024-01-01', '2024-01-02');`);
+    const coordinator = await openSourceSnapshot(await connect(), 0);
+    const snapshotId = await coordinator.exportSnapshot();
+    const first = collect();
+    await coordinator.streamTable("sales_order", null, first.sink);
+
+    // Another session commits between the run's table reads, before the worker starts.
+    await setup.query(
+      "insert into currency values (3, 'EUR', '2024-01-01', '2024-01-03'); update currency set currency_code = 'XXX' where currency_id = 1",
+    );
+    const worker = await joinSourceSnapshot(await connect(), {
+      snapshotId,
+      upperBound: coordinator.upperBound,
+    });
+    const second = collect();
+    await worker.streamTable("currency", null, second.sink);
+    await worker.close();
+    await coordinator.close();
+    const later = await openSourceSnapshot(await connect(), 0);
+    const fresh = collect();
+    await later.streamTable("currency", null, fresh.sink);
+    await later.close();
+
+    expect(first.lines()).toHaveLength(2);
+    expect(second.lines().map((l) => JSON.parse(l).currency_code)).toEqual(["GBP", "USD"]);
+    expect(ids(second.lines())).toEqual([1, 2]);
+    expect(ids(fresh.lines())).toEqual([1, 2, 3]);
+  });
+
+  it("refuses a snapshot id that is not one", async () => {
+    const failure = await joinSourceSnapshot(await connect(), {
+      snapshotId: "1'; drop table currency; --",
+      upperBound: "2024-01-01 00:00:00.000000",
+    }).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/not a snapshot id/);
   });
 });

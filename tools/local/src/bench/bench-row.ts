@@ -19,12 +19,14 @@ export interface BenchContext {
   endpoints: CloudEndpoints;
   scale: number;
   workDir: string;
+  /** Whether the S3 endpoint is the local cloud's s3rver (the bench's own cloud: yes, the default). */
+  localS3Server?: boolean;
   log: (line: string) => void;
 }
 
 export type BenchStage = (ctx: BenchContext) => Promise<BenchRow[]>;
 
-const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
+export const round = (n: number, places = 2) => Math.round(n * 10 ** places) / 10 ** places;
 
 export function row(
   stage: string,

@@ -9,6 +9,15 @@ import { STAGES } from "./stages";
 export { formatBench } from "./bench-row";
 export { STAGES } from "./stages";
 
+/** Results in the order of the bench stages; the entries of a stage (`first-load-*`) follow it. */
+function stageRank(name: string): number {
+  const order = Object.keys(STAGES);
+  const own = order.indexOf(name);
+  if (own >= 0) return own;
+  const parent = order.findIndex((s) => name.startsWith(`${s}-`));
+  return parent >= 0 ? parent + 0.5 : order.length;
+}
+
 /**
  * The benchmark: a local cloud of its own under `<data>/bench` (kept between runs, so the seeded
  * totesys is reused when the scale matches), each stage and its reference measured in the same run.
@@ -56,9 +65,8 @@ export async function runBench(options: {
     const previous = existsSync(options.resultsFile)
       ? (JSON.parse(readFileSync(options.resultsFile, "utf8")) as BenchRow[])
       : [];
-    const order = Object.keys(STAGES);
     const merged = [...previous.filter((p) => !rows.some((r) => r.stage === p.stage)), ...rows].sort(
-      (a, b) => order.indexOf(a.stage) - order.indexOf(b.stage),
+      (a, b) => stageRank(a.stage) - stageRank(b.stage),
     );
     writeFileSync(options.resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
     return rows;

@@ -6,6 +6,7 @@ import { readParquet } from "@etl/s3-io/parquet-read";
 import { STAR_COLUMNS } from "@etl/schemas";
 import pg from "pg";
 import { type BenchStage, row } from "./bench-row";
+import { firstLoadStage } from "./first-load/first-load-stage";
 import { runCase, timeShell } from "./measure";
 import { transformSalesOrdersBench, writeSalesOrdersRawRun } from "./transform";
 
@@ -186,4 +187,5 @@ export const STAGES: Record<string, BenchStage> = {
   ingest: ingestStage,
   transform: transformStage,
   load: loadStage,
+  "first-load": firstLoadStage,
 };

@@ -12,11 +12,14 @@ export interface PostgresWarehouseOptions {
   /** The warehouse's name in the ledger. */
   target?: string;
   clock: () => Date;
+  /** Connections a run's tables are staged on at once; 1 stages on the run's own connection. */
+  stagingConnections?: number;
 }
 
 /**
  * The PostgreSQL warehouse: a whole run in one transaction (`loadRunIntoPostgres`), files read
- * one ahead of the COPY through the use case's verified reader.
+ * one ahead of the COPY through the use case's verified reader, tables staged on
+ * `stagingConnections` connections at once.
  */
 export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunWarehouse {
   let prepared: Promise<void> | undefined;
@@ -51,6 +54,9 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
           schema: options.schema,
           ...(options.controlSchema ? { controlSchema: options.controlSchema } : {}),
           now: options.clock,
+          ...((options.stagingConnections ?? 1) > 1
+            ? { connect: options.connect, stagingConnections: options.stagingConnections }
+            : {}),
           tables: plan.tables.map(({ table, files }) => ({
             table,
             files: files.map((file) => ({

@@ -8,7 +8,7 @@ export const bench: Command = {
   usage:
     "etl bench [--scale N] [--stage NAME] [--data-dir DIR]\n\n" +
     "  --scale N     sales orders (default 1,000,000)\n" +
-    "  --stage NAME  one of: ingest, transform, load, bundles (default: all)",
+    "  --stage NAME  one of: ingest, transform, load, first-load, bundles (default: all)",
   options: { scale: { type: "string" }, stage: { type: "string" }, "data-dir": { type: "string" } },
   async run({ values }) {
     // Loaded here: the bundle measurement pulls in esbuild and the CDK, which no other command needs.

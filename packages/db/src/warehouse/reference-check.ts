@@ -1,0 +1,56 @@
+import { type FactTable, isFactTable, STAR_REFERENCES } from "@etl/schemas";
+import { qualified, quoteIdent } from "../sql";
+import { stagingTable, type TablePlan } from "./statements";
+
+/** Keys named per reference in a failure; the count says how many more there are. */
+const NAMED_KEYS = 20;
+
+/** One missing key: the fact column, the key as text, and how many distinct keys of it are missing. */
+export interface MissingReference {
+  column: string;
+  key: string;
+  missing: number;
+}
+
+function referencesOf(plan: TablePlan) {
+  if (!isFactTable(plan.table)) throw new Error(`${plan.table} has no references`);
+  return STAR_REFERENCES[plan.table as FactTable];
+}
+
+/**
+ * The set-based check of a fact's staged rows: for each reference, one anti-join of the staging
+ * table against the dimension (as the run's merges have left it, in the same transaction), the
+ * first distinct missing keys and how many there are. No row: every reference holds. Run before
+ * the fact's merge, it replaces the foreign keys' per-row triggers (see `ForeignKeyMode`).
+ */
+export function referenceCheckSql(plan: TablePlan): string {
+  return referencesOf(plan)
+    .map((ref) => {
+      const column = quoteIdent(ref.column);
+      // Distinct keys first: a fact's million rows hold a few thousand keys, so the anti-join
+      // probes each key once instead of once per row.
+      const missing =
+        `select v.k from (select distinct s.${column} as k from ${stagingTable(plan)} s where s.${column} is not null) v ` +
+        `where not exists (select 1 from ${qualified(plan.schema, ref.table)} d where d.${quoteIdent(ref.references)} = v.k)`;
+      return (
+        `(select '${ref.column}' as "column", m.k::text as "key", (count(*) over ())::int as "missing" ` +
+        `from (${missing}) m order by m.k limit ${NAMED_KEYS})`
+      );
+    })
+    .join(" union all ");
+}
+
+/** The failure's message: each reference with missing keys, its dimension and the keys. */
+export function describeMissingReferences(plan: TablePlan, rows: readonly MissingReference[]): string {
+  const parts: string[] = [];
+  for (const ref of referencesOf(plan)) {
+    const mine = rows.filter((r) => r.column === ref.column);
+    const first = mine[0];
+    if (!first) continue;
+    const more = first.missing > mine.length ? ` and ${first.missing - mine.length} more` : "";
+    parts.push(
+      `${ref.column} -> ${ref.table}.${ref.references}: ${mine.map((r) => r.key).join(", ")}${more}`,
+    );
+  }
+  return `${plan.table}: keys missing from their dimensions: ${parts.join("; ")}`;
+}
