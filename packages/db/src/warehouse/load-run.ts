@@ -207,12 +207,12 @@ export async function loadRunIntoPostgres(
     if (load.connect) {
       shared = work.map((w) => w.plan);
       const lanes = load.stagingConnections ?? 2;
+      // Every table's files are staged at once: each table starts now, and ends after its merge.
+      for (const w of work) load.onTableStarted?.(w.plan.table, w.rows);
       const staged = await stageInParallel(client, load.connect, lanes, work, read, load.onFileLoaded);
-      for (const { plan, rows } of work) {
+      for (const { plan } of work) {
         const result = staged.get(plan.table);
         if (!result) continue;
-        // Staged in parallel already: a table's progress is its merge, in load order.
-        load.onTableStarted?.(plan.table, rows);
         const began = performance.now();
         const merged = await mergeStaged(client, plan);
         const table = {

@@ -88,20 +88,21 @@ export function createPostgresWarehouse(options: PostgresWarehouseOptions): RunW
 /**
  * The load's hooks that tell a progress port: rows a file at a time, "merging" once a table's
  * last file is staged (the merge can take longer than the copy), the table's end after it.
+ * Tables are staged on parallel connections, so each table keeps its own count.
  */
 function progressHooks(progress: StageProgress) {
-  let rows = 0;
-  let expected = 0;
+  const tables = new Map<string, { rows: number; expected: number }>();
   return {
     onTableStarted(table: string, expectedRows: number) {
-      rows = 0;
-      expected = expectedRows;
+      tables.set(table, { rows: 0, expected: expectedRows });
       progress.tableStarted(table, expectedRows);
     },
     onFileLoaded(file: { table: string; rows: number }) {
-      rows += file.rows;
-      if (rows >= expected) progress.rows(file.table, rows, "merging");
-      else progress.rows(file.table, rows);
+      const state = tables.get(file.table) ?? { rows: 0, expected: Number.POSITIVE_INFINITY };
+      state.rows += file.rows;
+      tables.set(file.table, state);
+      if (state.rows >= state.expected) progress.rows(file.table, state.rows, "merging");
+      else progress.rows(file.table, state.rows);
     },
     onTableLoaded(table: { table: string; rows: number; durationMs: number }) {
       progress.tableFinished(table.table, table.rows, table.durationMs);
