@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TableCountsSchema } from "./quarantine";
 import { AddedColumnSchema } from "./source-drift";
 import { SOURCE_TABLE_NAMES, STAR_TABLE_NAMES } from "./tables";
 
@@ -64,6 +65,11 @@ export const RawRunManifestSchema = z.strictObject({
     sees: z.enum(["all-sessions", "own-user"]).optional(),
   }),
   tables: z.array(RawTableEntrySchema).min(1),
+  /**
+   * Set on a run `etl quarantine retry` built from the rows another run held back: that run's id.
+   * Absent on every run the ingest writes.
+   */
+  retryOf: RunIdSchema.optional(),
 });
 export type RawRunManifest = z.infer<typeof RawRunManifestSchema>;
 
@@ -89,5 +95,12 @@ export const ProcessedRunManifestSchema = z.strictObject({
   source: z.strictObject({ bucket: z.string(), key: z.string() }),
   files: z.array(ProcessedFileSchema),
   state: z.record(z.string(), ManifestFileSchema),
+  /**
+   * The rows the run held back (JSON Lines of `QuarantinedRow`), absent when there are none. Not
+   * loaded: `etl quarantine` lists, shows and retries them.
+   */
+  quarantine: ManifestFileSchema.optional(),
+  /** Per source table, the rows read, transformed, quarantined and deleted. Absent in older manifests. */
+  counts: z.array(TableCountsSchema).optional(),
 });
 export type ProcessedRunManifest = z.infer<typeof ProcessedRunManifestSchema>;
