@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROW_SOURCES } from "./star-sources";
 import { SOURCE_TABLE_NAMES } from "./tables";
 
 const runId = z.string().regex(/^\d{8}T\d{9}Z-\d{8}$/, "run id must look like 20261123T141500123Z-00000042");
@@ -63,3 +64,43 @@ export const QuarantineRetrySchema = z.strictObject({
   at: z.string().datetime(),
 });
 export type QuarantineRetry = z.infer<typeof QuarantineRetrySchema>;
+
+/** The star table each row of which comes from one source row, by its source table. */
+const ONE_TO_ONE: ReadonlyMap<string, string> = new Map(
+  Object.entries(ROW_SOURCES).map(([star, { source }]) => [source, star]),
+);
+
+/** What a run's reconciliation checks: its manifest's counts and files, and what the load loaded. */
+export interface RunReconciliationInput {
+  counts?: readonly TableCounts[] | undefined;
+  files: readonly { table: string; rows: number }[];
+  /** Rows loaded per star table, once the run is loaded. */
+  loaded?: ReadonlyMap<string, number> | undefined;
+}
+
+/**
+ * The ways a run's counts do not add up, in words; empty when they do (or a manifest from before
+ * counts has none to check). Each source table's lines read are transformed or quarantined; a
+ * table whose star rows come one per source row wrote as many as it transformed; and once
+ * loaded, every star table loaded the rows its files hold.
+ *
+ * @example
+ * reconcileRun({ counts: manifest.counts, files: manifest.files, loaded }) // [] when all add up
+ */
+export function reconcileRun(run: RunReconciliationInput): string[] {
+  const written = new Map<string, number>();
+  for (const f of run.files) written.set(f.table, (written.get(f.table) ?? 0) + f.rows);
+  const problems = countMismatches(run.counts ?? []);
+  for (const c of run.counts ?? []) {
+    const star = ONE_TO_ONE.get(c.table);
+    if (star !== undefined && (written.get(star) ?? 0) !== c.transformed)
+      problems.push(`${c.table}: transformed ${c.transformed}, ${star} files hold ${written.get(star) ?? 0}`);
+  }
+  if (run.loaded !== undefined) {
+    for (const [table, rows] of written) {
+      const loaded = run.loaded.get(table) ?? 0;
+      if (loaded !== rows) problems.push(`${table}: files hold ${rows}, loaded ${loaded}`);
+    }
+  }
+  return problems;
+}

@@ -9,12 +9,9 @@ import {
 import { RawDataError } from "../errors";
 import { putImmutable } from "./put-immutable";
 
-/** The codes of problems with one row, not with a file: the row is held, the run goes on. */
-const FILE_CODES: ReadonlySet<string> = new Set(["RAW_MISMATCH"]);
-
 /** Whether an error is about one row (quarantined) rather than the file or the run (fatal). */
 export function isRowProblem(error: unknown): error is RawDataError {
-  return error instanceof RawDataError && error.lineNumber !== undefined && !FILE_CODES.has(error.code);
+  return error instanceof RawDataError && error.scope === "row" && error.lineNumber !== undefined;
 }
 
 /** What is known of a held row besides the run: where it is, its line and why it is held. */

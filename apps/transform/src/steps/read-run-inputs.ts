@@ -1,11 +1,11 @@
-import type { AddedColumn, ManifestFile, RawRunManifest, SourceRow } from "@etl/schemas";
+import type { AddedColumn, ManifestFile, RawRunManifest } from "@etl/schemas";
 import { buildReferenceDimensions, type ReferenceDimensions } from "./build-dimensions";
-import { readSourceTable } from "./read-source-rows";
+import { QuarantineSink } from "./quarantine-sink";
+import { type ReferenceCount, readReferenceChanges } from "./reference-changes";
 import {
   emptyReferenceState,
   isStateTable,
   mergeReferenceState,
-  type ReferenceChanges,
   type ReferenceState,
   readReferenceState,
   type StateTable,
@@ -28,6 +28,10 @@ export interface RunInputs {
   state: ReferenceState;
   /** The reference dimensions' rows this run's changes reach. */
   dimensions: ReferenceDimensions;
+  /** The rows of the run held back so far (the streamed tables add theirs). */
+  quarantine: QuarantineSink;
+  /** Rows read and transformed per reference table. */
+  referenceCounts: Map<StateTable, ReferenceCount>;
 }
 
 /**
@@ -51,28 +55,35 @@ export async function readRunInputs(deps: TransformDeps, attempt: TransformAttem
       addedOf.set(entry.table, [...(addedOf.get(entry.table) ?? []), ...entry.addedColumns]);
   }
 
-  const changes: { [T in StateTable]?: SourceRow<T>[] } = {};
+  const quarantine = new QuarantineSink(attempt.runId);
+  const referenceTables = new Map<StateTable, { files: ManifestFile[]; added?: AddedColumn[] }>();
   for (const [table, files] of filesOf) {
     if (!isStateTable(table)) continue;
-    Object.assign(attempt.current, { table, key: files[0]?.key, bucket: ingestBucket });
-    (changes as Record<string, unknown>)[table] = await readSourceTable(
-      store,
-      ingestBucket,
-      table,
-      files,
-      addedOf.get(table),
-    );
+    const added = addedOf.get(table);
+    referenceTables.set(table, { files, ...(added ? { added } : {}) });
   }
-  const state = mergeReferenceState(before, changes as ReferenceChanges);
+  const { changes, counts } = await readReferenceChanges(
+    store,
+    ingestBucket,
+    referenceTables,
+    before,
+    quarantine,
+    (table, key) => Object.assign(attempt.current, { table, key, bucket: ingestBucket }),
+  );
+  const state = mergeReferenceState(before, changes);
   Object.assign(attempt.current, { table: undefined, key: undefined, bucket: undefined });
-  const dimensions = buildReferenceDimensions(changes as ReferenceChanges, state);
+  const dimensions = buildReferenceDimensions(changes, state);
   return {
     raw,
     previous,
     filesOf,
     addedOf,
-    changed: new Set(Object.keys(changes) as StateTable[]),
+    changed: new Set(
+      (Object.keys(changes) as StateTable[]).filter((t) => (changes[t]?.length ?? 0) > 0),
+    ),
     state,
     dimensions,
+    quarantine,
+    referenceCounts: counts,
   };
 }

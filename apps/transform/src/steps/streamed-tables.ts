@@ -202,7 +202,7 @@ export async function transformStreamedTable(
       throw new RawDataError(
         `${key} ${id} appears more than once in the run`,
         { ...where, lineNumber, column: key },
-        { code: "DUPLICATE_ID" },
+        { code: "DUPLICATE_ID", scope: "file" },
       );
     }
     part.commit();
@@ -219,7 +219,7 @@ export async function transformStreamedTable(
 
   /** Holds the line a row problem is about, or rethrows: without a quarantine every problem is fatal. */
   const hold = (error: unknown, text: string) => {
-    if (sink === undefined || !isRowProblem(error) || error.code === "DUPLICATE_ID") throw error;
+    if (sink === undefined || !isRowProblem(error)) throw error;
     const held =
       error.code === "HELD_REFERENCE" ? spec.references.find((r) => r.column === error.column) : undefined;
     const heldId = held === undefined ? undefined : idOfLine(text, held.column);

@@ -1,4 +1,4 @@
-import { type StarRow, type StarTable, toDimDate } from "@etl/schemas";
+import { type SourceTable, type StarRow, type StarTable, type TableCounts, toDimDate } from "@etl/schemas";
 import type { ReferenceDimension } from "./build-dimensions";
 import type { RunInputs } from "./read-run-inputs";
 import { declareAddedColumns } from "./read-source-rows";
@@ -10,6 +10,8 @@ import type { TableProgress, TransformAttempt, TransformDeps } from "./transform
 export interface StarOutputs {
   written: Map<StarTable, StarFile[]>;
   progress: TableProgress[];
+  /** Per source table of the run: rows read, transformed, quarantined and deleted. */
+  counts: TableCounts[];
 }
 
 /**
@@ -22,7 +24,12 @@ export async function writeStarTables(
   attempt: TransformAttempt,
   inputs: RunInputs,
 ): Promise<StarOutputs> {
-  const outputs: StarOutputs = { written: new Map(), progress: [] };
+  const outputs: StarOutputs = { written: new Map(), progress: [], counts: [] };
+  const count = (table: SourceTable, read: number, transformed: number, quarantined: number) =>
+    // Deleted rows are found apart from the lines read; none are counted yet.
+    outputs.counts.push({ table, read, transformed, quarantined, deleted: 0 });
+  for (const [table, { read, transformed }] of inputs.referenceCounts)
+    count(table, read, transformed, inputs.quarantine.count(table));
   const onPart = (file: StarFile) => attempt.created.push({ bucket: deps.processedBucket, key: file.key });
   const writeTable = async <T extends StarTable>(table: T, rows: readonly StarRow<T>[]) => {
     const since = performance.now();
@@ -64,11 +71,13 @@ export async function writeStarTables(
         state: inputs.state,
         dates,
         onPart,
+        quarantine: inputs.quarantine,
       });
     } finally {
       release();
     }
     recordTable(deps, attempt, outputs, { ...result, table: STREAMED_TABLES[table].star, since });
+    count(table, result.read, result.rows, result.quarantined);
   }
   if (dates.size > 0) await writeTable("dim_date", toDimDate(dates.values()));
   return outputs;
