@@ -272,7 +272,7 @@ describe("runTransform", () => {
   it("holds a fact that refers to a currency no run has delivered", async () => {
     const { store, deps } = setup();
     const data = makeDataset({ orders: 2 });
-    const orders = [{ ...data.sales_order[0], currency_id: 9 }, data.sales_order[1]];
+    const orders = [{ ...data.sales_order[0], currency_id: 9 }, ...data.sales_order.slice(1)];
     await writeRawRun(store, INGEST, { runId: RUN_1, tables: { ...asRawTables(data), sales_order: orders } });
 
     const outcome = await runTransform({ runId: RUN_1 }, deps);
@@ -281,7 +281,7 @@ describe("runTransform", () => {
     const held = heldRows(store, (await manifestOf(store, RUN_1))?.quarantine?.key);
     expect(held).toEqual([expect.objectContaining({ code: "MISSING_REFERENCE", column: "currency_id" })]);
     expect(held[0]?.reason).toContain("refers to currency 9");
-    expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(toFactSalesOrder([data.sales_order[1]]));
+    expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(toFactSalesOrder(data.sales_order.slice(1)));
   });
 
   it("holds a member of staff whose department is missing, naming the ids, and writes the others", async () => {
@@ -330,6 +330,27 @@ describe("runTransform", () => {
     );
     expect(await rowsOf(store, RUN_2, "fact_sales_order")).toHaveLength(1);
     expect(alerter.sent.map((a) => a.alert.subject)).toEqual([`${held.length} row(s) quarantined, the rest loads`]);
+  });
+
+  it("takes a reference row older than the state's version as superseded, not formatted nor held", async () => {
+    const { store, deps } = setup();
+    const data = makeDataset({ orders: 2 });
+    const first = data.currency[0];
+    if (first === undefined) throw new Error("no currency");
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data) });
+    const stale = { ...first, currency_code: "XYZ", last_updated: "2000-01-01 00:00:00.000000" };
+    await writeRawRun(store, INGEST, { runId: RUN_2, tables: { currency: [stale] } });
+
+    await runTransform({ runId: RUN_1 }, deps);
+    const outcome = await runTransform({ runId: RUN_2 }, deps);
+
+    expect(outcome.status).toBe("done");
+    const manifest = await manifestOf(store, RUN_2);
+    expect(manifest?.quarantine).toBeUndefined();
+    expect(manifest?.counts).toEqual([
+      { table: "currency", read: 1, transformed: 1, quarantined: 0, deleted: 0 },
+    ]);
+    expect(await rowsOf(store, RUN_2, "dim_currency")).toEqual(toDimCurrency([first]));
   });
 
   it("produces the same bytes for the same input", async () => {

@@ -156,18 +156,25 @@ function admitted<T extends StateTable>(
       });
     } else free.push(read);
   }
+  // A version older than the one the state keeps never reaches the star (a retried row the
+  // source has fixed since): it changes nothing and is not formatted.
+  const known = state[table] as ReadonlyMap<number, SourceRow<T>>;
+  const stale = (read: ReadRow<T>) =>
+    (known.get(primaryKeyOf(table, read.row))?.last_updated ?? "") > read.row.last_updated;
+  const superseded = free.filter(stale);
+  const current = free.filter((r) => !stale(r));
   const check = FORMAT_CHECKS[table] as (rows: SourceRow<T>[], state: ReferenceState) => unknown;
   try {
     check(
-      free.map((r) => r.row),
+      current.map((r) => r.row),
       state,
     );
     return free.map((r) => r.row);
   } catch (error) {
     if (!(error instanceof DataError)) throw error;
   }
-  const kept: SourceRow<T>[] = [];
-  for (const read of free) {
+  const kept: SourceRow<T>[] = superseded.map((r) => r.row);
+  for (const read of current) {
     try {
       check([read.row], state);
       kept.push(read.row);
