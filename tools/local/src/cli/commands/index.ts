@@ -6,6 +6,7 @@ import { ingest } from "./ingest";
 import { load } from "./load";
 import { migrate } from "./migrate";
 import { demo, run } from "./pipeline";
+import { quarantine } from "./quarantine";
 import { query } from "./query";
 import { replay } from "./replay";
 import { rules } from "./rules";
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   run,
   status,
   replay,
+  quarantine,
   query,
   dashboard,
   report,
