@@ -1,5 +1,6 @@
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
+import { RunIdSchema } from "@etl/schemas";
 import { openLocalEnvironment } from "../../environment";
 import type { StageReport } from "../../pipeline";
 import {
@@ -59,6 +60,8 @@ export const quarantine: Command = {
     if (action === "show" && !what) throw new UsageError("etl quarantine show needs a run id");
     if (action === "retry" && !what && values.all !== true)
       throw new UsageError("etl quarantine retry needs a run id or --all");
+    if (what !== undefined && !RunIdSchema.safeParse(what).success)
+      throw new UsageError(`${JSON.stringify(what)} is not a run id; \`etl quarantine list\` lists the runs that held rows`);
     return withTarget(values, (target, dataDir, opened) =>
       operatorErrors(async () => {
         const deps = quarantineDeps(target);
