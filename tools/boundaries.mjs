@@ -3,24 +3,10 @@
 // Apps are deployed independently: sharing code between them goes through packages/.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { workspaceUnits } from "./workspace-units.mjs";
 
 const root = resolve(process.argv[2] ?? ".");
-const units = ["apps", "packages", "tools"].flatMap((group) => {
-  try {
-    return readdirSync(join(root, group)).map((name) => join(group, name));
-  } catch {
-    return [];
-  }
-});
-units.push("infra");
-const isPackage = (unit) => {
-  try {
-    return statSync(join(root, unit, "package.json")).isFile();
-  } catch {
-    return false;
-  }
-};
-units.splice(0, units.length, ...units.filter(isPackage));
+const units = workspaceUnits(root);
 const appNames = new Set(
   units.filter((u) => u.startsWith(`apps${sep}`)).map((u) => `@etl/${u.split(sep)[1]}`),
 );

@@ -1,26 +1,13 @@
 #!/usr/bin/env node
 // Fails when a package directory has no explicit line in CODEOWNERS. A catch-all such as `/tools/`
 // would hide a new package with nobody to review it, so each package needs its own line.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { workspaceUnits } from "./workspace-units.mjs";
 
 const root = resolve(process.argv[2] ?? ".");
-const units = ["apps", "packages", "tools"]
-  .flatMap((group) => {
-    try {
-      return readdirSync(join(root, group)).map((name) => `${group}/${name}`);
-    } catch {
-      return [];
-    }
-  })
-  .concat("infra")
-  .filter((unit) => {
-    try {
-      return statSync(join(root, unit, "package.json")).isFile();
-    } catch {
-      return false;
-    }
-  });
+// CODEOWNERS paths use "/" on every platform.
+const units = workspaceUnits(root).map((unit) => unit.split(sep).join("/"));
 
 let text = "";
 try {

@@ -11,26 +11,12 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, relative, resolve } from "node:path";
+import { workspaceUnits } from "./workspace-units.mjs";
 
 const root = resolve(process.argv[2] ?? ".");
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
 
-const units = ["apps", "packages", "tools"]
-  .flatMap((group) => {
-    try {
-      return readdirSync(join(root, group)).map((name) => join(group, name));
-    } catch {
-      return [];
-    }
-  })
-  .concat("infra")
-  .filter((unit) => {
-    try {
-      return statSync(join(root, unit, "package.json")).isFile();
-    } catch {
-      return false;
-    }
-  });
+const units = workspaceUnits(root);
 
 const rootManifest = readJson(join(root, "package.json"));
 const shared = new Set(Object.keys(rootManifest.devDependencies ?? {}));

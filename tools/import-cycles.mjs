@@ -4,17 +4,11 @@
 // Usage: node tools/import-cycles.mjs [root]
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { workspaceUnits } from "./workspace-units.mjs";
 
 const root = resolve(process.argv[2] ?? ".");
-const sourceDirs = ["apps", "packages", "tools"]
-  .flatMap((group) => {
-    try {
-      return readdirSync(join(root, group)).map((name) => join(root, group, name, "src"));
-    } catch {
-      return [];
-    }
-  })
-  .concat(join(root, "infra", "src"))
+const sourceDirs = workspaceUnits(root)
+  .map((unit) => join(root, unit, "src"))
   .filter((dir) => existsSync(dir) && statSync(dir).isDirectory());
 
 function* sourceFiles(dir) {

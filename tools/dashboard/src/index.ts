@@ -2,7 +2,13 @@ export { createDashboard, type Dashboard, type DashboardOptions, type PageTiming
 export { WarehouseUnavailableError } from "./errors";
 export { type Filters, filterQuery, parseFilters } from "./filters";
 export type { PageId, PageModel } from "./page-model";
-export type { DeadLetterEntry, FailureEntry, PipelineRecords, QuarantineEntry } from "./pipeline-page";
+export type {
+  DeadLetterEntry,
+  DriftEntry,
+  FailureEntry,
+  PipelineRecords,
+  QuarantineEntry,
+} from "./pipeline-page";
 export { createRedshiftReader, type RedshiftReaderOptions } from "./redshift-reader";
 export { writeReportHtml } from "./report";
 export { isLoopback, newToken, type RunningServer, type ServerOptions, startDashboardServer } from "./server";

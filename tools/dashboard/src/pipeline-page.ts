@@ -28,6 +28,16 @@ export interface QuarantineEntry {
   key: string;
 }
 
+/** A change ingest saw in the source's shape: a column it keeps but ignores, a table it does not read. */
+export interface DriftEntry {
+  kind: "added-column" | "new-table";
+  table: string;
+  column?: string;
+  type?: string;
+  firstSeenAt: string;
+  firstSeenRunId: string;
+}
+
 /**
  * What the pipeline records outside the warehouse. A kind left out is one this deployment does
  * not record (or the dashboard cannot read): its section says so rather than "none".
@@ -36,6 +46,7 @@ export interface PipelineRecords {
   failures?(): Promise<FailureEntry[]>;
   deadLetters?(): Promise<DeadLetterEntry[]>;
   quarantined?(): Promise<QuarantineEntry[]>;
+  drift?(): Promise<DriftEntry[]>;
 }
 
 const RUNS_SHOWN = 50;
@@ -77,10 +88,11 @@ export async function pipelinePage(
     .reverse();
   const tableRows = await reader.query(tablesOfRunsSql(names.control), { limit: RUNS_SHOWN });
   const landed = await reader.query(landedFilesSql(names.control));
-  const [failures, deadLetters, quarantined] = await Promise.all([
+  const [failures, deadLetters, quarantined, drift] = await Promise.all([
     fromSource("failure records", records.failures, notices),
     fromSource("dead-letter queues", records.deadLetters, notices),
     fromSource("quarantined inputs", records.quarantined, notices),
+    fromSource("schema drift records", records.drift, notices),
   ]);
 
   const charts: ChartModel[] = [
@@ -151,9 +163,23 @@ export async function pipelinePage(
     {
       id: "drift",
       title: "Schema drift",
-      columns: [{ header: "change", kind: "text" }],
-      rows: [],
-      empty: "None recorded: the pipeline does not record schema drift yet.",
+      columns: [
+        { header: "change", kind: "text" },
+        { header: "table", kind: "text" },
+        { header: "column", kind: "text" },
+        { header: "type", kind: "text" },
+        { header: "first seen", kind: "time" },
+        { header: "by run", kind: "text" },
+      ],
+      rows: (drift ?? []).map((d) => [
+        d.kind === "new-table" ? "new table, not ingested" : "added column, ignored",
+        d.table,
+        d.column ?? "",
+        d.type ?? "",
+        d.firstSeenAt,
+        d.firstSeenRunId,
+      ]),
+      empty: drift === undefined ? "None recorded: not read here." : "None recorded.",
     },
     {
       id: "dead-letters",

@@ -184,7 +184,7 @@ describe.skipIf(!executablePath)("the dashboard in a browser", () => {
       );
     expect(Object.fromEntries(perTable)).toEqual(expected.rowsPerTable);
     expect(await pipeline.locator('[data-list-id="drift"] .empty').textContent()).toBe(
-      "None recorded: the pipeline does not record schema drift yet.",
+      "None recorded: not read here.",
     );
     expect(await chartsMatchTables(purchases)).toBe(4);
     expect(await chartsMatchTables(payments)).toBe(4);

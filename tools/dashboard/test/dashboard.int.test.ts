@@ -103,7 +103,7 @@ describe("the purchases, payments and pipeline pages", () => {
     expect(latency?.series[2]?.values[1]).toBe(60 * 60);
   });
 
-  it("lists failures, dead letters and quarantine from the records it is given, and says what is not recorded", async () => {
+  it("lists failures, dead letters, quarantine and schema drift from the records it is given, and says what is not recorded", async () => {
     const dashboard = createDashboard({
       reader,
       records: {
@@ -122,6 +122,22 @@ describe("the purchases, payments and pipeline pages", () => {
         quarantined: async () => {
           throw new Error("bucket gone");
         },
+        drift: async () => [
+          {
+            kind: "added-column",
+            table: "sales_order",
+            column: "discount_rate",
+            type: "numeric",
+            firstSeenAt: "2026-03-03T09:00:00.000Z",
+            firstSeenRunId: FIXTURE_RUNS[2].runId,
+          },
+          {
+            kind: "new-table",
+            table: "loyalty",
+            firstSeenAt: "2026-03-03T09:05:00.000Z",
+            firstSeenRunId: FIXTURE_RUNS[2].runId,
+          },
+        ],
       },
     });
 
@@ -134,7 +150,17 @@ describe("the purchases, payments and pipeline pages", () => {
     ]);
     expect(list("dead-letters")?.rows).toEqual([["etl-load.fifo", 2, null]]);
     expect(list("quarantine")?.empty).toBe("None recorded: not read here.");
-    expect(list("drift")?.empty).toBe("None recorded: the pipeline does not record schema drift yet.");
+    expect(list("drift")?.rows).toEqual([
+      [
+        "added column, ignored",
+        "sales_order",
+        "discount_rate",
+        "numeric",
+        "2026-03-03T09:00:00.000Z",
+        FIXTURE_RUNS[2].runId,
+      ],
+      ["new table, not ingested", "loyalty", "", "", "2026-03-03T09:05:00.000Z", FIXTURE_RUNS[2].runId],
+    ]);
     expect(model.notices).toEqual(["could not read the quarantined inputs: bucket gone"]);
     expect(figure(model, "dead-letters")).toBe(2);
   });

@@ -3,6 +3,8 @@ import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { encodeS3EventKey, localDynamoClient, localS3Client, type S3EventRecord } from "@etl/local-cloud";
+import { createDynamoStateStore } from "@etl/ops/aws";
+import { SCHEMA_DRIFT_NAMESPACE, type SchemaDriftRecord, SchemaDriftRecordSchema } from "@etl/schemas";
 import type { LocalEnvironment } from "./environment";
 
 /**
@@ -118,4 +120,16 @@ export async function sendToQueue(
       ...(groupId ? { MessageGroupId: groupId, MessageDeduplicationId: `replay-${Date.now()}` } : {}),
     }),
   );
+}
+
+/**
+ * What ingest saw the source gain (columns kept in the raw files but ignored, tables not read),
+ * from the state table. A dropped or retyped column is a failed run, recorded as a failure.
+ */
+export async function schemaDriftRecords(target: OperatorTarget): Promise<SchemaDriftRecord[]> {
+  const state = createDynamoStateStore({ client: target.dynamoClient, table: target.env.STATE_TABLE ?? "" });
+  return (await state.listRecords(SCHEMA_DRIFT_NAMESPACE)).flatMap((r) => {
+    const parsed = SchemaDriftRecordSchema.safeParse(r.data);
+    return parsed.success ? [parsed.data] : [];
+  });
 }

@@ -5,6 +5,7 @@ import { localS3Client } from "@etl/local-cloud";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { RawRunManifestSchema } from "@etl/schemas";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { report } from "../../src/cli/commands/dashboard";
 import { status } from "../../src/cli/commands/status";
 import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
 
@@ -139,6 +140,9 @@ describe("schema drift: the source changes shape and the pipeline neither stops 
     ]);
     const { output } = await s.operator(status);
     expect(output).toMatch(/added column, ignored\s+sales_order\s+discount_rate\s+numeric/);
+    const page = join(s.dataDir, "report.html");
+    expect(await report.run({ values: { "data-dir": s.dataDir, out: page }, positionals: [] })).toBe(0);
+    expect(readFileSync(page, "utf8")).toMatch(/added column, ignored.*sales_order.*discount_rate.*numeric/s);
     const declared = await s.warehouse.query(
       "select count(*)::int as n from warehouse.fact_sales_order where sales_order_id in (1, 2, 3)",
     );

@@ -19,7 +19,7 @@ import {
 } from "@etl/dashboard";
 import { createConnectionResolver } from "@etl/db/credentials";
 import { openLocalEnvironment } from "../../environment";
-import { awsTarget, localTarget, type OperatorTarget, recentItems } from "../../operator";
+import { awsTarget, localTarget, type OperatorTarget, recentItems, schemaDriftRecords } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
 import { CliError, type Command, defaultDataDir, err, integerOption, out, UsageError } from "../command";
 
@@ -100,7 +100,8 @@ async function withDashboard<T>(
     const reader = await awsReader(process.env);
     let records: PipelineRecords = {};
     try {
-      records = failureRecords(awsTarget());
+      const target = awsTarget();
+      records = { ...failureRecords(target), drift: () => schemaDriftRecords(target) };
     } catch (error) {
       err(`failure records not read: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -113,8 +114,10 @@ async function withDashboard<T>(
   const local = await openLocalEnvironment(dataDir);
   const reader = createPostgresReader({ url: local.env.WAREHOUSE_URL ?? "" });
   try {
+    const target = localTarget(local);
     const records: PipelineRecords = {
-      ...failureRecords(localTarget(local)),
+      ...failureRecords(target),
+      drift: () => schemaDriftRecords(target),
       deadLetters: localDeadLetters(local.endpoints.dataDir),
     };
     return await use(createDashboard({ reader, records }), reader);

@@ -1,16 +1,10 @@
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
-import {
-  ProcessedRunManifestSchema,
-  reconcileRun,
-  SCHEMA_DRIFT_NAMESPACE,
-  SchemaDriftRecordSchema,
-  SOURCE_TABLE_NAMES,
-} from "@etl/schemas";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ProcessedRunManifestSchema, reconcileRun, SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
-import { type OperatorTarget, recentItems } from "../../operator";
+import { type OperatorTarget, recentItems, schemaDriftRecords } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
 import { formatTable } from "../../summary";
 import { type Command, integerOption, out } from "../command";
@@ -141,12 +135,7 @@ export const status: Command = {
       const watermarks = Object.fromEntries(
         SOURCE_TABLE_NAMES.map((t) => [t, marks[`watermark#${t}`] ?? null]),
       );
-      // What ingest saw the source gain: columns it keeps in the raw files but ignores, tables it
-      // does not read. A dropped or retyped column is a failed run, listed under failures.
-      const schemaDrift = (await state.listRecords(SCHEMA_DRIFT_NAMESPACE)).flatMap((r) => {
-        const parsed = SchemaDriftRecordSchema.safeParse(r.data);
-        return parsed.success ? [parsed.data] : [];
-      });
+      const schemaDrift = await schemaDriftRecords(target);
       const queues =
         target.kind === "local"
           ? Object.values(openLocalQueues(dataDir)).map((queue) => {
