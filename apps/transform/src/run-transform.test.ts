@@ -281,7 +281,9 @@ describe("runTransform", () => {
     const held = heldRows(store, (await manifestOf(store, RUN_1))?.quarantine?.key);
     expect(held).toEqual([expect.objectContaining({ code: "MISSING_REFERENCE", column: "currency_id" })]);
     expect(held[0]?.reason).toContain("refers to currency 9");
-    expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(toFactSalesOrder(data.sales_order.slice(1)));
+    expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(
+      toFactSalesOrder(data.sales_order.slice(1)),
+    );
   });
 
   it("holds a member of staff whose department is missing, naming the ids, and writes the others", async () => {
@@ -329,7 +331,9 @@ describe("runTransform", () => {
       toFactSalesOrder(data.sales_order.filter((o) => o.currency_id !== badId)),
     );
     expect(await rowsOf(store, RUN_2, "fact_sales_order")).toHaveLength(1);
-    expect(alerter.sent.map((a) => a.alert.subject)).toEqual([`${held.length} row(s) quarantined, the rest loads`]);
+    expect(alerter.sent.map((a) => a.alert.subject)).toEqual([
+      `${held.length} row(s) quarantined, the rest loads`,
+    ]);
   });
 
   it("takes a reference row older than the state's version as superseded, not formatted nor held", async () => {

@@ -74,14 +74,22 @@ describe("the manifests' quarantine fields", () => {
   });
 
   it("parses one with held rows and counts, and refuses a count that is not a count", () => {
-    const held = { key: "quarantine/transform/x/rows-0a1b2c3d.jsonl", rows: 1, bytes: 10, sha256: "a".repeat(64) };
+    const held = {
+      key: "quarantine/transform/x/rows-0a1b2c3d.jsonl",
+      rows: 1,
+      bytes: 10,
+      sha256: "a".repeat(64),
+    };
 
     const good = ProcessedRunManifestSchema.safeParse({
       ...processed,
       quarantine: held,
       counts: [counts("currency", 2, 1, 1)],
     });
-    const bad = ProcessedRunManifestSchema.safeParse({ ...processed, counts: [counts("currency", -1, 1, 1)] });
+    const bad = ProcessedRunManifestSchema.safeParse({
+      ...processed,
+      counts: [counts("currency", -1, 1, 1)],
+    });
 
     expect(good.success).toBe(true);
     expect(bad.success).toBe(false);

@@ -57,7 +57,11 @@ async function setup(rows: QuarantinedRow[]) {
       runId: RUN,
       sequence: 1,
       createdAt: "2024-01-01T00:00:00.000Z",
-      snapshot: { databaseTime: "2024-01-01 00:00:00", upperBound: "2024-01-01 00:00:00", safetyLagSeconds: 0 },
+      snapshot: {
+        databaseTime: "2024-01-01 00:00:00",
+        upperBound: "2024-01-01 00:00:00",
+        safetyLagSeconds: 0,
+      },
       tables: [
         { table: "currency", files: [file], rows: 1, bytes: 1, watermark: WATERMARK },
         {
@@ -103,8 +107,12 @@ describe("retryQuarantine", () => {
       ["sales_order", 2, WATERMARK, [{ name: "discount_rate", type: "numeric" }]],
     ]);
     const lines = async (key: string) => gunzipSync(await store.get("ingest", key)).toString("utf8");
-    expect(await lines(manifest.tables[1]?.files[0]?.key ?? "")).toBe('\n{"sales_order_id":3,"units_sold":"many"}\n');
-    expect(await lines(manifest.tables[0]?.files[0]?.key ?? "")).toBe('{"currency_id":2,"currency_code":"XYZ"}\n');
+    expect(await lines(manifest.tables[1]?.files[0]?.key ?? "")).toBe(
+      '\n{"sales_order_id":3,"units_sold":"many"}\n',
+    );
+    expect(await lines(manifest.tables[0]?.files[0]?.key ?? "")).toBe(
+      '{"currency_id":2,"currency_code":"XYZ"}\n',
+    );
   });
 
   it("starts the held rows once, however often and however concurrently it is asked", async () => {
@@ -125,7 +133,13 @@ describe("retryQuarantine", () => {
     await store.put(
       "processed",
       retryMarkerKey(RUN),
-      JSON.stringify({ schemaVersion: 1, runId: RUN, retryRunId: claimed, rows: 3, at: "2024-01-01T12:00:00.000Z" }),
+      JSON.stringify({
+        schemaVersion: 1,
+        runId: RUN,
+        retryRunId: claimed,
+        rows: 3,
+        at: "2024-01-01T12:00:00.000Z",
+      }),
     );
 
     const result = await retryQuarantine(deps, RUN);
@@ -145,6 +159,8 @@ describe("retryQuarantine", () => {
   it("lists the runs that held rows, with their rows per table", async () => {
     const { deps } = await setup(ROWS);
 
-    expect(await listHeldRuns(deps)).toEqual([{ runId: RUN, rows: 3, tables: { currency: 1, sales_order: 2 } }]);
+    expect(await listHeldRuns(deps)).toEqual([
+      { runId: RUN, rows: 3, tables: { currency: 1, sales_order: 2 } },
+    ]);
   });
 });

@@ -175,7 +175,8 @@ export async function retryQuarantine(deps: QuarantineDeps, runId: RunId): Promi
       .map((r) => r.line);
     if (lines.length === 0) continue;
     const source = original.tables.find((e) => e.table === table);
-    if (source === undefined) throw new QuarantineError(`run ${runId} read no ${table}, yet holds rows of it`);
+    if (source === undefined)
+      throw new QuarantineError(`run ${runId} read no ${table}, yet holds rows of it`);
     // The same bytes every time, so a retry that stopped half-way rewrites what it wrote.
     const body = new Uint8Array(gzipSync(`${lines.join("\n")}\n`, { level: 6 }));
     const key = rawDataKey(table, retryRunId, 1);

@@ -78,9 +78,7 @@ export async function readRunInputs(deps: TransformDeps, attempt: TransformAttem
     previous,
     filesOf,
     addedOf,
-    changed: new Set(
-      (Object.keys(changes) as StateTable[]).filter((t) => (changes[t]?.length ?? 0) > 0),
-    ),
+    changed: new Set((Object.keys(changes) as StateTable[]).filter((t) => (changes[t]?.length ?? 0) > 0)),
     state,
     dimensions,
     quarantine,

@@ -99,7 +99,12 @@ async function readLines<T extends StateTable>(
         at = stop + 1;
         lineNumber += 1;
         try {
-          rows.push({ row: parseSourceLine(table, line, where, lineNumber), line, key: file.key, lineNumber });
+          rows.push({
+            row: parseSourceLine(table, line, where, lineNumber),
+            line,
+            key: file.key,
+            lineNumber,
+          });
         } catch (error) {
           if (!isRowProblem(error)) throw error;
           sink.holdError(table, error, line, { id: idOfLine(line, SOURCE_TABLES[table]) });
@@ -122,7 +127,13 @@ function holdRow<T extends StateTable>(
 ): void {
   const raw = new RawDataError(
     error.message,
-    { bucket, key: read.key, table, lineNumber: read.lineNumber, ...(extra.column ? { column: extra.column } : {}) },
+    {
+      bucket,
+      key: read.key,
+      table,
+      lineNumber: read.lineNumber,
+      ...(extra.column ? { column: extra.column } : {}),
+    },
     { code: error.code },
   );
   sink.holdError(table, raw, read.line, {

@@ -247,7 +247,14 @@ describe("transformStreamedTable", () => {
       const sink = new QuarantineSink(RUN);
       const design = order(2).design_id;
       sink.hold(
-        { table: "design", key: "raw/design/x.jsonl.gz", lineNumber: 1, line: "{}", reason: "bad", code: "X" },
+        {
+          table: "design",
+          key: "raw/design/x.jsonl.gz",
+          lineNumber: 1,
+          line: "{}",
+          reason: "bad",
+          code: "X",
+        },
         design,
       );
 
@@ -313,8 +320,14 @@ describe("transformStreamedTable", () => {
         bad.has(i) ? JSON.stringify({ ...order(i), unit_price: i % 2 ? "x" : "1.005" }) : lineOf(i);
       const mixed = await rawFiles([ids.slice(0, 20).map(lineFor), ids.slice(20).map(lineFor)]);
       const good = await rawFiles([
-        ids.slice(0, 20).filter((i) => !bad.has(i)).map(lineOf),
-        ids.slice(20).filter((i) => !bad.has(i)).map(lineOf),
+        ids
+          .slice(0, 20)
+          .filter((i) => !bad.has(i))
+          .map(lineOf),
+        ids
+          .slice(20)
+          .filter((i) => !bad.has(i))
+          .map(lineOf),
       ]);
       const held = options(mixed.store, 8);
       const clean = options(good.store, 8);
@@ -325,7 +338,8 @@ describe("transformStreamedTable", () => {
       });
       await transformStreamedTable("sales_order", good.manifest, clean.settings);
 
-      const bodies = (store: typeof mixed.store) => store.objects("processed").map((o) => Buffer.from(o.body));
+      const bodies = (store: typeof mixed.store) =>
+        store.objects("processed").map((o) => Buffer.from(o.body));
       expect(held.parts.map((p) => p.rows)).toEqual([8, 8, 8, 8, 3]);
       expect(bodies(mixed.store)).toEqual(bodies(good.store));
       expect(held.settings.dates.values()).toEqual(clean.settings.dates.values());

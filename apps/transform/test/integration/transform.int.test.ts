@@ -260,7 +260,13 @@ describe("transform on the local services", () => {
         .split("\n")
         .map((l) => QuarantinedRowSchema.parse(JSON.parse(l)));
       expect(held).toEqual([
-        expect.objectContaining({ runId: RUN_1, table: "sales_order", key, lineNumber: line, line: lines[line - 1] }),
+        expect.objectContaining({
+          runId: RUN_1,
+          table: "sales_order",
+          key,
+          lineNumber: line,
+          line: lines[line - 1],
+        }),
       ]);
       expect(held[0]?.reason).toContain(`${key} line ${line}`);
       if (column) expect(held[0]?.column).toBe(column);

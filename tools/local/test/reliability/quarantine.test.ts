@@ -89,7 +89,9 @@ describe("bad rows are quarantined, not fatal", () => {
       [badCurrency],
     );
     const dependent = order.rows[0]?.id ?? 0;
-    await s.oltp.query(`update sales_order set agreed_delivery_date = 'soon', ${touch} where sales_order_id = 2`);
+    await s.oltp.query(
+      `update sales_order set agreed_delivery_date = 'soon', ${touch} where sales_order_id = 2`,
+    );
     await s.cycle();
 
     const [held] = await heldRuns(s);
@@ -105,17 +107,24 @@ describe("bad rows are quarantined, not fatal", () => {
     const statusJson = JSON.parse((await s.operator(status, ["--json"])).output) as {
       runs: { runId: string; quarantined: number; countProblems: string[] }[];
     };
-    expect(statusJson.runs.find((r) => r.runId === heldRun)).toMatchObject({ quarantined: 3, countProblems: [] });
+    expect(statusJson.runs.find((r) => r.runId === heldRun)).toMatchObject({
+      quarantined: 3,
+      countProblems: [],
+    });
     const heldNow = { currency: [badCurrency], sales_order: [dependent, 2] };
     expect(await s.differences(await withoutHeld(s, "held_1", heldNow)), s.incidents()).toEqual([]);
 
     // Later runs are not blocked.
-    await s.oltp.query(`update sales_order set units_sold = units_sold + 1, ${touch} where sales_order_id = 3`);
+    await s.oltp.query(
+      `update sales_order set units_sold = units_sold + 1, ${touch} where sales_order_id = 3`,
+    );
     await s.cycle();
     expect(await s.differences(await withoutHeld(s, "held_2", heldNow)), s.incidents()).toEqual([]);
 
     // The source is fixed: the fixes arrive as new versions through the next run.
-    await s.oltp.query(`update currency set currency_code = 'EUR', ${touch} where currency_id = $1`, [badCurrency]);
+    await s.oltp.query(`update currency set currency_code = 'EUR', ${touch} where currency_id = $1`, [
+      badCurrency,
+    ]);
     await s.oltp.query(
       `update sales_order set agreed_delivery_date = '2024-06-01', ${touch} where sales_order_id = 2`,
     );

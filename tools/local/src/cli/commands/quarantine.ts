@@ -2,23 +2,25 @@ import { createDynamoStateStore } from "@etl/ops/aws";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import { RunIdSchema } from "@etl/schemas";
 import { openLocalEnvironment } from "../../environment";
+import type { OperatorTarget } from "../../operator";
 import type { StageReport } from "../../pipeline";
 import {
   heldRowsOf,
   listHeldRuns,
   parseRunId,
-  QuarantineError,
   type QuarantineDeps,
+  QuarantineError,
   retryQuarantine,
 } from "../../quarantine";
 import { formatTable } from "../../summary";
 import { CliError, type Command, out, UsageError } from "../command";
-import type { OperatorTarget } from "../../operator";
 import { targetOptions, withTarget } from "./operate";
 
 function quarantineDeps(target: OperatorTarget): QuarantineDeps {
   return {
-    store: createS3ObjectStore(target.s3, { localServer: target.kind === "local" && isLocalS3Server(target.env) }),
+    store: createS3ObjectStore(target.s3, {
+      localServer: target.kind === "local" && isLocalS3Server(target.env),
+    }),
     ingestBucket: target.env.INGEST_BUCKET ?? "",
     processedBucket: target.env.PROCESSED_BUCKET ?? "",
     state: createDynamoStateStore({ client: target.dynamoClient, table: target.env.STATE_TABLE ?? "" }),
@@ -61,7 +63,9 @@ export const quarantine: Command = {
     if (action === "retry" && !what && values.all !== true)
       throw new UsageError("etl quarantine retry needs a run id or --all");
     if (what !== undefined && !RunIdSchema.safeParse(what).success)
-      throw new UsageError(`${JSON.stringify(what)} is not a run id; \`etl quarantine list\` lists the runs that held rows`);
+      throw new UsageError(
+        `${JSON.stringify(what)} is not a run id; \`etl quarantine list\` lists the runs that held rows`,
+      );
     return withTarget(values, (target, dataDir, opened) =>
       operatorErrors(async () => {
         const deps = quarantineDeps(target);
@@ -99,7 +103,9 @@ export const quarantine: Command = {
           }
           out(`run ${runId} held ${rows.length} row(s):`);
           for (const r of rows) {
-            out(`  ${r.table} ${r.key} line ${r.lineNumber}${r.column ? ` column ${r.column}` : ""} (${r.code})`);
+            out(
+              `  ${r.table} ${r.key} line ${r.lineNumber}${r.column ? ` column ${r.column}` : ""} (${r.code})`,
+            );
             out(`    why:  ${r.reason}`);
             if (r.heldFor) out(`    held with ${r.heldFor.table} ${r.heldFor.id}`);
             out(`    line: ${r.line.length > 300 ? `${r.line.slice(0, 297)}...` : r.line}`);
@@ -118,7 +124,9 @@ export const quarantine: Command = {
         for (const runId of runIds) {
           const result = await retryQuarantine(deps, runId);
           if (result.status === "already") {
-            out(`run ${runId}: its ${result.rows} held row(s) were retried already, in run ${result.retryRunId}`);
+            out(
+              `run ${runId}: its ${result.rows} held row(s) were retried already, in run ${result.retryRunId}`,
+            );
             continue;
           }
           started += 1;
@@ -132,7 +140,10 @@ export const quarantine: Command = {
 };
 
 /** Runs the local transform and load, as the retry runs' manifests' notifications ask. */
-async function runLocalStages(dataDir: string, opened: Awaited<ReturnType<typeof openLocalEnvironment>> | undefined) {
+async function runLocalStages(
+  dataDir: string,
+  opened: Awaited<ReturnType<typeof openLocalEnvironment>> | undefined,
+) {
   const local = opened ?? (await openLocalEnvironment(dataDir));
   const reports: StageReport[] = [];
   try {

@@ -1,7 +1,7 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { ProcessedRunManifestSchema, reconcileRun, SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
 import { type OperatorTarget, recentItems, schemaDriftRecords } from "../../operator";
