@@ -4,7 +4,6 @@ import type { StateStore } from "@etl/ops";
 import {
   ObjectExistsError,
   type ObjectStore,
-  quarantineKey,
   rawDataKey,
   runManifestKey,
   runSequence,

@@ -183,7 +183,7 @@ export async function transformStreamedTable(
     const id = part.builders[keyColumn]?.ints[row] ?? 0;
     for (const reference of references) {
       const value = part.builders[reference.index]?.ints[row] ?? 0;
-      if (sink !== undefined && sink.heldIds(reference.table).has(value)) {
+      if (sink?.heldIds(reference.table).has(value)) {
         throw new RawDataError(
           `${key} ${id} refers to ${reference.table} ${value}, which this run holds in quarantine`,
           { ...where, lineNumber, column: reference.column },
