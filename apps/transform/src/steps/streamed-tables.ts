@@ -6,14 +6,9 @@ import {
   type RowSourcedStarTable,
   type RunId,
   SOURCE_TABLES,
-  type SourceRow,
   type SourceTable,
   type StarRow,
   type StarTable,
-  toDimTransaction,
-  toFactPayment,
-  toFactPurchaseOrder,
-  toFactSalesOrder,
 } from "@etl/schemas";
 import { RawDataError } from "../errors";
 import type { DateSet } from "./date-set";
@@ -23,72 +18,14 @@ import { IdSet } from "./id-set";
 import { parquetColumns } from "./parquet-columns";
 import { idOfLine, isRowProblem, type QuarantineSink } from "./quarantine-sink";
 import { parseSourceLine, type RawFilePlace, readRawLineChunks } from "./read-source-rows";
-import type { ReferenceState, StateTable } from "./reference-state";
+import type { ReferenceState } from "./reference-state";
 import { createStarPartWriter, type StarFile } from "./star-part-writer";
+import { STREAMED_TABLES, type StreamedSpec, type StreamedTable } from "./streamed-table-specs";
 
-// The use case builds the run's DateSet beside the streamed tables it passes it to.
+// The use case builds the run's DateSet beside the streamed tables it passes it to, and reads
+// the specs with the function that streams them.
 export { DateSet } from "./date-set";
-
-/** A column of a source row that must name a row of a reference table. */
-interface Reference {
-  column: string;
-  table: StateTable;
-}
-
-interface StreamedSpec<S extends SourceTable, D extends RowSourcedStarTable> {
-  star: D;
-  format: (rows: readonly SourceRow<S>[]) => StarRow<D>[];
-  references: readonly Reference[];
-}
-
-/**
- * The tables too large to hold in memory (facts grow without bound, and `transaction` with
- * them): read, formatted and written batch by batch, a Parquet part at a time.
- */
-export const STREAMED_TABLES = {
-  sales_order: {
-    star: "fact_sales_order",
-    format: toFactSalesOrder,
-    references: [
-      { column: "design_id", table: "design" },
-      { column: "staff_id", table: "staff" },
-      { column: "counterparty_id", table: "counterparty" },
-      { column: "currency_id", table: "currency" },
-      { column: "agreed_delivery_location_id", table: "address" },
-    ],
-  },
-  purchase_order: {
-    star: "fact_purchase_order",
-    format: toFactPurchaseOrder,
-    references: [
-      { column: "staff_id", table: "staff" },
-      { column: "counterparty_id", table: "counterparty" },
-      { column: "currency_id", table: "currency" },
-      { column: "agreed_delivery_location_id", table: "address" },
-    ],
-  },
-  payment: {
-    star: "fact_payment",
-    format: toFactPayment,
-    references: [
-      { column: "counterparty_id", table: "counterparty" },
-      { column: "currency_id", table: "currency" },
-      { column: "payment_type_id", table: "payment_type" },
-    ],
-  },
-  transaction: { star: "dim_transaction", format: toDimTransaction, references: [] },
-} as const satisfies {
-  sales_order: StreamedSpec<"sales_order", "fact_sales_order">;
-  purchase_order: StreamedSpec<"purchase_order", "fact_purchase_order">;
-  payment: StreamedSpec<"payment", "fact_payment">;
-  transaction: StreamedSpec<"transaction", "dim_transaction">;
-};
-
-export type StreamedTable = keyof typeof STREAMED_TABLES;
-
-export function isStreamedTable(table: string): table is StreamedTable {
-  return Object.hasOwn(STREAMED_TABLES, table);
-}
+export { isStreamedTable, STREAMED_TABLES, type StreamedTable } from "./streamed-table-specs";
 
 export interface StreamedTableOptions {
   store: ObjectStore;
