@@ -22,8 +22,18 @@ export class RawDataError extends DataError {
   readonly table: string;
   readonly lineNumber: number | undefined;
   readonly column: string | undefined;
+  /**
+   * `row`: one line is bad and can be held in quarantine while the rest of the run loads.
+   * `file`: the file or the run's manifest cannot be trusted (its size, checksum or row count
+   * differ, it is not gzip, an id repeats, a column nobody declared): the run fails.
+   */
+  readonly scope: "row" | "file";
 
-  constructor(problem: string, where: RawLocation, options: { code?: string; cause?: unknown } = {}) {
+  constructor(
+    problem: string,
+    where: RawLocation,
+    options: { code?: string; cause?: unknown; scope?: "row" | "file" } = {},
+  ) {
     const line = where.lineNumber === undefined ? "" : ` line ${where.lineNumber}`;
     const column = where.column === undefined ? "" : ` column ${where.column}`;
     super(`${where.table} ${objectUrl(where.bucket, where.key)}${line}${column}: ${problem}`, {
@@ -35,6 +45,7 @@ export class RawDataError extends DataError {
     this.table = where.table;
     this.lineNumber = where.lineNumber;
     this.column = where.column;
+    this.scope = options.scope ?? (where.lineNumber === undefined ? "file" : "row");
   }
 }
 

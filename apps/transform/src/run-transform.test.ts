@@ -4,8 +4,11 @@ import { readParquet } from "@etl/s3-io/parquet";
 import { createMemoryObjectStore, type MemoryObjectStore } from "@etl/s3-io/testing";
 import {
   ProcessedRunManifestSchema,
+  type QuarantinedRow,
+  QuarantinedRowSchema,
   TransientError,
   toDimCounterparty,
+  toDimCurrency,
   toDimLocation,
   toDimStaff,
   toFactSalesOrder,
@@ -38,6 +41,15 @@ function setup(store: MemoryObjectStore = createMemoryObjectStore(), partRows = 
 async function manifestOf(store: MemoryObjectStore, runId: string) {
   const text = store.text(PROCESSED, `runs/${runId}.json`);
   return text === undefined ? undefined : ProcessedRunManifestSchema.parse(JSON.parse(text));
+}
+
+/** The held rows of the quarantine object `key`. */
+function heldRows(store: MemoryObjectStore, key: string | undefined): QuarantinedRow[] {
+  const text = key === undefined ? undefined : store.text(PROCESSED, key);
+  return (text ?? "")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => QuarantinedRowSchema.parse(JSON.parse(l)));
 }
 
 async function rowsOf(store: MemoryObjectStore, runId: string, table: string) {
@@ -88,8 +100,16 @@ describe("runTransform", () => {
       "staff",
     ]);
     expect(audit.items.filter((a) => a.key !== "-" && a.status === "FINISHED")).toHaveLength(
-      (manifest?.files.length ?? 0) + 7,
+      (manifest?.files.length ?? 0) + 7 + 11,
     );
+    expect(manifest?.counts).toContainEqual({
+      table: "sales_order",
+      read: 40,
+      transformed: 40,
+      quarantined: 0,
+      deleted: 0,
+    });
+    expect(manifest?.quarantine).toBeUndefined();
     expect(audit.items.filter((a) => a.key === "-")).toEqual([
       expect.objectContaining({ status: "FINISHED", stage: "transform", runId: RUN_1 }),
     ]);
@@ -201,7 +221,7 @@ describe("runTransform", () => {
     ["a value of the wrong type", "wrong-type", 2, "units_sold", "expected number"],
     ["a missing column", "missing", 3, "unit_price", "missing column"],
   ])(
-    "fails the run on %s, naming file, line and column, with no manifest",
+    "holds %s in quarantine with its raw line, file, line and column, and loads the rest",
     async (_name, kind, line, column, problem) => {
       const { store, deps, audit, alerter } = setup(undefined, 2);
       const data = makeDataset({ orders: 3 });
@@ -220,38 +240,54 @@ describe("runTransform", () => {
       const outcome = await runTransform({ runId: RUN_1 }, deps);
 
       const key = "raw/sales_order/2024/01/01/20240101T000000000Z-00000001-0001.jsonl.gz";
-      expect(outcome).toMatchObject({ status: "failed", table: "sales_order", key });
-      const message = outcome.status === "failed" ? outcome.error : "";
-      expect(message).toContain(`s3://${INGEST}/${key} line ${line}`);
-      if (column) expect(message).toContain(`column ${column}`);
-      expect(message).toContain(problem);
-      expect(store.objects(PROCESSED)).toEqual([]);
-      expect(store.objects(INGEST).map((o) => o.key)).toContain(key);
-      expect(audit.items.filter((a) => a.key === "-")).toEqual([
-        expect.objectContaining({ status: "FAILED", table: "sales_order" }),
+      expect(outcome.status).toBe("done");
+      const manifest = await manifestOf(store, RUN_1);
+      const held = heldRows(store, manifest?.quarantine?.key);
+      const raw = typeof kind === "string" ? JSON.stringify(orders[line - 1]) : '{"sales_order_id": 1,';
+      expect(held).toEqual([
+        expect.objectContaining({ runId: RUN_1, table: "sales_order", key, lineNumber: line, line: raw }),
       ]);
-      expect(audit.failures).toEqual([
-        expect.objectContaining({ stage: "transform", runId: RUN_1, key, retryable: false }),
-      ]);
+      expect(held[0]?.reason).toContain(`s3://${INGEST}/${key} line ${line}`);
+      expect(held[0]?.reason).toContain(problem);
+      if (column) expect(held[0]?.column).toBe(column);
+      const kept = typeof kind === "string" ? data.sales_order.filter((_o, i) => i !== line - 1) : [];
+      expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(toFactSalesOrder(kept));
+      const read = typeof kind === "string" ? orders.length : 1;
+      expect(manifest?.counts).toContainEqual({
+        table: "sales_order",
+        read,
+        transformed: read - 1,
+        quarantined: 1,
+        deleted: 0,
+      });
+      expect(audit.items.find((a) => a.key === "counts/sales_order")).toMatchObject({
+        counts: { read, quarantined: 1 },
+      });
+      expect(audit.failures).toEqual([]);
       expect(alerter.sent.map((a) => [a.alert.table, a.alert.key, a.alert.subject])).toEqual([
-        ["sales_order", key, "failed, no retry (BAD_RAW_ROW)"],
+        ["sales_order", manifest?.quarantine?.key, "1 row(s) quarantined, the rest loads"],
       ]);
     },
   );
 
-  it("fails on a fact that refers to a currency no run has delivered", async () => {
+  it("holds a fact that refers to a currency no run has delivered", async () => {
     const { store, deps } = setup();
     const data = makeDataset({ orders: 2 });
-    const orders = [{ ...data.sales_order[0], currency_id: 9 }];
+    const orders = [{ ...data.sales_order[0], currency_id: 9 }, ...data.sales_order.slice(1)];
     await writeRawRun(store, INGEST, { runId: RUN_1, tables: { ...asRawTables(data), sales_order: orders } });
 
     const outcome = await runTransform({ runId: RUN_1 }, deps);
 
-    expect(outcome).toMatchObject({ status: "failed", code: "MISSING_REFERENCE", table: "sales_order" });
-    expect(outcome.status === "failed" && outcome.error).toContain("refers to currency 9");
+    expect(outcome.status).toBe("done");
+    const held = heldRows(store, (await manifestOf(store, RUN_1))?.quarantine?.key);
+    expect(held).toEqual([expect.objectContaining({ code: "MISSING_REFERENCE", column: "currency_id" })]);
+    expect(held[0]?.reason).toContain("refers to currency 9");
+    expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(
+      toFactSalesOrder(data.sales_order.slice(1)),
+    );
   });
 
-  it("fails with the ids when a member of staff's department is missing", async () => {
+  it("holds a member of staff whose department is missing, naming the ids, and writes the others", async () => {
     const { store, deps } = setup();
     const data = makeDataset({ orders: 1 });
     const staff = [...data.staff, { ...data.staff[0], staff_id: 99, department_id: 42 }];
@@ -259,8 +295,67 @@ describe("runTransform", () => {
 
     const outcome = await runTransform({ runId: RUN_1 }, deps);
 
-    expect(outcome).toMatchObject({ status: "failed", code: "MISSING_REFERENCE" });
-    expect(outcome.status === "failed" && outcome.error).toContain("staff_id 99 (department_id 42)");
+    expect(outcome.status).toBe("done");
+    const held = heldRows(store, (await manifestOf(store, RUN_1))?.quarantine?.key);
+    expect(held).toEqual([expect.objectContaining({ table: "staff", code: "MISSING_REFERENCE" })]);
+    expect(held[0]?.reason).toContain("staff_id 99 (department_id 42)");
+    expect(await rowsOf(store, RUN_1, "dim_staff")).toEqual(toDimStaff(data.staff, data.department));
+  });
+
+  it("holds an unknown currency with the facts of the run that refer to it; the next run is not blocked", async () => {
+    const { store, deps, alerter } = setup();
+    const data = makeDataset({ orders: 6 });
+    const bad = { ...data.currency[0], currency_code: "XYZ" } as (typeof data.currency)[number];
+    const currency = [bad, ...data.currency.slice(1)];
+    const badId = bad.currency_id;
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: { ...asRawTables(data), currency } });
+    const next = { ...data.sales_order[0], sales_order_id: 1000, currency_id: data.currency[1]?.currency_id };
+    await writeRawRun(store, INGEST, { runId: RUN_2, tables: { sales_order: [next] } });
+
+    const first = await runTransform({ runId: RUN_1 }, deps);
+    const second = await runTransform({ runId: RUN_2 }, deps);
+
+    expect([first.status, second.status]).toEqual(["done", "done"]);
+    const held = heldRows(store, (await manifestOf(store, RUN_1))?.quarantine?.key);
+    const dependent = data.sales_order.filter((o) => o.currency_id === badId);
+    const payments = data.payment.filter((p) => p.currency_id === badId);
+    const purchases = data.purchase_order.filter((p) => p.currency_id === badId);
+    expect(dependent.length).toBeGreaterThan(0);
+    expect(held[0]).toMatchObject({ table: "currency", code: "UNKNOWN_CURRENCY" });
+    expect(held.slice(1).every((h) => h.code === "HELD_REFERENCE")).toBe(true);
+    expect(held.slice(1).map((h) => h.heldFor)).toEqual(
+      Array(held.length - 1).fill({ table: "currency", id: badId }),
+    );
+    expect(held).toHaveLength(1 + dependent.length + payments.length + purchases.length);
+    expect(await rowsOf(store, RUN_1, "dim_currency")).toEqual(toDimCurrency(data.currency.slice(1)));
+    expect(await rowsOf(store, RUN_1, "fact_sales_order")).toEqual(
+      toFactSalesOrder(data.sales_order.filter((o) => o.currency_id !== badId)),
+    );
+    expect(await rowsOf(store, RUN_2, "fact_sales_order")).toHaveLength(1);
+    expect(alerter.sent.map((a) => a.alert.subject)).toEqual([
+      `${held.length} row(s) quarantined, the rest loads`,
+    ]);
+  });
+
+  it("takes a reference row older than the state's version as superseded, not formatted nor held", async () => {
+    const { store, deps } = setup();
+    const data = makeDataset({ orders: 2 });
+    const first = data.currency[0];
+    if (first === undefined) throw new Error("no currency");
+    await writeRawRun(store, INGEST, { runId: RUN_1, tables: asRawTables(data) });
+    const stale = { ...first, currency_code: "XYZ", last_updated: "2000-01-01 00:00:00.000000" };
+    await writeRawRun(store, INGEST, { runId: RUN_2, tables: { currency: [stale] } });
+
+    await runTransform({ runId: RUN_1 }, deps);
+    const outcome = await runTransform({ runId: RUN_2 }, deps);
+
+    expect(outcome.status).toBe("done");
+    const manifest = await manifestOf(store, RUN_2);
+    expect(manifest?.quarantine).toBeUndefined();
+    expect(manifest?.counts).toEqual([
+      { table: "currency", read: 1, transformed: 1, quarantined: 0, deleted: 0 },
+    ]);
+    expect(await rowsOf(store, RUN_2, "dim_currency")).toEqual(toDimCurrency([first]));
   });
 
   it("produces the same bytes for the same input", async () => {

@@ -35,6 +35,8 @@ export interface AuditItem {
   error?: string;
   /** Something a reader of a FINISHED item should know (an overlapping run, ...). */
   note?: string;
+  /** A source table's reconciliation in the run: rows read, transformed, quarantined and deleted. */
+  counts?: { read: number; transformed: number; quarantined: number; deleted: number };
 }
 
 /** What failed, with what a person needs to act on it; SQL is stored with secrets redacted. */

@@ -25,6 +25,7 @@ export { toFactPurchaseOrder } from "./formatters/to-fact-purchase-order";
 export { toFactSalesOrder } from "./formatters/to-fact-sales-order";
 export { canonicalTimestamp, splitTimestamp, toScale } from "./formatters/values";
 export * from "./manifest";
+export * from "./quarantine";
 export * from "./run-blockage";
 export { isTransientSdkError, type SdkErrorShape, sdkErrorShape } from "./sdk-errors";
 export * from "./source";

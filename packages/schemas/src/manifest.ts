@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TableCountsSchema } from "./quarantine";
 import { AddedColumnSchema } from "./source-drift";
 import { SOURCE_TABLE_NAMES, STAR_TABLE_NAMES } from "./tables";
 
@@ -89,6 +90,11 @@ export const RawRunManifestSchema = z
      * when none were, so a manifest without deletions is what it always was (schemaVersion 1).
      */
     deletions: z.array(RawDeletionEntrySchema).min(1).optional(),
+    /**
+     * Set on a run `etl quarantine retry` built from the rows another run held back: that run's id.
+     * Absent on every run the ingest writes.
+     */
+    retryOf: RunIdSchema.optional(),
   })
   // A run exists because something changed: rows, deletions, or both.
   .refine((m) => m.tables.length > 0 || (m.deletions?.length ?? 0) > 0, {
@@ -138,6 +144,13 @@ export const ProcessedRunManifestSchema = z.strictObject({
     )
     .min(1)
     .optional(),
+  /**
+   * The rows the run held back (JSON Lines of `QuarantinedRow`), absent when there are none. Not
+   * loaded: `etl quarantine` lists, shows and retries them.
+   */
+  quarantine: ManifestFileSchema.optional(),
+  /** Per source table, the rows read, transformed, quarantined and deleted. Absent in older manifests. */
+  counts: z.array(TableCountsSchema).optional(),
 });
 export type StarDeletion = NonNullable<ProcessedRunManifest["deletions"]>[number];
 export type ProcessedRunManifest = z.infer<typeof ProcessedRunManifestSchema>;

@@ -34,6 +34,8 @@ export interface PutRunOptions {
   withoutSourceUpdatedAt?: boolean;
   /** Rows deleted at the source, as the manifest declares them. */
   deletions?: ProcessedRunManifest["deletions"];
+  /** The run held rows back: a quarantine object and per-table counts, as the transform lists them. */
+  held?: boolean;
 }
 
 /** The attempt token of the runs these tests write (the transform draws a random one per attempt). */
@@ -78,11 +80,33 @@ export async function putProcessedRun(
     files,
     state: {},
     ...(options.deletions ? { deletions: options.deletions } : {}),
+    ...(options.held ? await heldRows(store, bucket, runId) : {}),
   });
   await store.put(bucket, runManifestKey(runId), JSON.stringify(manifest), {
     contentType: "application/json",
   });
   return manifest;
+}
+
+/** A quarantine object of one held sales order, and counts that add up with it. */
+async function heldRows(store: ObjectStore, bucket: string, runId: RunId) {
+  const body = `${JSON.stringify({
+    schemaVersion: 1,
+    runId,
+    table: "sales_order",
+    key: `raw/sales_order/${runId}-0001.jsonl.gz`,
+    lineNumber: 1,
+    line: '{"sales_order_id":9,"units_sold":"many"}',
+    reason: "expected number",
+    code: "BAD_RAW_ROW",
+  })}\n`;
+  const key = `quarantine/transform/${runId}/rows-${ATTEMPT}.jsonl`;
+  await store.put(bucket, key, body);
+  const sha256 = createHash("sha256").update(body).digest("hex");
+  return {
+    quarantine: { key, rows: 1, bytes: Buffer.byteLength(body), sha256 },
+    counts: [{ table: "sales_order" as const, read: 4, transformed: 3, quarantined: 1, deleted: 0 }],
+  };
 }
 
 /** An S3 event notification of a created object, as S3 puts it in an SQS message (key encoded). */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type ObjectStore, starRunPrefix, stateRunPrefix } from "@etl/s3-io";
+import { type ObjectStore, quarantineKey, starRunPrefix, stateRunPrefix } from "@etl/s3-io";
 import { messageOf, type ProcessedRunManifest, type RunId, STAR_TABLE_NAMES } from "@etl/schemas";
 import { STATE_TABLES } from "./reference-state";
 import { readProcessedManifest } from "./run-manifests";
@@ -13,9 +13,10 @@ export function newAttemptToken(): string {
   return randomBytes(4).toString("hex");
 }
 
-/** Every key a processed manifest lists: its star files and its state objects. */
+/** Every key a processed manifest lists: its star files, its state objects and its held rows. */
 export function listedKeys(manifest: ProcessedRunManifest): Set<string> {
-  return new Set([...manifest.files, ...Object.values(manifest.state)].map((f) => f.key));
+  const held = manifest.quarantine ? [manifest.quarantine] : [];
+  return new Set([...manifest.files, ...Object.values(manifest.state), ...held].map((f) => f.key));
 }
 
 /**
@@ -38,6 +39,7 @@ export async function removeUnlistedOutputs(
   const prefixes = [
     ...STAR_TABLE_NAMES.map((table) => starRunPrefix(table, manifest.runId)),
     ...STATE_TABLES.map((table) => stateRunPrefix(table, manifest.runId)),
+    quarantineKey("transform", manifest.runId, ""),
   ];
   const removed: string[] = [];
   for (const prefix of prefixes) {

@@ -6,6 +6,7 @@ import {
   ProcessedRunManifestSchema,
   STAR_TABLE_NAMES,
 } from "@etl/schemas";
+import { writeQuarantine } from "./quarantine-sink";
 import type { RunInputs } from "./read-run-inputs";
 import { writeReferenceState } from "./reference-state";
 import { readProcessedManifest } from "./run-manifests";
@@ -48,6 +49,9 @@ export async function commitRun(
     },
   );
   const files: ProcessedFile[] = STAR_TABLE_NAMES.flatMap((table) => outputs.written.get(table) ?? []);
+  // The held rows are written with the run and listed by its manifest, so they commit with it.
+  const quarantine = await writeQuarantine(store, processedBucket, inputs.quarantine, attempt.token);
+  if (quarantine) attempt.created.push({ bucket: processedBucket, key: quarantine.key });
   const manifest: ProcessedRunManifest = ProcessedRunManifestSchema.parse({
     schemaVersion: 1,
     kind: "processed",
@@ -60,6 +64,8 @@ export async function commitRun(
     files,
     state: pointers,
     ...(inputs.deletions.length > 0 ? { deletions: inputs.deletions } : {}),
+    ...(quarantine ? { quarantine } : {}),
+    counts: outputs.counts,
   });
   const body = JSON.stringify(manifest, null, 2);
   attempt.committing = true;

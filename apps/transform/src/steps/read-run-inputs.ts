@@ -1,12 +1,12 @@
-import type { AddedColumn, ManifestFile, RawRunManifest, SourceRow, StarDeletion } from "@etl/schemas";
+import type { AddedColumn, ManifestFile, RawRunManifest, StarDeletion } from "@etl/schemas";
 import { buildReferenceDimensions, type ReferenceDimensions } from "./build-dimensions";
-import { readDeletions, toStarDeletions } from "./read-deletions";
-import { readSourceTable } from "./read-source-rows";
+import { QuarantineSink } from "./quarantine-sink";
+import { readDeletions, type SourceDeletion, toStarDeletions } from "./read-deletions";
+import { type ReferenceCount, readReferenceChanges } from "./reference-changes";
 import {
   emptyReferenceState,
   isStateTable,
   mergeReferenceState,
-  type ReferenceChanges,
   type ReferenceState,
   readReferenceState,
   type StateTable,
@@ -32,6 +32,12 @@ export interface RunInputs {
   dimensions: ReferenceDimensions;
   /** Rows deleted at the source, per star table, for the processed manifest (the load applies them). */
   deletions: StarDeletion[];
+  /** Rows deleted at the source, per source table, as the raw run declares them (for the counts). */
+  sourceDeletions: SourceDeletion[];
+  /** The rows of the run held back so far (the streamed tables add theirs). */
+  quarantine: QuarantineSink;
+  /** Rows read and transformed per reference table. */
+  referenceCounts: Map<StateTable, ReferenceCount>;
 }
 
 /**
@@ -55,36 +61,42 @@ export async function readRunInputs(deps: TransformDeps, attempt: TransformAttem
       addedOf.set(entry.table, [...(addedOf.get(entry.table) ?? []), ...entry.addedColumns]);
   }
 
-  const changes: { [T in StateTable]?: SourceRow<T>[] } = {};
+  const quarantine = new QuarantineSink(attempt.runId);
+  const referenceTables = new Map<StateTable, { files: ManifestFile[]; added?: AddedColumn[] }>();
   for (const [table, files] of filesOf) {
     if (!isStateTable(table)) continue;
-    Object.assign(attempt.current, { table, key: files[0]?.key, bucket: ingestBucket });
-    (changes as Record<string, unknown>)[table] = await readSourceTable(
-      store,
-      ingestBucket,
-      table,
-      files,
-      addedOf.get(table),
-    );
+    const added = addedOf.get(table);
+    referenceTables.set(table, { files, ...(added ? { added } : {}) });
   }
+  const { changes, counts } = await readReferenceChanges(
+    store,
+    ingestBucket,
+    referenceTables,
+    before,
+    quarantine,
+    (table, key) => Object.assign(attempt.current, { table, key, bucket: ingestBucket }),
+  );
   Object.assign(attempt.current, { table: undefined, key: "deletions", bucket: ingestBucket });
   const deleted = await readDeletions(store, ingestBucket, raw);
   // Deleted rows leave the state before the dimensions are built: a change this run makes to a
   // row they depend on must not rebuild them.
-  const { state, changed: lost } = withoutDeleted(
-    mergeReferenceState(before, changes as ReferenceChanges),
-    deleted,
-  );
+  const { state, changed: lost } = withoutDeleted(mergeReferenceState(before, changes), deleted);
   Object.assign(attempt.current, { table: undefined, key: undefined, bucket: undefined });
-  const dimensions = buildReferenceDimensions(changes as ReferenceChanges, state);
+  const dimensions = buildReferenceDimensions(changes, state);
   return {
     raw,
     previous,
     filesOf,
     addedOf,
-    changed: new Set([...(Object.keys(changes) as StateTable[]), ...lost]),
+    changed: new Set([
+      ...(Object.keys(changes) as StateTable[]).filter((t) => (changes[t]?.length ?? 0) > 0),
+      ...lost,
+    ]),
     state,
     dimensions,
     deletions: toStarDeletions(deleted),
+    sourceDeletions: deleted,
+    quarantine,
+    referenceCounts: counts,
   };
 }

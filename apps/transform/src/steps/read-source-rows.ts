@@ -103,7 +103,10 @@ export function sourceRowOf<T extends SourceTable>(
     const { column, problem } = issue
       ? describeIssue(value, issue)
       : { column: undefined, problem: "invalid row" };
-    throw new RawDataError(problem, { ...where, lineNumber, column });
+    // Ingest writes every row of a table with the same columns and declares those the contract
+    // does not know: a column nobody declared is the file disagreeing with its manifest.
+    const scope = issue?.code === "unrecognized_keys" ? "file" : "row";
+    throw new RawDataError(problem, { ...where, lineNumber, column }, { scope });
   }
   return result.data as SourceRow<T>;
 }
@@ -165,6 +168,7 @@ function checkAgainstManifest(
   if (lines !== file.rows) {
     throw new RawDataError(`has ${lines} rows, the run manifest says ${file.rows}`, where, {
       code: "RAW_MISMATCH",
+      scope: "file",
     });
   }
   const { bytes, sha256 } = digest();
@@ -172,7 +176,7 @@ function checkAgainstManifest(
     throw new RawDataError(
       `has ${bytes} bytes with SHA-256 ${sha256}, the run manifest says ${file.bytes} bytes with ${file.sha256}`,
       where,
-      { code: "RAW_MISMATCH" },
+      { code: "RAW_MISMATCH", scope: "file" },
     );
   }
 }
@@ -182,10 +186,11 @@ function asRawDataError(error: unknown, where: RawFilePlace): unknown {
   if (!(error instanceof JsonLinesError)) return error;
   const lineNumber = error.lineNumber;
   const problem = error.message.replace(/^.*?: /, "");
+  // A line the JSON Lines reader cannot split or decode out of a broken file is the file's fault.
   return new RawDataError(
     problem,
     { ...where, ...(lineNumber === undefined ? {} : { lineNumber }) },
-    { cause: error },
+    { cause: error, scope: "file" },
   );
 }
 

@@ -1,6 +1,6 @@
 import { clearBlockage } from "@etl/ops";
 import type { OutcomeReporter } from "@etl/ops/outcome";
-import { messageOf, type ProcessedRunManifest } from "@etl/schemas";
+import { messageOf, type ProcessedRunManifest, reconcileRun } from "@etl/schemas";
 import { removeUnlistedOutputs } from "./attempt-outputs";
 import { readProcessedManifest } from "./run-manifests";
 import {
@@ -89,6 +89,7 @@ export async function finishRun(
     ...committed.stateFiles,
   ]);
   await sweepUnlisted(deps, attempt, committed.manifest);
+  await reportReconciliation(deps, attempt, committed.manifest);
   const durationMs = Math.round(performance.now() - attempt.started);
   const unblocked = deps.state ? (await clearBlockage(deps.state, "transform", runId)).cleared : false;
   await reporter.succeeded([
@@ -110,4 +111,68 @@ export async function finishRun(
     durationMs,
   });
   return { status: "done", runId, manifestKey, rows, tables: outputs.progress };
+}
+
+/**
+ * Audits each source table's counts, alerts the rows the run held back (one alert per run,
+ * naming the first few), and alerts and records as a failure a run whose counts do not add up.
+ * Neither stops the run: the held rows are in the quarantine object its manifest lists.
+ */
+export async function reportReconciliation(
+  deps: TransformDeps,
+  attempt: TransformAttempt,
+  manifest: ProcessedRunManifest,
+): Promise<void> {
+  const { runId } = attempt;
+  const counts = manifest.counts ?? [];
+  await deps.audit.record(
+    counts.map(({ table, ...c }) =>
+      auditItem(attempt, {
+        key: `counts/${table}`,
+        status: "FINISHED",
+        table,
+        bucket: deps.ingestBucket,
+        rows: c.transformed,
+        counts: c,
+      }),
+    ),
+  );
+  const held = counts.filter((c) => c.quarantined > 0);
+  if (manifest.quarantine && held.length > 0) {
+    const rows = held.reduce((n, c) => n + c.quarantined, 0);
+    const first = held[0]?.table;
+    deps.logger?.warn("rows held in quarantine", { runId, rows, key: manifest.quarantine.key });
+    await deps.alerter.alert({
+      stage: "transform",
+      runId,
+      ...(held.length === 1 && first ? { table: first } : {}),
+      key: manifest.quarantine.key,
+      subject: `${rows} row(s) quarantined, the rest loads`,
+      detail: {
+        runId,
+        quarantined: Object.fromEntries(held.map((c) => [c.table, c.quarantined])),
+        bucket: deps.processedBucket,
+        key: manifest.quarantine.key,
+        action: `the rest of the run loads; \`etl quarantine show ${runId}\` lists the rows and why, \`etl quarantine retry ${runId}\` loads them after the fix (docs/quarantine.md)`,
+      },
+    });
+  }
+  const problems = reconcileRun(manifest);
+  if (problems.length === 0) return;
+  const error = `counts do not add up: ${problems.join("; ")}`;
+  deps.logger?.error("run counts do not add up", { runId, problems });
+  await deps.audit.recordFailure({
+    stage: "transform",
+    runId,
+    error,
+    retryable: false,
+    key: manifest.source.key,
+    details: { code: "COUNT_MISMATCH", problems },
+  });
+  await deps.alerter.alert({
+    stage: "transform",
+    runId,
+    subject: "counts do not add up",
+    detail: { runId, code: "COUNT_MISMATCH", problems },
+  });
 }

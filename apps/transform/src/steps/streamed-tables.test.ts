@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { RawDataError } from "../errors";
 import { DateSet } from "./date-set";
 import { parquetColumns } from "./parquet-columns";
-import { emptyReferenceState } from "./reference-state";
+import { QuarantineSink } from "./quarantine-sink";
+import { emptyReferenceState, type ReferenceState } from "./reference-state";
 import type { StarFile } from "./star-part-writer";
 import { type StreamedTableOptions, transformStreamedTable } from "./streamed-tables";
 
@@ -195,5 +196,153 @@ describe("transformStreamedTable", () => {
 
     expect(error).toMatchObject({ code: "RAW_MISMATCH" });
     expect(error.message).toContain("has 2 rows, the run manifest says 3");
+  });
+
+  describe("with a quarantine", () => {
+    /** A state that knows every row `order(i)` refers to. */
+    function knownState(): ReferenceState {
+      const row = order(1);
+      const known = (id: number) => new Map([[id, {}]]) as never;
+      return {
+        ...emptyReferenceState(),
+        design: known(row.design_id),
+        staff: known(row.staff_id),
+        counterparty: known(row.counterparty_id),
+        currency: known(row.currency_id),
+        address: known(row.agreed_delivery_location_id),
+      };
+    }
+
+    it("holds a bad row with its raw line, reason and line number, and writes the rest", async () => {
+      const bad = JSON.stringify({ ...order(3), units_sold: "many" });
+      const rounded = JSON.stringify({ ...order(5), unit_price: "1.005" });
+      const lines = [lineOf(1), lineOf(2), bad, lineOf(4), rounded, lineOf(6)];
+      const { store, manifest } = await rawFiles([lines]);
+      const sink = new QuarantineSink(RUN);
+
+      const result = await transformStreamedTable("sales_order", manifest, {
+        ...options(store, 10).settings,
+        quarantine: sink,
+      });
+
+      expect(result).toMatchObject({ rows: 4, read: 6, quarantined: 2 });
+      expect(sink.rows).toEqual([
+        expect.objectContaining({
+          runId: RUN,
+          table: "sales_order",
+          key: manifest[0]?.key,
+          lineNumber: 3,
+          line: bad,
+          column: "units_sold",
+          code: "BAD_RAW_ROW",
+        }),
+        expect.objectContaining({ lineNumber: 5, line: rounded, code: "BAD_DECIMAL" }),
+      ]);
+      expect(sink.rows[1]?.reason).toContain("would have to be rounded");
+      expect([...sink.heldIds("sales_order")]).toEqual([3, 5]);
+    });
+
+    it("holds a row that refers to a row this run holds, naming it", async () => {
+      const { store, manifest } = await rawFiles([[lineOf(1), JSON.stringify(order(2))]]);
+      const sink = new QuarantineSink(RUN);
+      const design = order(2).design_id;
+      sink.hold(
+        {
+          table: "design",
+          key: "raw/design/x.jsonl.gz",
+          lineNumber: 1,
+          line: "{}",
+          reason: "bad",
+          code: "X",
+        },
+        design,
+      );
+
+      const result = await transformStreamedTable("sales_order", manifest, {
+        ...options(store, 10).settings,
+        state: knownState(),
+        checkReferences: true,
+        quarantine: sink,
+      });
+
+      expect(result).toMatchObject({ rows: 0, read: 2, quarantined: 2 });
+      expect(sink.rows[1]).toMatchObject({
+        table: "sales_order",
+        lineNumber: 1,
+        code: "HELD_REFERENCE",
+        column: "design_id",
+        heldFor: { table: "design", id: design },
+      });
+    });
+
+    it("holds a row whose reference no run has delivered", async () => {
+      const { store, manifest } = await rawFiles([[JSON.stringify(order(1))]]);
+      const sink = new QuarantineSink(RUN);
+
+      const result = await transformStreamedTable("sales_order", manifest, {
+        ...options(store, 10).settings,
+        checkReferences: true,
+        quarantine: sink,
+      });
+
+      expect(result).toMatchObject({ rows: 0, quarantined: 1 });
+      expect(sink.rows[0]).toMatchObject({ code: "MISSING_REFERENCE", column: "design_id" });
+    });
+
+    it("still fails on an id that appears twice and on a file that differs from the manifest", async () => {
+      const twice = await rawFiles([[lineOf(1), lineOf(1)]]);
+      const short = await rawFiles([[lineOf(1)]]);
+      const sink = new QuarantineSink(RUN);
+
+      const repeated = await failureOf(
+        transformStreamedTable("sales_order", twice.manifest, {
+          ...options(twice.store, 10).settings,
+          quarantine: sink,
+        }),
+      );
+      const mismatch = await failureOf(
+        transformStreamedTable(
+          "sales_order",
+          short.manifest.map((f) => ({ ...f, rows: 2 })),
+          { ...options(short.store, 10).settings, quarantine: sink },
+        ),
+      );
+
+      expect(repeated.code).toBe("DUPLICATE_ID");
+      expect(mismatch.code).toBe("RAW_MISMATCH");
+      expect(sink.rows).toEqual([]);
+    });
+
+    it("writes the same Parquet bytes as a run of only the good lines, fast and reference lines alike", async () => {
+      const ids = Array.from({ length: 40 }, (_, i) => i + 1);
+      const bad = new Set([2, 9, 17, 18, 33]);
+      const lineFor = (i: number) =>
+        bad.has(i) ? JSON.stringify({ ...order(i), unit_price: i % 2 ? "x" : "1.005" }) : lineOf(i);
+      const mixed = await rawFiles([ids.slice(0, 20).map(lineFor), ids.slice(20).map(lineFor)]);
+      const good = await rawFiles([
+        ids
+          .slice(0, 20)
+          .filter((i) => !bad.has(i))
+          .map(lineOf),
+        ids
+          .slice(20)
+          .filter((i) => !bad.has(i))
+          .map(lineOf),
+      ]);
+      const held = options(mixed.store, 8);
+      const clean = options(good.store, 8);
+
+      await transformStreamedTable("sales_order", mixed.manifest, {
+        ...held.settings,
+        quarantine: new QuarantineSink(RUN),
+      });
+      await transformStreamedTable("sales_order", good.manifest, clean.settings);
+
+      const bodies = (store: typeof mixed.store) =>
+        store.objects("processed").map((o) => Buffer.from(o.body));
+      expect(held.parts.map((p) => p.rows)).toEqual([8, 8, 8, 8, 3]);
+      expect(bodies(mixed.store)).toEqual(bodies(good.store));
+      expect(held.settings.dates.values()).toEqual(clean.settings.dates.values());
+    });
   });
 });

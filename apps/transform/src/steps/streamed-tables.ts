@@ -6,14 +6,9 @@ import {
   type RowSourcedStarTable,
   type RunId,
   SOURCE_TABLES,
-  type SourceRow,
   type SourceTable,
   type StarRow,
   type StarTable,
-  toDimTransaction,
-  toFactPayment,
-  toFactPurchaseOrder,
-  toFactSalesOrder,
 } from "@etl/schemas";
 import { RawDataError } from "../errors";
 import type { DateSet } from "./date-set";
@@ -21,73 +16,16 @@ import { fastPlan } from "./fast-plan";
 import { FastRowScanner } from "./fast-row-scanner";
 import { IdSet } from "./id-set";
 import { parquetColumns } from "./parquet-columns";
+import { idOfLine, isRowProblem, type QuarantineSink } from "./quarantine-sink";
 import { parseSourceLine, type RawFilePlace, readRawLineChunks } from "./read-source-rows";
-import type { ReferenceState, StateTable } from "./reference-state";
+import type { ReferenceState } from "./reference-state";
 import { createStarPartWriter, type StarFile } from "./star-part-writer";
+import { STREAMED_TABLES, type StreamedSpec, type StreamedTable } from "./streamed-table-specs";
 
-// The use case builds the run's DateSet beside the streamed tables it passes it to.
+// The use case builds the run's DateSet beside the streamed tables it passes it to, and reads
+// the specs with the function that streams them.
 export { DateSet } from "./date-set";
-
-/** A column of a source row that must name a row of a reference table. */
-interface Reference {
-  column: string;
-  table: StateTable;
-}
-
-interface StreamedSpec<S extends SourceTable, D extends RowSourcedStarTable> {
-  star: D;
-  format: (rows: readonly SourceRow<S>[]) => StarRow<D>[];
-  references: readonly Reference[];
-}
-
-/**
- * The tables too large to hold in memory (facts grow without bound, and `transaction` with
- * them): read, formatted and written batch by batch, a Parquet part at a time.
- */
-export const STREAMED_TABLES = {
-  sales_order: {
-    star: "fact_sales_order",
-    format: toFactSalesOrder,
-    references: [
-      { column: "design_id", table: "design" },
-      { column: "staff_id", table: "staff" },
-      { column: "counterparty_id", table: "counterparty" },
-      { column: "currency_id", table: "currency" },
-      { column: "agreed_delivery_location_id", table: "address" },
-    ],
-  },
-  purchase_order: {
-    star: "fact_purchase_order",
-    format: toFactPurchaseOrder,
-    references: [
-      { column: "staff_id", table: "staff" },
-      { column: "counterparty_id", table: "counterparty" },
-      { column: "currency_id", table: "currency" },
-      { column: "agreed_delivery_location_id", table: "address" },
-    ],
-  },
-  payment: {
-    star: "fact_payment",
-    format: toFactPayment,
-    references: [
-      { column: "counterparty_id", table: "counterparty" },
-      { column: "currency_id", table: "currency" },
-      { column: "payment_type_id", table: "payment_type" },
-    ],
-  },
-  transaction: { star: "dim_transaction", format: toDimTransaction, references: [] },
-} as const satisfies {
-  sales_order: StreamedSpec<"sales_order", "fact_sales_order">;
-  purchase_order: StreamedSpec<"purchase_order", "fact_purchase_order">;
-  payment: StreamedSpec<"payment", "fact_payment">;
-  transaction: StreamedSpec<"transaction", "dim_transaction">;
-};
-
-export type StreamedTable = keyof typeof STREAMED_TABLES;
-
-export function isStreamedTable(table: string): table is StreamedTable {
-  return Object.hasOwn(STREAMED_TABLES, table);
-}
+export { isStreamedTable, STREAMED_TABLES, type StreamedTable } from "./streamed-table-specs";
 
 export interface StreamedTableOptions {
   store: ObjectStore;
@@ -104,11 +42,21 @@ export interface StreamedTableOptions {
   /** Receives every date the written rows hold (for `dim_date`). */
   dates: DateSet;
   onPart?: (file: StarFile) => void;
+  /**
+   * Where rows that fail the source contract, and rows referring to a row held in this run, are
+   * held; the rest of the table goes on. Without it the first such row fails the table.
+   */
+  quarantine?: QuarantineSink;
 }
 
 export interface StreamedTableResult {
   table: StarTable;
+  /** Star rows written: the lines read less the lines held. */
   rows: number;
+  /** Lines read from the raw files. */
+  read: number;
+  /** Lines held in quarantine. */
+  quarantined: number;
   files: StarFile[];
 }
 
@@ -157,30 +105,70 @@ export async function transformStreamedTable(
   const dateColumns = columns.flatMap((c, i) => (c.type === "date" ? [i] : []));
   const seen = new IdSet();
 
-  /** Rows `from` to `part.length` of the part, read from lines `firstLine` on: ids, references, dates. */
-  const check = (part: ParquetTableBuilder, from: number, firstLine: number, where: RawFilePlace) => {
-    const to = part.length;
-    const ids = part.builders[keyColumn]?.ints ?? new Int32Array(0);
-    for (let row = from; row < to; row++) {
-      const id = ids[row] ?? 0;
-      if (!seen.add(id)) {
-        throw new RawDataError(`${key} ${id} appears more than once in the run`, {
-          ...where,
-          lineNumber: firstLine + row - from,
-          column: key,
-        });
+  const sink = options.quarantine;
+  let read = 0;
+  const heldBefore = sink?.count(table) ?? 0;
+
+  /**
+   * The row staged at `part.length`, read from line `lineNumber`, checked before it is kept: every
+   * reference must be in the state and not held in this run, and its id must not repeat. A
+   * `RawDataError` when it cannot be kept; a repeated id is always fatal (one snapshot holds each
+   * id once, so a repeat is a broken file, not a bad row).
+   */
+  const admit = (part: ParquetTableBuilder, lineNumber: number, where: RawFilePlace): void => {
+    const row = part.length;
+    const id = part.builders[keyColumn]?.ints[row] ?? 0;
+    for (const reference of references) {
+      const value = part.builders[reference.index]?.ints[row] ?? 0;
+      if (sink?.heldIds(reference.table).has(value)) {
+        throw new RawDataError(
+          `${key} ${id} refers to ${reference.table} ${value}, which this run holds in quarantine`,
+          { ...where, lineNumber, column: reference.column },
+          { code: "HELD_REFERENCE" },
+        );
       }
-      for (const reference of references) {
-        const value = part.builders[reference.index]?.ints[row] ?? 0;
-        if (!reference.known.has(value)) {
-          throw new RawDataError(
-            `${key} ${id} refers to ${reference.table} ${value}, which no transformed run has delivered`,
-            { ...where, lineNumber: firstLine + row - from, column: reference.column },
-            { code: "MISSING_REFERENCE" },
-          );
-        }
+      if (!reference.known.has(value)) {
+        throw new RawDataError(
+          `${key} ${id} refers to ${reference.table} ${value}, which no transformed run has delivered`,
+          { ...where, lineNumber, column: reference.column },
+          { code: "MISSING_REFERENCE" },
+        );
       }
     }
+    if (!seen.add(id)) {
+      throw new RawDataError(
+        `${key} ${id} appears more than once in the run`,
+        { ...where, lineNumber, column: key },
+        { code: "DUPLICATE_ID", scope: "file" },
+      );
+    }
+    part.commit();
+  };
+
+  /** Keeps the staged row, or holds its line when it is a bad row and there is a quarantine. */
+  const keep = (part: ParquetTableBuilder, line: () => string, lineNumber: number, where: RawFilePlace) => {
+    try {
+      admit(part, lineNumber, where);
+    } catch (error) {
+      hold(error, line());
+    }
+  };
+
+  /** Holds the line a row problem is about, or rethrows: without a quarantine every problem is fatal. */
+  const hold = (error: unknown, text: string) => {
+    if (sink === undefined || !isRowProblem(error)) throw error;
+    const held =
+      error.code === "HELD_REFERENCE" ? spec.references.find((r) => r.column === error.column) : undefined;
+    const heldId = held === undefined ? undefined : idOfLine(text, held.column);
+    sink.holdError(table, error, text, {
+      id: idOfLine(text, key),
+      ...(held !== undefined && heldId !== undefined ? { heldFor: { table: held.table, id: heldId } } : {}),
+    });
+  };
+
+  /** The dates of rows `from` to `part.length` of the part, for `dim_date`. */
+  const collectDates = (part: ParquetTableBuilder, from: number) => {
+    const to = part.length;
     for (const index of dateColumns) {
       const builder = part.builders[index];
       if (builder === undefined) continue;
@@ -193,23 +181,30 @@ export async function transformStreamedTable(
     }
   };
 
-  /** A line the fast path did not take, read the reference way into the next row of the part. */
+  /** A line the fast path did not take, read the reference way and staged as the next row of the part. */
   const slowLine = (part: ParquetTableBuilder, text: string, lineNumber: number, where: RawFilePlace) => {
-    const row = parseSourceLine(table, text, where, lineNumber);
-    let formatted: StarRow<StarTable>[];
     try {
-      formatted = spec.format([row]);
+      const row = parseSourceLine(table, text, where, lineNumber);
+      let formatted: StarRow<StarTable>[];
+      try {
+        formatted = spec.format([row]);
+        for (const star of formatted) part.stageRow(star);
+      } catch (error) {
+        if (!(error instanceof DataError) || error instanceof RawDataError) throw error;
+        throw new RawDataError(error.message, { ...where, lineNumber }, { code: error.code, cause: error });
+      }
     } catch (error) {
-      if (!(error instanceof DataError)) throw error;
-      throw new RawDataError(error.message, { ...where, lineNumber }, { code: error.code, cause: error });
+      hold(error, text);
+      return;
     }
-    for (const star of formatted) part.appendRow(star);
+    keep(part, () => text, lineNumber, where);
   };
 
   try {
     for (const file of files) {
       const where = { bucket: options.ingestBucket, key: file.key, table };
       let lineNumber = 0;
+      read += file.rows;
       for await (const chunk of readRawLineChunks(
         options.store,
         options.ingestBucket,
@@ -222,13 +217,13 @@ export async function transformStreamedTable(
         while (at < length) {
           const part = writer.part;
           const from = part.length;
-          const firstLine = lineNumber + 1;
           const room = options.partRows;
           while (at < length && part.length < room) {
             lineNumber += 1;
             const end = scanner.scan(chunk, at, part);
             if (end >= 0) {
-              part.commit();
+              const start = at;
+              keep(part, () => chunk.toString("utf8", start, end), lineNumber, where);
               at = end + 1;
             } else {
               let stop = chunk.indexOf(10, at);
@@ -237,7 +232,7 @@ export async function transformStreamedTable(
               at = stop + 1;
             }
           }
-          check(part, from, firstLine, where);
+          collectDates(part, from);
           await writer.flushIfFull();
         }
       }
@@ -246,5 +241,6 @@ export async function transformStreamedTable(
     await writer.settle();
     throw error;
   }
-  return { table: spec.star, rows: writer.rows, files: await writer.close() };
+  const quarantined = (sink?.count(table) ?? 0) - heldBefore;
+  return { table: spec.star, rows: writer.rows, read, quarantined, files: await writer.close() };
 }

@@ -1,4 +1,11 @@
-import { isFactTable, type StarRow, type StarTable, toDimDate } from "@etl/schemas";
+import {
+  isFactTable,
+  type SourceTable,
+  type StarRow,
+  type StarTable,
+  type TableCounts,
+  toDimDate,
+} from "@etl/schemas";
 import type { ReferenceDimension } from "./build-dimensions";
 import type { RunInputs } from "./read-run-inputs";
 import { declareAddedColumns } from "./read-source-rows";
@@ -10,6 +17,8 @@ import type { TableProgress, TransformAttempt, TransformDeps } from "./transform
 export interface StarOutputs {
   written: Map<StarTable, StarFile[]>;
   progress: TableProgress[];
+  /** Per source table of the run: rows read, transformed, quarantined and deleted. */
+  counts: TableCounts[];
 }
 
 /**
@@ -22,7 +31,7 @@ export async function writeStarTables(
   attempt: TransformAttempt,
   inputs: RunInputs,
 ): Promise<StarOutputs> {
-  const outputs: StarOutputs = { written: new Map(), progress: [] };
+  const outputs: StarOutputs = { written: new Map(), progress: [], counts: [] };
   const watcher = deps.progress;
   /** Lists each part as written; with a watcher, also starts the table and counts its rows per part. */
   const partsOf = (table: StarTable, expectedRows: number) => {
@@ -35,6 +44,14 @@ export async function writeStarTables(
       watcher.rows(table, rows);
     };
   };
+  // Deleted rows are found apart from the lines read (the ingest's key-set comparison).
+  const deletedOf = new Map<SourceTable, number>(inputs.sourceDeletions.map((d) => [d.table, d.keys.length]));
+  const count = (table: SourceTable, read: number, transformed: number, quarantined: number) => {
+    outputs.counts.push({ table, read, transformed, quarantined, deleted: deletedOf.get(table) ?? 0 });
+    deletedOf.delete(table);
+  };
+  for (const [table, { read, transformed }] of inputs.referenceCounts)
+    count(table, read, transformed, inputs.quarantine.count(table));
   const writeTable = async <T extends StarTable>(table: T, rows: readonly StarRow<T>[]) => {
     const since = performance.now();
     const onPart = partsOf(table, rows.length);
@@ -81,15 +98,18 @@ export async function writeStarTables(
         state: inputs.state,
         dates,
         onPart,
+        quarantine: inputs.quarantine,
       });
     } finally {
       release();
     }
     recordTable(deps, attempt, outputs, { ...result, table: STREAMED_TABLES[table].star, since });
+    count(table, result.read, result.rows, result.quarantined);
   }
   // A fact's deletion version is dated at the detection time: its date must be in dim_date.
   for (const d of inputs.deletions) if (isFactTable(d.table)) dates.add(d.deletedAt.slice(0, 10));
   if (dates.size > 0) await writeTable("dim_date", toDimDate(dates.values()));
+  for (const table of [...deletedOf.keys()]) count(table, 0, 0, 0);
   return outputs;
 }
 

@@ -11,6 +11,7 @@ import {
   datesOf,
   type ProcessedRunManifest,
   ProcessedRunManifestSchema,
+  QuarantinedRowSchema,
   STAR_TABLE_NAMES,
   type StarTable,
   toDimCounterparty,
@@ -35,7 +36,10 @@ import { localTransformDeps } from "./local-deps";
 /** A DynamoDB item's string, number and boolean attributes as plain values. */
 function plain(item: Record<string, AttributeValue>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(item).map(([k, v]) => [k, v.S ?? (v.N === undefined ? v.BOOL : Number(v.N))]),
+    Object.entries(item).map(([k, v]) => [
+      k,
+      v.M ? plain(v.M) : (v.S ?? (v.N === undefined ? v.BOOL : Number(v.N))),
+    ]),
   );
 }
 
@@ -77,9 +81,10 @@ async function keysOf(store: ObjectStore, bucket: string, prefix = "") {
   return keys;
 }
 
-/** Every key a processed manifest lists: its star files and its state objects. */
+/** Every key a processed manifest lists: its star files, its state objects and its held rows. */
 function listedFiles(manifest: ProcessedRunManifest | undefined) {
-  return [...(manifest?.files ?? []), ...Object.values(manifest?.state ?? {})];
+  const held = manifest?.quarantine ? [manifest.quarantine] : [];
+  return [...(manifest?.files ?? []), ...Object.values(manifest?.state ?? {}), ...held];
 }
 
 /** The processed bucket holds the run's manifest and what it lists, each with its SHA-256. */
@@ -233,7 +238,7 @@ describe("transform on the local services", () => {
       "missing column",
     ],
   ])(
-    "fails on %s naming file, line and column: audited, alerted, no manifest, raw left in place",
+    "holds %s in quarantine naming file, line and column: listed by the manifest, counted, audited, alerted; the rest loads",
     async (_name, spoil, line, column, problem) => {
       const { deps, dynamo, tables, alerts } = await localTransformDeps();
       const data = makeDataset({ orders: 5 });
@@ -246,22 +251,43 @@ describe("transform on the local services", () => {
       const outcome = await runTransform({ runId: RUN_1 }, deps);
 
       const key = "raw/sales_order/2024/01/01/20240101T000000000Z-00000001-0001.jsonl.gz";
-      expect(outcome).toMatchObject({ status: "failed", table: "sales_order", key });
-      const error = outcome.status === "failed" ? outcome.error : "";
-      expect(error).toContain(`${key} line ${line}`);
-      if (column) expect(error).toContain(`column ${column}`);
-      expect(error).toContain(problem);
-      expect(await manifestOf(deps.store, deps.processedBucket, RUN_1)).toBeUndefined();
-      expect(await keysOf(deps.store, deps.processedBucket)).toEqual([]);
+      expect(outcome.status).toBe("done");
+      const manifest = await manifestOf(deps.store, deps.processedBucket, RUN_1);
+      const heldKey = manifest?.quarantine?.key ?? "";
+      const held = Buffer.from(await deps.store.get(deps.processedBucket, heldKey))
+        .toString("utf8")
+        .trim()
+        .split("\n")
+        .map((l) => QuarantinedRowSchema.parse(JSON.parse(l)));
+      expect(held).toEqual([
+        expect.objectContaining({
+          runId: RUN_1,
+          table: "sales_order",
+          key,
+          lineNumber: line,
+          line: lines[line - 1],
+        }),
+      ]);
+      expect(held[0]?.reason).toContain(`${key} line ${line}`);
+      if (column) expect(held[0]?.column).toBe(column);
+      expect(held[0]?.reason).toContain(problem);
+      expect(await starRows(deps.store, deps.processedBucket, manifest, "fact_sales_order")).toEqual(
+        toFactSalesOrder(data.sales_order.filter((_o, i) => i !== line - 1)),
+      );
+      await expectOnlyListed(deps, RUN_1);
       expect(await deps.store.head(deps.ingestBucket, key)).toBeDefined();
       const audit = (await dynamo.send(new ScanCommand({ TableName: tables.audit }))).Items?.map(plain);
-      expect(audit).toEqual([expect.objectContaining({ key: "-", status: "FAILED", table: "sales_order" })]);
+      expect(audit).toContainEqual(
+        expect.objectContaining({
+          key: "counts/sales_order",
+          counts: { read: 5, transformed: 4, quarantined: 1, deleted: 0 },
+        }),
+      );
+      expect(audit).toContainEqual(expect.objectContaining({ key: "-", status: "FINISHED" }));
       const failures = (await dynamo.send(new ScanCommand({ TableName: tables.failure }))).Items ?? [];
-      expect(failures.map(plain)).toEqual([expect.objectContaining({ key, retryable: false })]);
+      expect(failures).toEqual([]);
       expect(alerts().map((a) => a.subject)).toEqual([
-        expect.stringMatching(
-          /^ETL transform sales_order 20240101T.*-0001\.jsonl\.gz: failed, no retry \(BAD_RAW_ROW\)$/,
-        ),
+        expect.stringMatching(/^ETL transform sales_order rows-.*: 1 row\(s\) quarantined, the rest loads$/),
       ]);
     },
   );

@@ -47,6 +47,21 @@ describe("ParquetTableBuilder", () => {
     },
   );
 
+  it("keeps a staged row only once committed: a row staged over it replaces it", () => {
+    const rows = Array.from({ length: 20 }, (_, i) => row(i));
+    const table = new ParquetTableBuilder(columns);
+
+    for (const [i, r] of rows.entries()) {
+      if (i % 3 === 0) table.stageRow(row(i + 500));
+      table.stageRow(r);
+      table.commit();
+    }
+    table.stageRow(row(999));
+
+    expect(table.length).toBe(20);
+    expect(Buffer.from(writeParquetColumns(table))).toEqual(Buffer.from(writeParquet(columns, rows)));
+  });
+
   it("writes the same bytes again after clear, in the same arrays", () => {
     const table = new ParquetTableBuilder(columns, 64);
     for (let i = 0; i < 64; i++) table.appendRow(row(i + 1000));

@@ -51,11 +51,19 @@ export class ParquetTableBuilder {
 
   /** Appends a row object, every value checked (a `DataError` names column and row). */
   appendRow(row: object): void {
+    this.stageRow(row);
+    this.#length += 1;
+  }
+
+  /**
+   * Writes a row object into row `length`, every value checked, without keeping it: `commit`
+   * keeps it, anything else written there replaces it (a reader checks a row before keeping it).
+   */
+  stageRow(row: object): void {
     const at = this.#length;
     if (at >= this.#capacity) this.reserve(Math.max(1024, this.#capacity * 2));
     const values = row as Record<string, unknown>;
     for (const builder of this.builders) builder.set(at, values[builder.column.name]);
-    this.#length = at + 1;
   }
 
   /** Drops every row and keeps the arrays, for the next file of the same columns. */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { cloud, freshDatabase, localS3Client } from "@etl/local-cloud/testing";
 import { seedDatabase } from "@etl/synthetic";
 import pg from "pg";
@@ -74,6 +74,14 @@ describe("errors are one or two lines", () => {
     [["load", "nope"], 2, /"nope" is not a run id: run ids look like/],
     [["transform", "nope"], 2, /"nope" is not a run id/],
     [["frobnicate"], 2, /unknown command "frobnicate"/],
+    [["quarantine"], 2, /give list, show <runId> or retry <runId \| --all>/],
+    [["quarantine", "show", "nope"], 2, /"nope" is not a run id; `etl quarantine list`/],
+    [["quarantine", "retry"], 2, /needs a run id or --all/],
+    [
+      ["quarantine", "retry", "20261123T141500123Z-00000042"],
+      1,
+      /run 20261123T141500123Z-00000042 is not transformed: `etl status` lists the runs/,
+    ],
   ])("etl %j exits %i with a short message", async (argv, code, message) => {
     const result = await etl(...argv);
 
@@ -162,7 +170,35 @@ describe("etl replay", () => {
     const status = JSON.parse(result.out) as {
       runs: { runId: string; transformed: boolean; loaded: string }[];
     };
-    expect(status.runs).toEqual([{ runId, transformed: true, loaded: expect.any(String) }]);
+    // The load's audited rows per table equal the manifest's files, which equal what was read.
+    expect(status.runs).toEqual([
+      { runId, transformed: true, loaded: expect.any(String), quarantined: 0, countProblems: [] },
+    ]);
+  });
+
+  it("etl status shows a run whose counts do not add up as a failure, naming the table", async () => {
+    const s3 = localS3Client();
+    const key = `runs/${runId}.json`;
+    const read = await s3.send(new GetObjectCommand({ Bucket: names.PROCESSED_BUCKET, Key: key }));
+    const manifest = JSON.parse((await read.Body?.transformToString()) ?? "{}") as {
+      counts: { table: string; read: number }[];
+    };
+    const sales = manifest.counts.find((c) => c.table === "sales_order");
+    if (sales === undefined) throw new Error("no sales_order counts");
+    const readBefore = sales.read;
+    sales.read += 2;
+    await s3.send(
+      new PutObjectCommand({ Bucket: names.PROCESSED_BUCKET, Key: key, Body: JSON.stringify(manifest) }),
+    );
+    s3.destroy();
+
+    const result = await etl("status", "--limit", "5");
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(new RegExp(`${runId}\\s+yes\\s+\\S+\\s+-\\s+FAILED: do not add up`));
+    expect(result.out).toContain(
+      `${runId}: sales_order: read ${readBefore + 2}, transformed ${readBefore} + quarantined 0`,
+    );
   });
 
   it("etl status prints the runs, watermarks, queues, audit and failures as tables", async () => {

@@ -99,7 +99,9 @@ describe("hard deletes: rows deleted at the source reach the warehouse as deleti
     expect((await s.differences()).map((d) => d.table)).toEqual(
       expect.arrayContaining(["dim_staff", "dim_transaction", "fact_sales_order", "fact_payment"]),
     );
-    expect(await s.differences(`cast('${deletedAt}' as timestamp)`), s.incidents()).toEqual([]);
+    expect(await s.differences({ deletedAt: `cast('${deletedAt}' as timestamp)` }), s.incidents()).toEqual(
+      [],
+    );
     expect({ ...(await settledWithoutDifferences(s)), differences: [] }).toEqual(SETTLED);
 
     const versions = await s.warehouse.query(

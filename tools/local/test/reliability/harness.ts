@@ -272,12 +272,15 @@ export class Scenario {
   }
 
   /**
-   * Every star table that differs from the reference computed in SQL from the OLTP database;
-   * `deletedAt` (a SQL timestamp expression) is when the scenario's deletions were detected.
+   * Every star table that differs from the reference computed in SQL from the OLTP database.
+   * `deletedAt` (a SQL timestamp expression) is when the scenario's deletions were detected;
+   * `current` names the schema holding the tables as they are now (another than `public`: a copy
+   * without the rows the pipeline holds in quarantine).
    */
-  async differences(deletedAt?: string): Promise<TableDifference[]> {
+  async differences(options: { deletedAt?: string; current?: string } = {}): Promise<TableDifference[]> {
+    const { deletedAt, current = "public" } = options;
     const found: TableDifference[] = [];
-    const versions = [...this.versions, "public"];
+    const versions = [...this.versions, current];
     for (const table of STAR_TABLE_NAMES) {
       const expected = await this.oltp.query<string[]>({
         text: expectedStarSql(table, versions, deletedAt),

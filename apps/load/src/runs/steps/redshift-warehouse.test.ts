@@ -299,6 +299,33 @@ describe("Redshift load: FINISHED", () => {
     ]);
   });
 
+  it("loads a run that held rows back with the statements of its files alone: the held rows stay in S3", async () => {
+    const h = harness();
+    const manifest = await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), { held: true });
+
+    const outcome = await runLoad({ runId: RUN }, h.deps, h.time);
+
+    expect(outcome).toMatchObject({ status: "loaded", files: 7, rows: 11 });
+    const at = h.clock();
+    const single = (table: StarTable) => {
+      const key = manifest.files.find((f) => f.table === table)?.key ?? "";
+      return expectedBatch(manifest, table, `s3://${BUCKET}/${key}`, false, at);
+    };
+    expect(batchSqls().slice(migrationBatches)).toEqual([
+      ...TABLES.map(single),
+      finishRunSql({
+        controlSchema: "etl",
+        runId: RUN,
+        target: "redshift",
+        startedAt: at,
+        finishedAt: at,
+        files: 7,
+        rows: 11,
+      }),
+    ]);
+    expect(JSON.stringify(batchSqls())).not.toContain("quarantine/");
+  });
+
   it("audits every file FINISHED with its statement, size and etag, and the run", async () => {
     const h = harness();
 

@@ -7,6 +7,7 @@ import { ingest } from "./ingest";
 import { load } from "./load";
 import { migrate } from "./migrate";
 import { run } from "./pipeline";
+import { quarantine } from "./quarantine";
 import { query } from "./query";
 import { replay } from "./replay";
 import { rules } from "./rules";
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   status,
   replay,
   skip,
+  quarantine,
   query,
   dashboard,
   report,

@@ -1,10 +1,11 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { createDynamoStateStore } from "@etl/ops/aws";
 import { ObjectNotFoundError, runIdFromManifestKey, runManifestKey } from "@etl/s3-io";
 import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
-import { SOURCE_TABLE_NAMES } from "@etl/schemas";
+import { ProcessedRunManifestSchema, reconcileRun, SOURCE_TABLE_NAMES } from "@etl/schemas";
 import pg from "pg";
 import { blockageLines, blockageStatus } from "../../blocked-runs";
-import { recentItems, schemaDriftRecords } from "../../operator";
+import { type OperatorTarget, recentItems, schemaDriftRecords } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
 import { formatTable } from "../../summary";
 import { type Command, integerOption, out } from "../command";
@@ -26,6 +27,52 @@ async function loadedRuns(url: string | undefined): Promise<Map<string, string>>
     await client.end();
   }
   return loaded;
+}
+
+/**
+ * Rows the load loaded per star table for a run it finished, from its audit (each file's
+ * FINISHED item); undefined while the run is not loaded.
+ */
+async function loadedRows(target: OperatorTarget, runId: string): Promise<Map<string, number> | undefined> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await target.dynamo.send(
+      new QueryCommand({
+        TableName: target.env.AUDIT_TABLE ?? "",
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `load#${runId}` },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    start = page.LastEvaluatedKey as Record<string, unknown> | undefined;
+  } while (start);
+  if (!items.some((i) => i.key === "-" && i.status === "FINISHED")) return undefined;
+  // A file is loaded once; a later attempt that finds it loaded audits it SKIPPED, with no rows.
+  const byKey = new Map<string, { table: string; rows: number }>();
+  for (const i of items) {
+    if (i.key === "-" || i.status !== "FINISHED" || typeof i.table !== "string") continue;
+    byKey.set(String(i.key), { table: i.table, rows: Number(i.rows ?? 0) });
+  }
+  const loaded = new Map<string, number>();
+  for (const { table, rows } of byKey.values()) loaded.set(table, (loaded.get(table) ?? 0) + rows);
+  return loaded;
+}
+
+/** A transformed run's held rows and what does not add up in its counts. */
+async function reconciliationOf(
+  target: OperatorTarget,
+  manifestBody: Uint8Array,
+): Promise<{ quarantined: number; countProblems: string[] }> {
+  const parsed = ProcessedRunManifestSchema.safeParse(JSON.parse(Buffer.from(manifestBody).toString("utf8")));
+  if (!parsed.success) return { quarantined: 0, countProblems: ["the processed manifest does not parse"] };
+  const manifest = parsed.data;
+  const loaded = await loadedRows(target, manifest.runId);
+  return {
+    quarantined: manifest.quarantine?.rows ?? 0,
+    countProblems: reconcileRun({ counts: manifest.counts, files: manifest.files, loaded }),
+  };
 }
 
 export const status: Command = {
@@ -61,10 +108,25 @@ export const status: Command = {
       }
       const recent = runIds.sort().reverse().slice(0, limit);
       const loaded = await loadedRuns(target.env.WAREHOUSE_URL);
-      const runs: { runId: string; transformed: boolean; loaded: string | null }[] = [];
+      const runs: {
+        runId: string;
+        transformed: boolean;
+        loaded: string | null;
+        quarantined: number;
+        countProblems: string[];
+      }[] = [];
       for (const runId of recent) {
         const processed = await store.head(processedBucket, runManifestKey(runId));
-        runs.push({ runId, transformed: processed !== undefined, loaded: loaded.get(runId) ?? null });
+        const reconciliation =
+          processed === undefined
+            ? { quarantined: 0, countProblems: [] }
+            : await reconciliationOf(target, await store.get(processedBucket, runManifestKey(runId)));
+        runs.push({
+          runId,
+          transformed: processed !== undefined,
+          loaded: loaded.get(runId) ?? null,
+          ...reconciliation,
+        });
       }
       const state = createDynamoStateStore({
         client: target.dynamoClient,
@@ -114,10 +176,23 @@ export const status: Command = {
       }
       out(`runs (${runIds.length} in all, newest ${recent.length}):`);
       for (const line of formatTable(
-        ["run", "transformed", "loaded"],
-        runs.map((r) => [r.runId, r.transformed ? "yes" : "no", r.loaded ?? "-"]),
+        ["run", "transformed", "loaded", "quarantined", "counts"],
+        runs.map((r) => [
+          r.runId,
+          r.transformed ? "yes" : "no",
+          r.loaded ?? "-",
+          r.quarantined > 0 ? String(r.quarantined) : "-",
+          !r.transformed ? "-" : r.countProblems.length > 0 ? "FAILED: do not add up" : "add up",
+        ]),
       ))
         out(`  ${line}`);
+      const mismatched = runs.filter((r) => r.countProblems.length > 0);
+      if (mismatched.length > 0) {
+        out("\nruns whose counts do not add up (failures; docs/quarantine.md):");
+        for (const r of mismatched) out(`  ${r.runId}: ${r.countProblems.join("; ")}`);
+      }
+      if (runs.some((r) => r.quarantined > 0))
+        out("\nrows held in quarantine: `etl quarantine list`, `show <runId>`, `retry <runId>`");
 
       out("\nwatermarks (rows with last_updated above them are read by the next run):");
       for (const t of SOURCE_TABLE_NAMES)
