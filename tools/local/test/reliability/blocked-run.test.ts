@@ -5,12 +5,12 @@ import { localS3Client } from "@etl/local-cloud";
 import { runManifestKey } from "@etl/s3-io";
 import { ProcessedRunManifestSchema, type RunId } from "@etl/schemas";
 import { applyChanges } from "@etl/synthetic";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Command } from "../../src/cli/command";
 import { replay } from "../../src/cli/commands/replay";
 import { skip } from "../../src/cli/commands/skip";
 import { status } from "../../src/cli/commands/status";
-import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
+import { type Scenario, useScenarios } from "./harness";
 
 /**
  * A run that fails for good for a reason that is not a row (a processed file corrupted after the
@@ -20,26 +20,7 @@ import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
  * and `etl replay`, or `etl skip` on the record (and, once fixed, `etl replay` loads it late).
  */
 
-let suite: Suite;
-const open: Scenario[] = [];
-
-beforeAll(async () => {
-  suite = await startSuite();
-}, 120_000);
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
-
-afterAll(async () => {
-  await stopSuite(suite);
-});
-
-async function scenario(name: string): Promise<Scenario> {
-  const s = await Scenario.open(suite, name);
-  open.push(s);
-  return s;
-}
+const scenario = useScenarios();
 
 /** Runs an `etl` command as typed, with string options (`--reason "..."`); returns its output. */
 async function etl(

@@ -1,8 +1,8 @@
 import { localS3Client } from "@etl/local-cloud";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { type RawRunManifest, RawRunManifestSchema } from "@etl/schemas";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
+import { describe, expect, it } from "vitest";
+import { type Scenario, useScenarios } from "./harness";
 
 /**
  * Rows deleted at the source, through `etl run` cycles on the local services: a sales order (with
@@ -11,20 +11,7 @@ import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
  * deletes, and a cycle after changes nothing.
  */
 
-let suite: Suite;
-const open: Scenario[] = [];
-
-beforeAll(async () => {
-  suite = await startSuite();
-}, 120_000);
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
-
-afterAll(async () => {
-  await stopSuite(suite);
-});
+const scenario = useScenarios();
 
 /** Every raw manifest of the scenario, in run order. */
 async function rawManifests(s: Scenario): Promise<RawRunManifest[]> {
@@ -50,8 +37,7 @@ const SETTLED = { differences: [], unreadBelowWatermarks: [], queues: { pending:
 
 describe("hard deletes: rows deleted at the source reach the warehouse as deletions", () => {
   it("a deleted order, staff member and payment: marked, versioned, and equal to the reference", async () => {
-    const s = await Scenario.open(suite, "hard-deletes");
-    open.push(s);
+    const s = await scenario("hard-deletes");
     // A staff member with no orders: the source's foreign keys let only such a one be deleted.
     await s.oltp.query(
       `insert into staff (staff_id, first_name, last_name, department_id, email_address, created_at, last_updated)

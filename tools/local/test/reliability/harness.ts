@@ -15,7 +15,7 @@ import {
 } from "@etl/schemas";
 import { seedDatabase } from "@etl/synthetic";
 import pg from "pg";
-import { vi } from "vitest";
+import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import type { Command } from "../../src/cli/command";
 import { preparePipeline, runCycle } from "../../src/cli/commands/pipeline";
 import { type LocalEnvironment, openLocalEnvironment } from "../../src/environment";
@@ -440,5 +440,29 @@ function compareRows(
     warehouseRows: actual.length,
     missing: missing.slice(0, SHOWN_ROWS).map(named),
     unexpected: unexpected.slice(0, SHOWN_ROWS).map(named),
+  };
+}
+
+/**
+ * One local cloud for the test file, started before its tests and stopped after them; each test's
+ * scenarios are closed when it ends. Returns the function that opens a scenario.
+ */
+export function useScenarios(): (name: string, options?: ScenarioOptions) => Promise<Scenario> {
+  let suite: Suite | undefined;
+  const open: Scenario[] = [];
+  beforeAll(async () => {
+    suite = await startSuite();
+  }, 120_000);
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+  afterAll(async () => {
+    await stopSuite(suite);
+  });
+  return async (name, options = {}) => {
+    if (!suite) throw new Error("the reliability suite has not started");
+    const s = await Scenario.open(suite, name, options);
+    open.push(s);
+    return s;
   };
 }

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { quoteIdent } from "@etl/db";
 import { SOURCE_TABLE_NAMES } from "@etl/schemas";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { quarantine } from "../../src/cli/commands/quarantine";
 import { status } from "../../src/cli/commands/status";
-import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
+import { type Scenario, useScenarios } from "./harness";
 
 /**
  * Bad rows through `etl run` cycles on the local services: an unknown currency (a dimension
@@ -16,20 +16,7 @@ import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
  * OLTP database, less the rows held.
  */
 
-let suite: Suite;
-const open: Scenario[] = [];
-
-beforeAll(async () => {
-  suite = await startSuite();
-}, 120_000);
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
-
-afterAll(async () => {
-  await stopSuite(suite);
-});
+const scenario = useScenarios();
 
 function alerts(s: Scenario): string[] {
   const file = join(s.dataDir, "alerts.jsonl");
@@ -71,8 +58,7 @@ const SETTLED = { unreadBelowWatermarks: [], queues: { pending: 0, inflight: 0, 
 
 describe("bad rows are quarantined, not fatal", () => {
   it("a bad row in a dimension and in a fact: held with their dependants, the rest loads, later runs go on, retry after the fix loads them once", async () => {
-    const s = await Scenario.open(suite, "quarantine");
-    open.push(s);
+    const s = await scenario("quarantine");
     await s.cycle();
     await s.snapshot();
 

@@ -4,10 +4,10 @@ import { gunzipSync } from "node:zlib";
 import { localS3Client } from "@etl/local-cloud";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { RawRunManifestSchema } from "@etl/schemas";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { report } from "../../src/cli/commands/dashboard";
 import { status } from "../../src/cli/commands/status";
-import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
+import { type Scenario, useScenarios } from "./harness";
 
 /**
  * The source changes shape under the pipeline, through `etl run` cycles on the local services:
@@ -16,26 +16,7 @@ import { Scenario, type Suite, startSuite, stopSuite } from "./harness";
  * next run loads everything), a new table (reported once, not read).
  */
 
-let suite: Suite;
-const open: Scenario[] = [];
-
-beforeAll(async () => {
-  suite = await startSuite();
-}, 120_000);
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
-
-afterAll(async () => {
-  await stopSuite(suite);
-});
-
-async function scenario(name: string): Promise<Scenario> {
-  const s = await Scenario.open(suite, name);
-  open.push(s);
-  return s;
-}
+const scenario = useScenarios();
 
 /** The alerts the scenario's stages raised: subject and the whole line. */
 function alerts(s: Scenario): { subject: string; line: string }[] {
