@@ -21,11 +21,13 @@ export interface DeadLetterEntry {
   oldest?: string;
 }
 
-/** An input a stage refused and kept aside (`quarantine/<stage>/<runId>/<name>`). */
+/** What a stage held back of a run (`quarantine/<stage>/<runId>/...`): which tables, how many rows. */
 export interface QuarantineEntry {
   stage: string;
   runId: string;
+  /** The held rows' tables (and whether they were retried), or the object kept aside. */
   key: string;
+  rows?: number;
 }
 
 /** A change ingest saw in the source's shape: a column it keeps but ignores, a table it does not read. */
@@ -155,9 +157,10 @@ export async function pipelinePage(
       columns: [
         { header: "stage", kind: "text" },
         { header: "run", kind: "text" },
-        { header: "object", kind: "text" },
+        { header: "held", kind: "text" },
+        { header: "rows", kind: "count" },
       ],
-      rows: (quarantined ?? []).map((q) => [q.stage, q.runId, q.key]),
+      rows: (quarantined ?? []).map((q) => [q.stage, q.runId, q.key, q.rows ?? null]),
       empty: quarantined === undefined ? "None recorded: not read here." : "None recorded.",
     },
     {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { StateStore } from "@etl/ops";
+import { createDynamoStateStore } from "@etl/ops/aws";
 import {
   ObjectExistsError,
   type ObjectStore,
@@ -9,6 +10,7 @@ import {
   runSequence,
   toRunId,
 } from "@etl/s3-io";
+import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import {
   type ProcessedRunManifest,
   ProcessedRunManifestSchema,
@@ -24,6 +26,7 @@ import {
   SOURCE_TABLE_NAMES,
   type SourceTable,
 } from "@etl/schemas";
+import type { OperatorTarget } from "./operator";
 
 /** Where the held rows are: the buckets the functions use, and the state table's run counter. */
 export interface QuarantineDeps {
@@ -32,6 +35,19 @@ export interface QuarantineDeps {
   processedBucket: string;
   state: StateStore;
   clock(): Date;
+}
+
+/** The deps of a local or deployed pipeline, as `etl quarantine` and `etl dashboard` read them. */
+export function quarantineDeps(target: OperatorTarget): QuarantineDeps {
+  return {
+    store: createS3ObjectStore(target.s3, {
+      localServer: target.kind === "local" && isLocalS3Server(target.env),
+    }),
+    ingestBucket: target.env.INGEST_BUCKET ?? "",
+    processedBucket: target.env.PROCESSED_BUCKET ?? "",
+    state: createDynamoStateStore({ client: target.dynamoClient, table: target.env.STATE_TABLE ?? "" }),
+    clock: () => new Date(),
+  };
 }
 
 /** A run that held rows back, and whether they have been retried. */

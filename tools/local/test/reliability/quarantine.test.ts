@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { quoteIdent } from "@etl/db";
 import { SOURCE_TABLE_NAMES } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
+import { report } from "../../src/cli/commands/dashboard";
 import { quarantine } from "../../src/cli/commands/quarantine";
 import { status } from "../../src/cli/commands/status";
 import { type Scenario, useScenarios } from "./harness";
@@ -97,6 +98,12 @@ describe("bad rows are quarantined, not fatal", () => {
       quarantined: 3,
       countProblems: [],
     });
+    const page = join(s.dataDir, "report.html");
+    expect(await report.run({ values: { "data-dir": s.dataDir, out: page }, positionals: [] })).toBe(0);
+    const html = readFileSync(page, "utf8");
+    expect(html).toMatch(new RegExp(`transform.*${heldRun}`, "s"));
+    expect(html).toContain("currency 1");
+    expect(html).toContain("sales_order 2");
     const heldNow = { currency: [badCurrency], sales_order: [dependent, 2] };
     expect(await s.differences({ current: await withoutHeld(s, "held_1", heldNow) }), s.incidents()).toEqual(
       [],

@@ -21,6 +21,7 @@ import { createConnectionResolver } from "@etl/db/credentials";
 import { openLocalEnvironment } from "../../environment";
 import { awsTarget, localTarget, type OperatorTarget, recentItems, schemaDriftRecords } from "../../operator";
 import { openLocalQueues } from "../../pipeline";
+import { listHeldRuns, quarantineDeps } from "../../quarantine";
 import { CliError, type Command, defaultDataDir, err, integerOption, out, UsageError } from "../command";
 
 const RECORDS_READ = 500;
@@ -50,7 +51,7 @@ async function awsReader(env: Readonly<Record<string, string | undefined>>): Pro
   );
 }
 
-/** Failure items, newest first; the ones not worth retrying (bad data) are the quarantined inputs. */
+/** Failure items, newest first, and the runs whose rows the transform held back. */
 function failureRecords(target: OperatorTarget): Pick<PipelineRecords, "failures" | "quarantined"> {
   const table = target.env.FAILURE_TABLE ?? "";
   // No failure table yet: nothing has failed (the pipeline creates it on its first run).
@@ -73,9 +74,14 @@ function failureRecords(target: OperatorTarget): Pick<PipelineRecords, "failures
         }),
       ),
     quarantined: async () =>
-      (await read())
-        .filter((i) => i.retryable === false)
-        .map((i) => ({ stage: text(i.stage), runId: text(i.runId), key: text(i.key ?? i.table ?? "") })),
+      (await listHeldRuns(quarantineDeps(target))).map((r) => ({
+        stage: "transform",
+        runId: r.runId,
+        key: `${Object.entries(r.tables)
+          .map(([table, rows]) => `${table} ${rows}`)
+          .join(", ")}${r.retried ? " (retried)" : ""}`,
+        rows: r.rows,
+      })),
   };
 }
 

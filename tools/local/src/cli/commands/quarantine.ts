@@ -1,32 +1,17 @@
-import { createDynamoStateStore } from "@etl/ops/aws";
-import { createS3ObjectStore, isLocalS3Server } from "@etl/s3-io/aws";
 import { RunIdSchema } from "@etl/schemas";
 import { openLocalEnvironment } from "../../environment";
-import type { OperatorTarget } from "../../operator";
 import type { StageReport } from "../../pipeline";
 import {
   heldRowsOf,
   listHeldRuns,
   parseRunId,
-  type QuarantineDeps,
   QuarantineError,
+  quarantineDeps,
   retryQuarantine,
 } from "../../quarantine";
 import { formatTable } from "../../summary";
 import { CliError, type Command, out, UsageError } from "../command";
 import { targetOptions, withTarget } from "./operate";
-
-function quarantineDeps(target: OperatorTarget): QuarantineDeps {
-  return {
-    store: createS3ObjectStore(target.s3, {
-      localServer: target.kind === "local" && isLocalS3Server(target.env),
-    }),
-    ingestBucket: target.env.INGEST_BUCKET ?? "",
-    processedBucket: target.env.PROCESSED_BUCKET ?? "",
-    state: createDynamoStateStore({ client: target.dynamoClient, table: target.env.STATE_TABLE ?? "" }),
-    clock: () => new Date(),
-  };
-}
 
 /** A quarantine problem the operator can act on is printed as it is, without a stack. */
 async function operatorErrors<T>(work: () => Promise<T>): Promise<T> {
