@@ -1,4 +1,4 @@
-import { DataError, STAR_TABLE_NAMES, type StarDeletion, type StarTable } from "@etl/schemas";
+import { DataError, type StarDeletion, type StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { PreviousRunNotLoadedError } from "../errors";
 import { applyPostgresDeletions } from "./apply-deletions";
