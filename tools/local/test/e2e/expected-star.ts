@@ -116,13 +116,12 @@ export function expectedStarSql(table: StarTable, versions: string[], detectedAt
       .map((v, n) => `select ${n} as "_n", * from (${dimension(v)[table]}) as v${n}(${aliases.join(", ")})`)
       .join(" union all ");
     const values = aliases.slice(0, -1).map((a) => `l.${a}`);
-    deleted =
-      earlier.length === 0
-        ? "select * from (select 1) x where false"
-        : `select ${values.join(", ")}, ${deletedAt}, true, ${deletedAt} from (
-            select distinct on (c0) * from (${seen}) s
-            where c0 not in (select c0 from (${dimension(c)[table]}) as now(${aliases.join(", ")}))
-            order by c0, "_n" desc) l`;
+    // With one version only, nothing can have been deleted.
+    if (earlier.length === 0) return normalised(table, `(${kept})`);
+    deleted = `select ${values.join(", ")}, ${deletedAt}, true, ${deletedAt} from (
+        select distinct on (c0) * from (${seen}) s
+        where c0 not in (select c0 from (${dimension(c)[table]}) as now(${aliases.join(", ")}))
+        order by c0, "_n" desc) l`;
   }
   return normalised(table, `(${kept} union all ${deleted})`);
 }
