@@ -6,6 +6,8 @@ import { to as copyTo } from "pg-copy-streams";
 import { quoteIdent } from "../sql";
 import { TS_FORMAT } from "./table-stream";
 
+const MIN_BIGINT = "-9223372036854775808";
+
 /** Where a key range of at most `rows` keys after a key ends. */
 export interface KeyRangeEnd {
   /** The range's last key; null when no key follows `after` (nothing left to read). */
@@ -75,9 +77,9 @@ export function createKeyRangeReader(client: pg.ClientBase): KeyRangeReader {
                 max(${pk}) filter (where n > $2) as next
            from (select ${pk}, row_number() over (order by ${pk}) as n
                    from (select ${pk} from ${quoteIdent(table)}
-                          where $1::bigint is null or ${pk} > $1::bigint
+                          where ${pk} > $1::bigint
                           order by ${pk} limit $2::bigint + 1) k) r`,
-        [after, rows],
+        [String(after ?? MIN_BIGINT), rows],
       );
       const row = found[0];
       return {
@@ -92,10 +94,11 @@ export function createKeyRangeReader(client: pg.ClientBase): KeyRangeReader {
       // COPY takes no bind parameters: the range travels as transaction-local settings.
       await client.query(
         "select set_config('etl.range_after', $1, true), set_config('etl.range_to', $2, true), set_config('etl.range_bound', $3, true)",
-        [range.after === null ? "" : String(range.after), String(range.upTo), range.bound],
+        // No key lies below bigint's least value: a range from the first key starts there.
+        [String(range.after ?? MIN_BIGINT), String(range.upTo), range.bound],
       );
       const sql = `copy (select row_to_json(r)::text from (select ${columns} from ${quoteIdent(table)}
-          where (current_setting('etl.range_after') = '' or ${pk} > current_setting('etl.range_after')::bigint)
+          where ${pk} > current_setting('etl.range_after')::bigint
             and ${pk} <= current_setting('etl.range_to')::bigint
             and last_updated <= current_setting('etl.range_bound')::timestamp
           order by ${pk}) r)
