@@ -1,8 +1,8 @@
 import { publishMetricPoints, tableMetricPoints } from "@etl/ops";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { createIngestDeps } from "./deps";
-import { runIngest } from "./run-ingest";
 import { budgetedSettings } from "./run-budget";
+import { runIngest } from "./run-ingest";
 
 type IngestAppDeps = ReturnType<typeof createIngestDeps>;
 
@@ -13,7 +13,10 @@ type IngestAppDeps = ReturnType<typeof createIngestDeps>;
 export function createHandler(app: IngestAppDeps) {
   return async (_event: ScheduledEvent | Record<string, unknown>, context?: Context) => {
     if (context) app.logger.addContext(context);
-    const result = await runIngest(budgetedSettings(app.settings, app.config.RUN_ROWS_PER_SECOND, context), app.ingest);
+    const result = await runIngest(
+      budgetedSettings(app.settings, app.config.RUN_ROWS_PER_SECOND, context),
+      app.ingest,
+    );
     const summary = {
       runId: result.runId,
       rows: result.rows,

@@ -5,13 +5,6 @@ import { recordKeySets } from "./steps/detect-deletions";
 import { extractTables } from "./steps/extract-tables";
 import { failIngest } from "./steps/fail-ingest";
 import {
-  pendingFirstLoads,
-  rangeSteps,
-  readFirstLoadCursors,
-  recordFirstLoadCursors,
-  watermarkTargets,
-} from "./steps/plan-first-loads";
-import {
   auditItem,
   type IngestDeps,
   type IngestResult,
@@ -19,11 +12,17 @@ import {
   type IngestSettings,
   watermarkOf,
 } from "./steps/ingest-run";
+import {
+  pendingFirstLoads,
+  rangeSteps,
+  readFirstLoadCursors,
+  recordFirstLoadCursors,
+  watermarkTargets,
+} from "./steps/plan-first-loads";
 import { reportDrift } from "./steps/report-drift";
 import { writeRawManifest } from "./steps/write-raw-manifest";
 
 export { KEY_SET_NAMESPACE, type KeySetPointer } from "./steps/detect-deletions";
-export { FIRST_LOAD_NAMESPACE, FIRST_LOAD_ORDER } from "./steps/plan-first-loads";
 export {
   DEFAULT_HOLD_WARNING_SECONDS,
   type IngestDeps,
@@ -32,6 +31,7 @@ export {
   type IngestSettings,
   type TableProgress,
 } from "./steps/ingest-run";
+export { FIRST_LOAD_NAMESPACE, FIRST_LOAD_ORDER } from "./steps/plan-first-loads";
 
 /**
  * One ingest run: every allow-listed table's rows changed since its watermark, read from one

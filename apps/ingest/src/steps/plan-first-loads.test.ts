@@ -17,7 +17,10 @@ const UPPER = "2024-01-01 00:29:00.000000";
 const EARLIER = "2023-12-31 23:00:00.000000";
 
 /** A source whose tables hold keys 1..n; `estimates` are the planner's guesses (defaults to n). */
-function source(sizes: Partial<Record<SourceTable, number>>, estimates: Partial<Record<SourceTable, number>> = {}) {
+function source(
+  sizes: Partial<Record<SourceTable, number>>,
+  estimates: Partial<Record<SourceTable, number>> = {},
+) {
   const probes: { table: SourceTable; after: number | null; rows: number }[] = [];
   const rangeEnd = async (table: SourceTable, after: number | null, rows: number): Promise<KeyRangeEnd> => {
     probes.push({ table, after, rows });

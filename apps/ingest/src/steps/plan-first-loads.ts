@@ -126,7 +126,15 @@ export async function planFirstLoads(inputs: PlanInputs): Promise<RunPlan> {
     }
     const bound = cursor?.bound ?? inputs.upperBound;
     const after = cursor?.lastKey ?? null;
-    steps.push({ table, read: "range", after, upTo: end.upTo, last: end.last, bound, ...(cursor ? { cursor } : {}) });
+    steps.push({
+      table,
+      read: "range",
+      after,
+      upTo: end.upTo,
+      last: end.last,
+      bound,
+      ...(cursor ? { cursor } : {}),
+    });
     if (!end.last) blocked = true;
   }
   return { steps };
@@ -170,7 +178,8 @@ export function watermarkTargets(plan: RunPlan, upperBound: string): Partial<Rec
 export function pendingFirstLoads(plan: RunPlan): { table: SourceTable; lastKey?: number }[] {
   return plan.steps.flatMap((s) => {
     if (s.read === "wait") return [{ table: s.table }];
-    if (s.read === "range" && !s.last) return [{ table: s.table, ...(s.upTo === null ? {} : { lastKey: s.upTo }) }];
+    if (s.read === "range" && !s.last)
+      return [{ table: s.table, ...(s.upTo === null ? {} : { lastKey: s.upTo }) }];
     return [];
   });
 }
@@ -216,7 +225,9 @@ export async function recordFirstLoadCursors(
       FIRST_LOAD_NAMESPACE,
       step.table,
       data,
-      step.cursor ? { ifData: { lastKey: step.cursor.lastKey, runId: step.cursor.runId } } : { ifAbsent: true },
+      step.cursor
+        ? { ifData: { lastKey: step.cursor.lastKey, runId: step.cursor.runId } }
+        : { ifAbsent: true },
     );
     if (!moved) lost.push(step.table);
   }

@@ -54,7 +54,10 @@ describe("a first load larger than one run's budget", () => {
     const s = await budgeted("first load in key ranges", 250);
     const total = await sourceRows(s);
     const lines: string[] = [];
-    const { report, cycles } = await runFirstLoads(() => s.cycle(), (l) => lines.push(l));
+    const { report, cycles } = await runFirstLoads(
+      () => s.cycle(),
+      (l) => lines.push(l),
+    );
     expect(report.problems).toEqual([]);
     expect(report.firstLoadsPending).toEqual([]);
     // 250 rows a run: at least one run per 250 rows, since no run reads more.

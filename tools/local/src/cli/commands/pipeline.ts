@@ -175,7 +175,9 @@ export const run: Command = {
   usage:
     "etl run [--data-dir DIR] [--quiet]\n\n" +
     "  Each stage prints a line per table as it finishes it (rows, rows/s), then one for the stage;\n" +
-    "  on a terminal a live line shows the table in progress (rows, rate, ETA). --quiet: none of it.",
+    "  on a terminal a live line shows the table in progress (rows, rate, ETA). --quiet: none of it.\n" +
+    "  A first load larger than one run's budget (RUN_BUDGET_SECONDS, e.g. 3) takes several cycles:\n" +
+    "  they run back to back, a line each, until it is finished (docs/first-loads.md).",
   options: { "data-dir": { type: "string" } },
   async run({ values }) {
     const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
