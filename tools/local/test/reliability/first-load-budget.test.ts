@@ -79,11 +79,18 @@ describe("a first load larger than one run's budget", () => {
     const s = await budgeted("changes during a first load in key ranges", 250);
     const lines: string[] = [];
     // Two invocations: the reference tables and the first ranges are read, the rest is not.
-    const started = await runFirstLoads(() => s.cycle(), (l) => lines.push(l), { maxCycles: 2 });
+    const started = await runFirstLoads(
+      () => s.cycle(),
+      (l) => lines.push(l),
+      { maxCycles: 2 },
+    );
     expect(started.report.firstLoadsPending).not.toEqual([]);
     // Inserts and updates across every table: in ranges already read, and in ranges still to read.
     await applyChanges({ databaseUrl: s.env.DATABASE_URL ?? "", seed: 11 });
-    const { report } = await runFirstLoads(() => s.cycle(), (l) => lines.push(l));
+    const { report } = await runFirstLoads(
+      () => s.cycle(),
+      (l) => lines.push(l),
+    );
     expect(report.problems).toEqual([]);
     // The first run after the first loads reads what changed since they started.
     await s.cycle();
