@@ -69,9 +69,12 @@ export async function runIngest(settings: IngestSettings, deps: IngestDeps): Pro
     const ranges = rangeSteps(plan);
     const targets = watermarkTargets(plan, extraction.snapshot.upperBound);
     if (rows === 0 && deleted === 0) {
-      // A key range may hold no row older than its bound: its cursor still moves.
-      if (ranges.length > 0 && !(await advanceWatermarks(deps, run, watermarks, targets, undefined)))
+      // A key range may hold no row older than its bound: its cursor still moves, and a first
+      // load starting here keeps this run's key set, as a run with a manifest would.
+      if (ranges.length > 0 && !(await advanceWatermarks(deps, run, watermarks, targets, undefined))) {
+        await recordKeySets(settings, deps, run, keySets);
         await recordFirstLoadCursors(deps, run, plan);
+      }
       await deps.audit.record([
         auditItem(run, settings, { key: "-", status: "FINISHED", rows: 0, durationMs: durationMs() }),
       ]);
