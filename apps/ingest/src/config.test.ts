@@ -23,6 +23,13 @@ describe("IngestConfigSchema", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("has no run budget unless one is set, and reads the rate of the slowest stage", () => {
+    expect(parseConfig(IngestConfigSchema, valid)).toMatchObject({ RUN_ROWS_PER_SECOND: 20_000 });
+    expect(parseConfig(IngestConfigSchema, valid).RUN_BUDGET_SECONDS).toBeUndefined();
+    expect(parseConfig(IngestConfigSchema, { ...valid, RUN_BUDGET_SECONDS: "3" }).RUN_BUDGET_SECONDS).toBe(3);
+    expect(() => parseConfig(IngestConfigSchema, { ...valid, RUN_BUDGET_SECONDS: "0" })).toThrow(ConfigError);
+  });
+
   it("lists every problem at once, by variable", () => {
     let error: unknown;
     try {

@@ -24,6 +24,15 @@ export const IngestConfigSchema = CommonEnvSchema.extend({
    * transactions commit late.
    */
   LATE_COMMIT_GUARD: z.enum(["required", "best-effort"]).default("required"),
+  /**
+   * The run's time budget: a first snapshot larger than `RUN_BUDGET_SECONDS * RUN_ROWS_PER_SECOND`
+   * rows is read in key ranges over several runs (docs/first-loads.md). Unset: half the
+   * invocation's remaining time less a minute (on Lambda, and under `etl run`'s local context);
+   * without an invocation context, no budget.
+   */
+  RUN_BUDGET_SECONDS: z.coerce.number().positive().max(3600).optional(),
+  /** Rows per second of the slowest stage on one vCPU (docs/capacity.md), rounded down. */
+  RUN_ROWS_PER_SECOND: envInt(1, 10_000_000).default(20_000),
 }).refine((c) => c.DB_SECRET_ARN !== undefined || c.DATABASE_URL !== undefined, {
   message: "set DB_SECRET_ARN (AWS) or DATABASE_URL (local)",
   path: ["DB_SECRET_ARN"],

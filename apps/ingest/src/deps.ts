@@ -1,6 +1,6 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createConnectionResolver } from "@etl/db/credentials";
-import { joinSourceSnapshot, openSourceSnapshot } from "@etl/db/source";
+import { createKeyRangeReader, joinSourceSnapshot, openSourceSnapshot } from "@etl/db/source";
 import { createLogger, createMetrics } from "@etl/ops";
 import { createOpsAdapters } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
@@ -41,7 +41,7 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
       const client = await connect();
       try {
         const snapshot = await openSourceSnapshot(client, safetyLagSeconds, { lateCommitGuard });
-        return { ...snapshot, release: () => client.end() };
+        return { ...snapshot, ...createKeyRangeReader(client), release: () => client.end() };
       } catch (error) {
         await client.end().catch(() => undefined);
         throw error;
@@ -64,6 +64,9 @@ export function createIngestDeps(env: Record<string, string | undefined> = proce
     partMaxBytes: config.PART_MAX_BYTES,
     lateCommitGuard: config.LATE_COMMIT_GUARD,
     readConnections: config.READ_CONNECTIONS,
+    ...(config.RUN_BUDGET_SECONDS === undefined
+      ? {}
+      : { budget: { seconds: config.RUN_BUDGET_SECONDS, rowsPerSecond: config.RUN_ROWS_PER_SECOND } }),
   };
   return {
     config,

@@ -1,6 +1,7 @@
 import { publishMetricPoints, tableMetricPoints } from "@etl/ops";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { createIngestDeps } from "./deps";
+import { budgetedSettings } from "./run-budget";
 import { runIngest } from "./run-ingest";
 
 type IngestAppDeps = ReturnType<typeof createIngestDeps>;
@@ -12,8 +13,16 @@ type IngestAppDeps = ReturnType<typeof createIngestDeps>;
 export function createHandler(app: IngestAppDeps) {
   return async (_event: ScheduledEvent | Record<string, unknown>, context?: Context) => {
     if (context) app.logger.addContext(context);
-    const result = await runIngest(app.settings, app.ingest);
-    const summary = { runId: result.runId, rows: result.rows, manifestKey: result.manifestKey ?? null };
+    const result = await runIngest(
+      budgetedSettings(app.settings, app.config.RUN_ROWS_PER_SECOND, context),
+      app.ingest,
+    );
+    const summary = {
+      runId: result.runId,
+      rows: result.rows,
+      manifestKey: result.manifestKey ?? null,
+      firstLoadsPending: result.firstLoadsPending ?? [],
+    };
     app.logger.info("ingest run finished", summary);
     publishMetricPoints(app.metrics, tableMetricPoints(result.tables));
     return summary;

@@ -36,6 +36,14 @@ export const RawTableEntrySchema = z.strictObject({
    * a manifest without drift is what it always was (schemaVersion 1).
    */
   addedColumns: z.array(AddedColumnSchema).min(1).optional(),
+  /**
+   * Set when the rows are one primary-key range of a first snapshot too large for one run
+   * (docs/first-loads.md): the rows with `after < key <= upTo` and `last_updated <= watermark.to`;
+   * `last` when the table's first load ends with it. Absent on every other run.
+   */
+  keyRange: z
+    .strictObject({ after: z.number().int().nullable(), upTo: z.number().int(), last: z.boolean() })
+    .optional(),
 });
 export type RawTableEntry = z.infer<typeof RawTableEntrySchema>;
 

@@ -145,3 +145,22 @@ describe("RawTableEntrySchema.addedColumns", () => {
     ]);
   });
 });
+
+describe("RawTableEntrySchema.keyRange", () => {
+  const entry = {
+    table: "sales_order",
+    files: [{ key: "k", rows: 1, bytes: 1, sha256: "0".repeat(64) }],
+    rows: 1,
+    bytes: 1,
+    watermark: { from: null, to: "2024-01-01 00:00:00.000000" },
+  };
+
+  it("says which key range of a first snapshot the entry holds", () => {
+    const ranged = { ...entry, keyRange: { after: null, upTo: 60_000, last: false } };
+    expect(RawTableEntrySchema.parse(ranged).keyRange).toEqual({ after: null, upTo: 60_000, last: false });
+  });
+
+  it("refuses a range without its end", () => {
+    expect(() => RawTableEntrySchema.parse({ ...entry, keyRange: { after: 10, last: true } })).toThrow();
+  });
+});

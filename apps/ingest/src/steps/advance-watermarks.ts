@@ -1,24 +1,28 @@
 import { WatermarkConflictError } from "@etl/ops";
+import type { SourceTable } from "@etl/schemas";
 import type { IngestDeps, IngestRun } from "./ingest-run";
 import { watermarkOf } from "./ingest-run";
 
 /**
- * Moves every table's watermark to the snapshot's upper bound, changed or not (the range was
- * read whole), in one conditional write, once the manifest exists. A bound held below a table's
- * watermark (a transaction open since before it) leaves that table. Resolves a note for the
- * run's audit item when another run advanced them first.
+ * Moves every table's watermark to its target (`watermarkTargets`: the snapshot's upper bound
+ * for a table read whole, changed or not; a finished first load's own bound), in one
+ * conditional write, once the manifest exists. A target below a table's watermark (a
+ * transaction open since before it) leaves that table; a table without a target (a first load
+ * under way or waiting) stays. Resolves a note for the run's audit item when another run
+ * advanced them first.
  */
 export async function advanceWatermarks(
   deps: IngestDeps,
   run: IngestRun,
   watermarks: Record<string, string | null>,
-  upperBound: string,
-  manifestKey: string,
+  targets: Partial<Record<SourceTable, string>>,
+  manifestKey: string | undefined,
 ): Promise<string | undefined> {
-  const updates = run.tables
-    .map((table) => ({ name: watermarkOf(table), from: watermarks[watermarkOf(table)] ?? null }))
-    .filter((u) => u.from === null || u.from < upperBound)
-    .map((u) => ({ ...u, to: upperBound }));
+  const updates = run.tables.flatMap((table) => {
+    const to = targets[table];
+    const from = watermarks[watermarkOf(table)] ?? null;
+    return to !== undefined && (from === null || from < to) ? [{ name: watermarkOf(table), from, to }] : [];
+  });
   try {
     await deps.state.advanceWatermarks(updates, run.runId);
     return undefined;

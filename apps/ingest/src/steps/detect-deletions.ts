@@ -59,11 +59,12 @@ export async function detectDeletions(
   deps: IngestDeps,
   run: IngestRun,
   snapshot: Pick<SourceSnapshot, "streamKeys" | "databaseTime">,
+  tables: readonly SourceTable[] = run.tables,
 ): Promise<Detection> {
   const began = Date.now();
   const deletions: RawDeletionEntry[] = [];
   const keySets: PendingKeySet[] = [];
-  for (const table of run.tables) {
+  for (const table of tables) {
     run.currentTable = table;
     const collector = new KeyCollector();
     await snapshot.streamKeys(table, collector);

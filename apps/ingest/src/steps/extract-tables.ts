@@ -19,6 +19,14 @@ import {
   watermarkOf,
 } from "./ingest-run";
 import { PartSink } from "./part-sink";
+import {
+  type FirstLoadCursor,
+  type RunPlan,
+  rangeSteps,
+  tablesReadWhole,
+  tablesToDetect,
+} from "./plan-first-loads";
+import { planRun, readFirstLoadRanges } from "./read-first-load-ranges";
 
 /** What the snapshot read: the manifest entries of the tables with changes, and every table's progress. */
 export interface Extraction {
@@ -29,6 +37,8 @@ export interface Extraction {
   drift: SourceDrift;
   /** The rows deleted since the last recorded run, and this run's key sets. */
   detection: Detection;
+  /** Which tables the run read and how (first loads in key ranges: `planFirstLoads`). */
+  plan: RunPlan;
 }
 
 /**
@@ -46,12 +56,14 @@ export async function extractTables(
   deps: IngestDeps,
   run: IngestRun,
   watermarks: Record<string, string | null>,
+  cursors: ReadonlyMap<SourceTable, FirstLoadCursor> = new Map(),
 ): Promise<Extraction> {
   const snapshot = await deps.openSnapshot(settings.safetyLagSeconds, settings.lateCommitGuard ?? "required");
   const entries: RawTableEntry[] = [];
   const progress: TableProgress[] = [];
   let drift: SourceDrift = { added: {}, broken: [], newTables: [] };
   let detection: Detection = { deletions: [], keySets: [], durationMs: 0 };
+  let plan: RunPlan = { steps: [] };
   try {
     warnAboutSnapshot(run.runId, snapshot, settings, deps.logger);
     drift = compareSourceSchema(await snapshot.describeColumns(), run.tables);
@@ -60,9 +72,11 @@ export async function extractTables(
       run.currentTable = firstBroken.table;
       throw new DataError(describeBrokenColumns(drift.broken), { code: "SCHEMA_DRIFT" });
     }
-    const read = await readTables(settings, deps, run, snapshot, watermarks);
+    plan = await planRun(settings, run, snapshot, watermarks, cursors);
+    const read = await readTables(settings, deps, run, tablesReadWhole(plan), snapshot, watermarks);
+    const ranged = await readFirstLoadRanges(settings, deps, run, snapshot, rangeSteps(plan));
     for (const table of run.tables) {
-      const result = read.get(table);
+      const result = read.get(table) ?? ranged.get(table);
       if (!result) continue;
       progress.push(result.done);
       const added = drift.added[table];
@@ -70,18 +84,18 @@ export async function extractTables(
     }
     run.currentTable = undefined;
     // Its own step, after the rows, in the same snapshot: the key sets are the snapshot's too.
-    detection = await detectDeletions(settings, deps, run, snapshot);
+    detection = await detectDeletions(settings, deps, run, snapshot, tablesToDetect(plan));
     await snapshot.close();
   } finally {
     await snapshot.release();
   }
-  return { snapshot, entries, progress, drift, detection };
+  return { snapshot, entries, progress, drift, detection, plan };
 }
 
 type TableRead = { entry?: RawTableEntry; done: TableProgress };
 
 /**
- * Reads the run's tables, each once, on `settings.readConnections` connections at once: the
+ * Reads the given tables, each once, on `settings.readConnections` connections at once: the
  * snapshot's own and others that joined it (`pg_export_snapshot` / `SET TRANSACTION SNAPSHOT`),
  * so every table comes from the same consistent view and a write committed meanwhile is seen by
  * none. Each connection takes the next table as it finishes one. After a failure no new table is
@@ -92,10 +106,11 @@ async function readTables(
   settings: IngestSettings,
   deps: IngestDeps,
   run: IngestRun,
+  tables: readonly SourceTable[],
   snapshot: SourceSnapshot,
   watermarks: Record<string, string | null>,
 ): Promise<Map<SourceTable, TableRead>> {
-  const lanes = Math.min(settings.readConnections ?? 1, run.tables.length);
+  const lanes = Math.min(settings.readConnections ?? 1, tables.length);
   const readers: Pick<SourceSnapshot, "streamTable" | "estimateRows">[] = [snapshot];
   const joined: { close(): Promise<void>; release(): Promise<void> }[] = [];
   const results = new Map<SourceTable, TableRead>();
@@ -109,7 +124,7 @@ async function readTables(
         readers.push(reader);
       }
     }
-    const queue = [...run.tables];
+    const queue = [...tables];
     let failure: { table: SourceTable; error: unknown } | undefined;
     await Promise.all(
       readers.map(async (reader) => {

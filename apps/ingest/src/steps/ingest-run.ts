@@ -1,4 +1,4 @@
-import type { LateCommitGuard, SnapshotReader, SourceSnapshot } from "@etl/db/source";
+import type { KeyRangeReader, LateCommitGuard, SnapshotReader, SourceSnapshot } from "@etl/db/source";
 import type { Alerter, AuditItem, AuditLog, StageProgress, StateStore } from "@etl/ops";
 import type { ObjectStore } from "@etl/s3-io";
 import type { SourceTable } from "@etl/schemas";
@@ -20,6 +20,12 @@ export interface IngestSettings {
    * snapshot's own connection only). More than one needs `IngestDeps.joinSnapshot`.
    */
   readConnections?: number;
+  /**
+   * The run's time budget, and the rows per second of the slowest stage: a first snapshot of
+   * more than `seconds * rowsPerSecond` rows is read in key ranges over several runs
+   * (docs/first-loads.md). Absent: every first snapshot is read whole.
+   */
+  budget?: { seconds: number; rowsPerSecond: number };
 }
 
 /** Long enough for any ordinary write transaction; an older one is usually a forgotten session. */
@@ -43,11 +49,14 @@ export interface IngestDeps {
   state: StateStore;
   audit: AuditLog;
   alerter: Alerter;
-  /** Opens the read-only snapshot; `release` returns its connection. */
+  /**
+   * Opens the read-only snapshot; `release` returns its connection. The key-range reads are
+   * needed only for first loads in ranges (`IngestSettings.budget`).
+   */
   openSnapshot(
     safetyLagSeconds: number,
     lateCommitGuard: LateCommitGuard,
-  ): Promise<SourceSnapshot & { release(): Promise<void> }>;
+  ): Promise<SourceSnapshot & Partial<KeyRangeReader> & { release(): Promise<void> }>;
   /**
    * Joins the snapshot `openSnapshot` exported, on a connection of its own, for reading tables
    * in parallel; `release` returns the connection.
@@ -71,6 +80,11 @@ export interface IngestResult {
   rows: number;
   /** Rows found deleted at the source since the last recorded run, over every table. */
   deleted: number;
+  /**
+   * First loads this run left unfinished (in key ranges, or waiting for one ahead of them): the
+   * next invocation continues them. Absent when there are none.
+   */
+  firstLoadsPending?: { table: SourceTable; lastKey?: number }[];
 }
 
 /** One ingest run: its identity, and the table it is reading (for the reports of a failure). */

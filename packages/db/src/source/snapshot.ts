@@ -7,6 +7,7 @@ import { quoteIdent } from "../sql";
 import { createRowEstimator, createTableStreamer, TS_FORMAT } from "./table-stream";
 
 export { joinSourceSnapshot, type SnapshotReader } from "./join-snapshot";
+export { createKeyRangeReader, type KeyRangeEnd, type KeyRangeReader } from "./key-ranges";
 
 /**
  * What the snapshot may hold back for: `required` refuses to run when the database user cannot

@@ -7,6 +7,7 @@ import { createLocalPipeline, type LocalPipeline, type StageReport } from "../..
 import { createProgressRenderer, type ProgressRenderer } from "../../progress-renderer";
 import type { DrainProblem } from "../../runtime";
 import { type Command, defaultDataDir, err, out } from "../command";
+import { runFirstLoads } from "./first-loads";
 import { ensureLocalResources } from "./ingest";
 
 const count = (n: number) => n.toLocaleString("en-GB");
@@ -23,6 +24,8 @@ export interface CycleReport {
   tables: { table: string; rows: number }[];
   stages: { stage: string; durationMs: number; invocations?: number; deadLettered?: number }[];
   problems: StageProblem[];
+  /** First loads the ingest left unfinished (read in key ranges over several runs): the next cycle continues them. */
+  firstLoadsPending: { table: string; lastKey?: number }[];
 }
 
 const PROBLEM_LABELS: Record<DrainProblem["status"], string> = {
@@ -84,7 +87,12 @@ export async function runCycle(pipeline: LocalPipeline, print: (line: string) =>
   const stages: StageReport[] = [];
   const ingest = await settled(pipeline.ingest);
   stages.push(ingest);
-  const result = ingest.result as { runId: string; rows: number; manifestKey: string | null };
+  const result = ingest.result as {
+    runId: string;
+    rows: number;
+    manifestKey: string | null;
+    firstLoadsPending?: { table: string; lastKey?: number }[];
+  };
   const tables: { table: string; rows: number }[] = [];
   say(
     `  ingest     run ${result.runId}: ${count(result.rows)} changed rows in ${seconds(ingest.durationMs)}`,
@@ -135,6 +143,7 @@ export async function runCycle(pipeline: LocalPipeline, print: (line: string) =>
       ...(s.delivery ? { invocations: s.delivery.invocations, deadLettered: s.delivery.deadLettered } : {}),
     })),
     problems,
+    firstLoadsPending: result.firstLoadsPending ?? [],
   };
 }
 
@@ -166,7 +175,9 @@ export const run: Command = {
   usage:
     "etl run [--data-dir DIR] [--quiet]\n\n" +
     "  Each stage prints a line per table as it finishes it (rows, rows/s), then one for the stage;\n" +
-    "  on a terminal a live line shows the table in progress (rows, rate, ETA). --quiet: none of it.",
+    "  on a terminal a live line shows the table in progress (rows, rate, ETA). --quiet: none of it.\n" +
+    "  A first load larger than one run's budget (RUN_BUDGET_SECONDS, e.g. 3) takes several cycles:\n" +
+    "  they run back to back, a line each, until it is finished (docs/first-loads.md).",
   options: { "data-dir": { type: "string" } },
   async run({ values }) {
     const local = await openLocalEnvironment((values["data-dir"] as string | undefined) ?? defaultDataDir());
@@ -178,7 +189,8 @@ export const run: Command = {
       }
       const progress = createProgressRenderer({ stream: process.stdout, quiet: values.quiet === true });
       const pipeline = await preparePipeline(local, progress);
-      const report = await runCycle(pipeline, out);
+      // Until every first load is finished: a first snapshot larger than RUN_BUDGET_SECONDS allows takes several runs.
+      const { report } = await runFirstLoads(() => runCycle(pipeline, out), out, { progress });
       const dead = Object.values(pipeline.queues).reduce((n, q) => n + q.depth().dead, 0);
       if (report.problems.length > 0)
         out(
