@@ -86,7 +86,8 @@ export const PAYMENTS: StarSpec = {
 
 /**
  * The newest version of every fact: the warehouse keeps every version of a source row, and the
- * business figures count each order once, as it stands now. `row_number()` rather than
+ * business figures count each order once, as it stands now. A deleted order's newest version is
+ * its deletion version (`is_deleted`), so it is left out: deleted orders are in no figure. `row_number()` rather than
  * PostgreSQL's `distinct on`, so the same text runs on Redshift.
  */
 export function currentFactsSql(schema: string, spec: StarSpec): string {
@@ -94,7 +95,7 @@ export function currentFactsSql(schema: string, spec: StarSpec): string {
     select x.*, row_number() over (partition by ${quoteIdent(spec.id)}
              order by last_updated_date desc, last_updated_time desc) as version_rank
       from ${s(schema, spec.fact)} x) v
-   where version_rank = 1`;
+   where version_rank = 1 and not is_deleted`;
 }
 
 /**

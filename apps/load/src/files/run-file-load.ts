@@ -76,11 +76,14 @@ export async function runFileLoad(
   a.claim = claimed.claim;
   if (claimed.kind === "done") return finishDuplicate(a, a.claim);
   const held: Held = { prepared: [] };
-  try {
-    return await decide(a, held, () => deps.clock().getTime() + invocation.remainingMs() - MARGIN_MS);
-  } catch (error) {
-    return recover(a, held, error);
-  }
+  deps.progress?.tableStarted(input.key);
+  const outcome = await decide(
+    a,
+    held,
+    () => deps.clock().getTime() + invocation.remainingMs() - MARGIN_MS,
+  ).catch((error: unknown) => recover(a, held, error));
+  deps.progress?.tableFinished(input.key, outcome.rows, outcome.durationMs);
+  return outcome;
 }
 
 /** The object still as announced, its rule, the rule's checks, the preparation, then the load or the split. */

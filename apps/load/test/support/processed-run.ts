@@ -34,8 +34,11 @@ export interface PutRunOptions {
   withoutSourceUpdatedAt?: boolean;
   /** Rows deleted at the source, as the manifest declares them. */
   deletions?: ProcessedRunManifest["deletions"];
-  /** The run held rows back: a quarantine object and per-table counts, as the transform lists them. */
-  held?: boolean;
+  /**
+   * The run held rows back: a quarantine object and per-table counts, as the transform lists them
+   * (`true`: one sales order; a table name: one row of that source table).
+   */
+  held?: boolean | "sales_order" | "counterparty" | "staff";
 }
 
 /** The attempt token of the runs these tests write (the transform draws a random one per attempt). */
@@ -80,7 +83,9 @@ export async function putProcessedRun(
     files,
     state: {},
     ...(options.deletions ? { deletions: options.deletions } : {}),
-    ...(options.held ? await heldRows(store, bucket, runId) : {}),
+    ...(options.held
+      ? await heldRows(store, bucket, runId, options.held === true ? "sales_order" : options.held, files)
+      : {}),
   });
   await store.put(bucket, runManifestKey(runId), JSON.stringify(manifest), {
     contentType: "application/json",
@@ -88,15 +93,25 @@ export async function putProcessedRun(
   return manifest;
 }
 
-/** A quarantine object of one held sales order, and counts that add up with it. */
-async function heldRows(store: ObjectStore, bucket: string, runId: RunId) {
+/** A quarantine object of one held row of `table`, and counts that add up with it. */
+async function heldRows(
+  store: ObjectStore,
+  bucket: string,
+  runId: RunId,
+  table: "sales_order" | "counterparty" | "staff",
+  files: ProcessedRunManifest["files"],
+) {
+  const star = { sales_order: "fact_sales_order", counterparty: "dim_counterparty", staff: "dim_staff" }[
+    table
+  ];
+  const transformed = files.filter((f) => f.table === star).reduce((n, f) => n + f.rows, 0);
   const body = `${JSON.stringify({
     schemaVersion: 1,
     runId,
-    table: "sales_order",
-    key: `raw/sales_order/${runId}-0001.jsonl.gz`,
+    table,
+    key: `raw/${table}/${runId}-0001.jsonl.gz`,
     lineNumber: 1,
-    line: '{"sales_order_id":9,"units_sold":"many"}',
+    line: JSON.stringify({ [`${table}_id`]: 9, units_sold: "many" }),
     reason: "expected number",
     code: "BAD_RAW_ROW",
   })}\n`;
@@ -105,7 +120,7 @@ async function heldRows(store: ObjectStore, bucket: string, runId: RunId) {
   const sha256 = createHash("sha256").update(body).digest("hex");
   return {
     quarantine: { key, rows: 1, bytes: Buffer.byteLength(body), sha256 },
-    counts: [{ table: "sales_order" as const, read: 4, transformed: 3, quarantined: 1, deleted: 0 }],
+    counts: [{ table, read: transformed + 1, transformed, quarantined: 1, deleted: 0 }],
   };
 }
 

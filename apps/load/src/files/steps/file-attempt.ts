@@ -1,6 +1,6 @@
 import type { LoadErrorContext } from "@etl/db/errors";
 import type { RuleMatch } from "@etl/db/rules";
-import type { Alerter, AuditItem, AuditLog, createLogger, StateStore } from "@etl/ops";
+import type { Alerter, AuditItem, AuditLog, createLogger, StageProgress, StateStore } from "@etl/ops";
 import type { Delivery } from "@etl/ops/outcome";
 import type { ObjectStore } from "@etl/s3-io";
 import { type Claims, createClaims, type FileClaim, type FileStatus } from "./claims";
@@ -29,6 +29,8 @@ export interface FileLoadDeps {
   /** How long a claim is owned before another delivery may take it over (default 15 minutes). */
   leaseMs?: number;
   logger?: FileLoadLogger;
+  /** Told of each file the attempt decides (the `etl` CLI prints a line); absent on Lambda. */
+  progress?: StageProgress;
 }
 
 /** How much time the invocation has left; a local run or a test has plenty. */

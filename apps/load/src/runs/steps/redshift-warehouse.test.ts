@@ -354,6 +354,50 @@ describe("Redshift load: FINISHED", () => {
   });
 });
 
+describe("Redshift load: progress", () => {
+  it("tells the progress port each table it loads: started with the manifest's rows, finished with its rows", async () => {
+    const h = harness();
+    const events: string[] = [];
+    const progress = {
+      tableStarted: (table: string, expected?: number) => events.push(`start ${table} ${expected}`),
+      rows: (table: string, rows: number, step?: string) =>
+        events.push(`rows ${table} ${rows} ${step ?? ""}`),
+      tableFinished: (table: string, rows: number) => events.push(`done ${table} ${rows}`),
+    };
+    const manifest = await putProcessedRun(h.store, BUCKET, RUN, starRowsOf(), {
+      parts: { fact_sales_order: 2 },
+    });
+
+    await runLoad({ runId: RUN }, { ...h.deps, progress }, h.time);
+
+    const rowsOf = (t: StarTable) =>
+      manifest.files.filter((f) => f.table === t).reduce((n, f) => n + f.rows, 0);
+    expect(events).toEqual(
+      TABLES.flatMap((t) => [
+        `start ${t} ${rowsOf(t)}`,
+        `rows ${t} 0 copying and merging`,
+        `done ${t} ${rowsOf(t)}`,
+      ]),
+    );
+  });
+
+  it("tells nothing of a table the ledger already has", async () => {
+    const h = harness();
+    const events: string[] = [];
+    const progress = {
+      tableStarted: (table: string) => events.push(table),
+      rows: () => undefined,
+      tableFinished: (table: string) => events.push(table),
+    };
+    const manifest = await putProcessedRun(h.store, BUCKET, RUN, starRowsOf());
+    h.ledgerKeys.push(...manifest.files.filter((f) => f.table !== "fact_sales_order").map((f) => f.key));
+
+    await runLoad({ runId: RUN }, { ...h.deps, progress }, h.time);
+
+    expect(events).toEqual(["fact_sales_order", "fact_sales_order"]);
+  });
+});
+
 describe("Redshift load: in order, and never older", () => {
   const PREVIOUS = "20261122T141500123Z-00000000";
 

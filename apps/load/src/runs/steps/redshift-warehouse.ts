@@ -151,6 +151,10 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): RunW
   async function loadTable(plan: LoadPlan, table: TableLoad, context: LoadContext) {
     const missing = await missingColumns(plan, table, context);
     const started = now();
+    const rows = table.files.reduce((n, f) => n + f.rows, 0);
+    // One statement does the COPY and the merge: there is no count to show until it commits.
+    context.progress?.tableStarted(table.table, rows);
+    context.progress?.rows(table.table, 0, "copying and merging");
     const sqls = tableBatchSql({
       schema: options.schema,
       controlSchema: control,
@@ -165,6 +169,7 @@ export function createRedshiftWarehouse(options: RedshiftWarehouseOptions): RunW
     const result = await runTableBatch(sqls, table, context);
     if (!result.done) await handoffs.record(plan, table, result.statementId, context.attempt);
     const status = result.done ? "FINISHED" : "HANDED_OFF";
+    if (result.done) context.progress?.tableFinished(table.table, rows, now() - started);
     return { ...result, files: tableOutcomes(table, status, result.statementId, now() - started) };
   }
 
