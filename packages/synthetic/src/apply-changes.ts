@@ -1,6 +1,7 @@
 import { qualified } from "@etl/db";
 import type { SourceTable } from "@etl/schemas";
 import pg from "pg";
+import { affectedRows } from "./affected-rows";
 import { dayText, epochDayOf } from "./clock";
 import { readExisting, reserveIds } from "./existing-rows";
 import { centsText, counterpartyAccount, MAX_AGREED_DAYS } from "./order-rows";
@@ -240,10 +241,10 @@ export async function applyChanges(options: ChangeOptions): Promise<ChangeSummar
         payment: orders.length,
       },
       updated: {
-        sales_order: salesUpdated.rowCount ?? 0,
-        payment: paid.rowCount ?? 0,
-        address: address.rowCount ?? 0,
-        department: department.rowCount ?? 0,
+        sales_order: affectedRows(salesUpdated),
+        payment: affectedRows(paid),
+        address: affectedRows(address),
+        department: affectedRows(department),
       },
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { qualified, quoteIdent } from "@etl/db";
 import { SOURCE_TABLES, type SourceTable } from "@etl/schemas";
 import type pg from "pg";
+import { onlyRow } from "./only-row";
 
 /** What the seeded database holds that a day of changes picks from. */
 export interface Existing {
@@ -32,11 +33,11 @@ export async function readExisting(client: pg.ClientBase, schema: string): Promi
   const types = await client.query<{ payment_type_id: number; payment_type_name: string }>(
     `select payment_type_id, payment_type_name from ${qualified(schema, "payment_type")}`,
   );
-  const row = sales.rows[0];
+  const totals = onlyRow(sales.rows, "sales_order totals");
   return {
-    today: row?.today ?? "",
-    sales: row?.n ?? 0,
-    maxSalesId: row?.max ?? 0,
+    today: totals.today,
+    sales: totals.n,
+    maxSalesId: totals.max,
     designs: await ids("design"),
     staff: await ids("staff"),
     counterparties: await ids("counterparty"),

@@ -1,5 +1,6 @@
 import { epochDayOf, isWeekday, MS_PER_DAY, MS_PER_HOUR } from "./clock";
 import { hash2 } from "./random";
+import { CURRENCY_CODES, DEPARTMENTS, PAYMENT_TYPES } from "./reference-data";
 
 /** Scale bounds of the generator: `scale` is the number of sales orders. */
 export const MIN_SCALE = 100;
@@ -72,11 +73,11 @@ export function createPlan(seed: number, scale: number): SeedPlan {
       address: 30,
       counterparty: 20,
       legalAddresses: 14,
-      currency: 3,
-      department: 8,
+      currency: CURRENCY_CODES.length,
+      department: DEPARTMENTS.length,
       design,
       staff: 20,
-      payment_type: 4,
+      payment_type: PAYMENT_TYPES.length,
       sales_order: scale,
       purchase_order: purchases,
       transaction: events,

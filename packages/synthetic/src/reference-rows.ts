@@ -48,9 +48,8 @@ export function createReferenceRows(plan: SeedPlan, designs: DesignSchedule) {
       [ids[i], ids[j]] = [ids[j] ?? 0, ids[i] ?? 0];
     }
     const distinct = ids.slice(0, sizes.legalAddresses);
-    return Array.from({ length: sizes.counterparty }, (_, i) =>
-      i < distinct.length ? (distinct[i] ?? 1) : rng.pick(distinct),
-    );
+    // Each distinct address once, then random ones of them.
+    return Array.from({ length: sizes.counterparty }, (_, i) => distinct[i] ?? rng.pick(distinct));
   }
 
   function* addresses(): Generator<Row> {
@@ -74,8 +73,8 @@ export function createReferenceRows(plan: SeedPlan, designs: DesignSchedule) {
   }
 
   function* counterparties(): Generator<Row> {
-    const legal = legalAddresses();
-    for (let id = 1; id <= sizes.counterparty; id++) {
+    for (const [i, legalAddress] of legalAddresses().entries()) {
+      const id = i + 1;
       const rng = rowRandom(seed, STREAM.counterparty, id);
       const a = rng.pick(LAST_NAMES);
       const b = rng.pick(LAST_NAMES);
@@ -90,21 +89,22 @@ export function createReferenceRows(plan: SeedPlan, designs: DesignSchedule) {
       ]);
       const contact = () => (rng.chance(0.1) ? null : `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`);
       const created = refCreated(2, id);
-      yield [id, name, legal[id - 1] ?? 1, contact(), contact(), created, created];
+      yield [id, name, legalAddress, contact(), contact(), created, created];
     }
   }
 
   function* currencies(): Generator<Row> {
-    for (let id = 1; id <= sizes.currency; id++) {
+    for (const [i, code] of CURRENCY_CODES.entries()) {
+      const id = i + 1;
       const created = refCreated(3, id);
-      yield [id, CURRENCY_CODES[id - 1] ?? "GBP", created, created];
+      yield [id, code, created, created];
     }
   }
 
   function* departments(): Generator<Row> {
-    for (let id = 1; id <= sizes.department; id++) {
+    for (const [i, department] of DEPARTMENTS.entries()) {
+      const id = i + 1;
       const rng = rowRandom(seed, STREAM.department, id);
-      const department = DEPARTMENTS[id - 1] ?? DEPARTMENTS[0];
       const created = refCreated(4, id);
       yield [id, department.name, department.location, rng.pick(MANAGERS), created, created];
     }
@@ -157,28 +157,20 @@ export function createReferenceRows(plan: SeedPlan, designs: DesignSchedule) {
   }
 
   function* paymentTypes(): Generator<Row> {
-    for (let id = 1; id <= sizes.payment_type; id++) {
+    for (const [i, name] of PAYMENT_TYPES.entries()) {
+      const id = i + 1;
       const created = refCreated(9, id);
-      yield [id, PAYMENT_TYPES[id - 1] ?? "SALES_RECEIPT", created, created];
+      yield [id, name, created, created];
     }
   }
 
   function* prismaMigrations(): Generator<Row> {
     const names = ["20221103142049_init", "20221103142050_add_payments"];
-    for (let i = 0; i < names.length; i++) {
+    for (const [i, name] of names.entries()) {
       const rng = rowRandom(seed, STREAM.prisma, i + 1);
       const hex = (n: number) => Array.from({ length: n }, () => rng.int(0, 15).toString(16)).join("");
       const at = `${timestampText(startMs - 3_600_000 + i * 1000)}+00`;
-      yield [
-        `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`,
-        hex(64),
-        at,
-        names[i] ?? "",
-        null,
-        null,
-        at,
-        1,
-      ];
+      yield [`${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`, hex(64), at, name, null, null, at, 1];
     }
   }
 

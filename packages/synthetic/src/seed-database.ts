@@ -54,20 +54,17 @@ const ALL_TABLES = [...OLTP_TABLE_NAMES, "_prisma_migrations"];
  * The big tables load on two connections at once, balanced by bytes (about 200 MB each at a
  * million sales orders), so the database's two COPY backends and the generator share the cores.
  */
-const LANES: readonly (readonly SourceTable[])[] = [
+const LANES = [
   ["sales_order", "transaction"],
-  ["payment", "purchase_order"],
-];
+  ["purchase_order", "payment"],
+] as const satisfies readonly (readonly SourceTable[])[];
 
 async function nonEmptyTables(client: pg.ClientBase, schema: string): Promise<string[]> {
   const found: string[] = [];
+  // The caller has just created every missing table, so each one exists.
   for (const table of ALL_TABLES) {
-    const exists = await client.query<{ t: string | null }>("select to_regclass($1)::text as t", [
-      qualified(schema, table),
-    ]);
-    if (exists.rows[0]?.t === null) continue;
-    const { rowCount } = await client.query(`select 1 from ${qualified(schema, table)} limit 1`);
-    if ((rowCount ?? 0) > 0) found.push(table);
+    const { rows } = await client.query(`select 1 from ${qualified(schema, table)} limit 1`);
+    if (rows.length > 0) found.push(table);
   }
   return found;
 }
@@ -125,7 +122,6 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedResult> {
   const report = options.onProgress ?? (() => {});
   const started = performance.now();
   const generator = createGenerator(createPlan(options.seed, options.scale));
-  const byName = new Map(generator.tables.map((t) => [t.table, t]));
   const main = await connect(options.databaseUrl);
   const second = await connect(options.databaseUrl);
   const tables: Record<string, number> = {};
@@ -150,13 +146,14 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedResult> {
     const laned = new Set<string>(LANES.flat());
     for (const table of generator.tables.filter((t) => !laned.has(t.table))) await load(main, table);
     const clients = [main, second];
+    const lanes = [
+      { client: main, tables: LANES[0] },
+      { client: second, tables: LANES[1] },
+    ];
     await Promise.all(
-      LANES.map(async (lane, i) => {
-        const client = clients[i] ?? main;
-        for (const name of lane) {
-          const table = byName.get(name);
-          if (table) await load(client, table);
-        }
+      lanes.map(async ({ client, tables: lane }) => {
+        const inLane = new Set<string>(lane);
+        for (const table of generator.tables.filter((t) => inLane.has(t.table))) await load(client, table);
       }),
     );
 
@@ -167,8 +164,7 @@ export async function seedDatabase(options: SeedOptions): Promise<SeedResult> {
       await main.query(oltpLastUpdatedIndex(schema, table));
     }
     await Promise.all(
-      LANES.map(async (lane, i) => {
-        const client = clients[i] ?? main;
+      lanes.map(async ({ client, tables: lane }) => {
         for (const table of lane) {
           await client.query(oltpPrimaryKey(schema, table));
           await client.query(oltpLastUpdatedIndex(schema, table));

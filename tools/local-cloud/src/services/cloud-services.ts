@@ -22,7 +22,7 @@ import pg from "pg";
 import S3rver from "s3rver";
 import { freePort, isPortTaken } from "./ports";
 import { startPostgres } from "./postgres";
-import { toRealS3EventRecord } from "./s3-event";
+import { type LocalS3EventRecord, toRealS3EventRecord } from "./s3-event";
 import { s3KeyGuard } from "./s3-key-guard";
 import { type CloudEndpoints, type CloudOptions, type ServiceName, ServiceStartError } from "./types";
 
@@ -123,7 +123,7 @@ async function startS3(options: CloudOptions, eventsDir: string, stoppers: Stopp
     (ctx: { method: string; query: Record<string, unknown> }, next: () => Promise<void>) =>
       requestContext.run({ multipart: ctx.method === "POST" && "uploadId" in ctx.query }, next),
   );
-  server.on("event", (event: { Records: Parameters<typeof toRealS3EventRecord>[0][] }) => {
+  server.on("event", (event: { Records: LocalS3EventRecord[] }) => {
     const multipart = requestContext.getStore()?.multipart ?? false;
     const records = event.Records.map((r) => toRealS3EventRecord(r, { region, multipart }));
     eventSequence += 1;

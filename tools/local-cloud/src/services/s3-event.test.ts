@@ -64,4 +64,36 @@ describe("toRealS3EventRecord", () => {
 
     expect(record.eventName).toBe("ObjectCreated:CompleteMultipartUpload");
   });
+
+  it("keeps a put a put when the request was multipart-shaped", () => {
+    const put = { ...localRecord, eventName: "ObjectCreated:Put" };
+
+    const record = toRealS3EventRecord(put, { region: "eu-west-2", multipart: true });
+
+    expect(record.eventName).toBe("ObjectCreated:Put");
+  });
+
+  it("leaves out the size and ETag of a delete, as S3 does", () => {
+    const deleted = {
+      ...localRecord,
+      eventName: "ObjectRemoved:Delete",
+      s3: { ...localRecord.s3, object: { key: "landing/old file.csv", sequencer: "19A" } },
+    };
+
+    const record = toRealS3EventRecord(deleted, { region: "eu-west-2", multipart: false });
+
+    expect(record.eventName).toBe("ObjectRemoved:Delete");
+    expect(record.s3.object).toEqual({ key: "landing/old+file.csv", sequencer: "00000000000000019A" });
+  });
+
+  it("strips the quotes the local server keeps around an ETag", () => {
+    const quoted = {
+      ...localRecord,
+      s3: { ...localRecord.s3, object: { ...localRecord.s3.object, eTag: '"d41d8cd9"' } },
+    };
+
+    const record = toRealS3EventRecord(quoted, { region: "eu-west-2", multipart: false });
+
+    expect(record.s3.object.eTag).toBe("d41d8cd9");
+  });
 });

@@ -44,46 +44,47 @@ export interface RewriteOptions {
   multipart: boolean;
 }
 
-type LooseRecord = {
-  eventName?: string;
-  eventTime?: string;
-  userIdentity?: { principalId?: string };
-  requestParameters?: { sourceIPAddress?: string };
-  responseElements?: Record<string, string>;
-  s3?: {
-    configurationId?: string;
-    bucket?: { name?: string; ownerIdentity?: { principalId?: string } };
-    object?: { key?: string; size?: number; eTag?: string; sequencer?: string };
+/** A record as the local server (s3rver) writes it: every field set, size and ETag not on deletes. */
+export interface LocalS3EventRecord {
+  eventName: string;
+  eventTime: string;
+  userIdentity: { principalId: string };
+  requestParameters: { sourceIPAddress: string };
+  responseElements: Record<string, string>;
+  s3: {
+    configurationId: string;
+    bucket: { name: string; ownerIdentity: { principalId: string } };
+    object: { key: string; size?: number; eTag?: string; sequencer: string };
   };
-};
+}
 
 /** Rewrites one record of the local server into the shape real S3 delivers. */
-export function toRealS3EventRecord(record: LooseRecord, options: RewriteOptions): S3EventRecord {
-  const bucket = record.s3?.bucket?.name ?? "";
-  const object = record.s3?.object ?? {};
-  let eventName = record.eventName ?? "ObjectCreated:Put";
-  if (eventName === "ObjectCreated:Post" && options.multipart)
-    eventName = "ObjectCreated:CompleteMultipartUpload";
-  const sequencer = (object.sequencer ?? "0").padStart(18, "0").toUpperCase();
-  const rewritten: S3EventRecord["s3"]["object"] = { key: encodeS3EventKey(object.key ?? ""), sequencer };
+export function toRealS3EventRecord(record: LocalS3EventRecord, options: RewriteOptions): S3EventRecord {
+  const { bucket, object } = record.s3;
+  const eventName =
+    record.eventName === "ObjectCreated:Post" && options.multipart
+      ? "ObjectCreated:CompleteMultipartUpload"
+      : record.eventName;
+  const sequencer = object.sequencer.padStart(18, "0").toUpperCase();
+  const rewritten: S3EventRecord["s3"]["object"] = { key: encodeS3EventKey(object.key), sequencer };
   if (object.size !== undefined) rewritten.size = Number(object.size);
   if (object.eTag !== undefined) rewritten.eTag = object.eTag.replace(/"/g, "");
   return {
     eventVersion: "2.1",
     eventSource: "aws:s3",
     awsRegion: options.region,
-    eventTime: record.eventTime ?? new Date().toISOString(),
+    eventTime: record.eventTime,
     eventName,
-    userIdentity: { principalId: record.userIdentity?.principalId ?? "AWS:LOCAL" },
-    requestParameters: { sourceIPAddress: record.requestParameters?.sourceIPAddress ?? "127.0.0.1" },
-    responseElements: record.responseElements ?? {},
+    userIdentity: { principalId: record.userIdentity.principalId },
+    requestParameters: { sourceIPAddress: record.requestParameters.sourceIPAddress },
+    responseElements: record.responseElements,
     s3: {
       s3SchemaVersion: "1.0",
-      configurationId: record.s3?.configurationId ?? "local",
+      configurationId: record.s3.configurationId,
       bucket: {
-        name: bucket,
-        ownerIdentity: { principalId: record.s3?.bucket?.ownerIdentity?.principalId ?? "LOCAL" },
-        arn: `arn:aws:s3:::${bucket}`,
+        name: bucket.name,
+        ownerIdentity: { principalId: bucket.ownerIdentity.principalId },
+        arn: `arn:aws:s3:::${bucket.name}`,
       },
       object: rewritten,
     },

@@ -10,10 +10,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startLocalCloud } from "../services/local-cloud";
+import { type RunningCloud, startLocalCloud } from "../services/local-cloud";
+import type { CloudOptions } from "../services/types";
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const env = process.env;
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return provideCloud(project, process.env, startLocalCloud);
+}
+
+/** The setup itself, given the environment and how to start a cloud (the tests pass a stand-in). */
+export async function provideCloud(
+  project: Pick<TestProject, "provide">,
+  env: NodeJS.ProcessEnv,
+  start: (options: CloudOptions) => Promise<RunningCloud>,
+): Promise<() => Promise<void>> {
   if (env.DATABASE_URL && env.WAREHOUSE_URL && env.S3_ENDPOINT && env.DYNAMODB_ENDPOINT) {
     project.provide("cloud", {
       databaseUrl: env.DATABASE_URL,
@@ -28,7 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => {};
   }
   const dataDir = mkdtempSync(join(tmpdir(), "etl-test-"));
-  const cloud = await startLocalCloud({ dataDir });
+  const cloud = await start({ dataDir });
   project.provide("cloud", cloud.endpoints);
   project.provide("localS3Server", true);
   return async () => {
