@@ -53,6 +53,10 @@ describe("runEtl", () => {
     ],
     [["load", "run-1"], 'etl load: "run-1" is not a run id: run ids look like 20261123T141500123Z-00000042'],
     [["replay"], "etl replay: give a run id, an s3://bucket/key or --dead-letters"],
+    [["quarantine"], "etl quarantine: give list, show <runId> or retry <runId | --all>"],
+    [["quarantine", "show"], "etl quarantine: etl quarantine show needs a run id"],
+    [["quarantine", "retry"], "etl quarantine: etl quarantine retry needs a run id or --all"],
+    [["quarantine", "show", "r1"], 'etl quarantine: "r1" is not a run id; `etl quarantine list` lists the runs'],
   ])("refuses %j with exit 2 before opening anything", async (argv, message) => {
     const result = await etl(...argv);
 
