@@ -10,7 +10,13 @@ function fakeTarget(answer: (name: string, input: Record<string, unknown>) => un
       return answer(command.constructor.name, command.input);
     },
   };
-  const target = { kind: "local", env: {}, region: "eu-west-2", s3: client, dynamo: client } as unknown as OperatorTarget;
+  const target = {
+    kind: "local",
+    env: {},
+    region: "eu-west-2",
+    s3: client,
+    dynamo: client,
+  } as unknown as OperatorTarget;
   return { target, sent };
 }
 
@@ -19,7 +25,13 @@ describe("recentItems", () => {
     const { target, sent } = fakeTarget((_, input) =>
       input.ExclusiveStartKey
         ? { Items: [{ id: "c", attempt: "2026-11-23T12:00:00Z" }, { id: "d" }] }
-        : { Items: [{ id: "a", recordedAt: "2026-11-23T10:00:00Z" }, { id: "b", at: "2026-11-23T11:00:00Z" }], LastEvaluatedKey: { id: "b" } },
+        : {
+            Items: [
+              { id: "a", recordedAt: "2026-11-23T10:00:00Z" },
+              { id: "b", at: "2026-11-23T11:00:00Z" },
+            ],
+            LastEvaluatedKey: { id: "b" },
+          },
     );
 
     const items = await recentItems(target, "etl-audit", 3);
@@ -49,7 +61,10 @@ describe("createdRecordFor", () => {
     expect(record).toMatchObject({
       awsRegion: "eu-west-2",
       eventName: "ObjectCreated:Put",
-      s3: { bucket: { name: "b", arn: "arn:aws:s3:::b" }, object: { key: "runs/a+b.json", size: 42, eTag: "abc" } },
+      s3: {
+        bucket: { name: "b", arn: "arn:aws:s3:::b" },
+        object: { key: "runs/a+b.json", size: 42, eTag: "abc" },
+      },
     });
   });
 
@@ -70,9 +85,18 @@ describe("awsTarget", () => {
   });
 
   it("uses the region given, else eu-west-2", () => {
-    const names = { INGEST_BUCKET: "i", PROCESSED_BUCKET: "p", AUDIT_TABLE: "a", FAILURE_TABLE: "f", STATE_TABLE: "s" };
+    const names = {
+      INGEST_BUCKET: "i",
+      PROCESSED_BUCKET: "p",
+      AUDIT_TABLE: "a",
+      FAILURE_TABLE: "f",
+      STATE_TABLE: "s",
+    };
 
-    expect(awsTarget({ ...names, AWS_REGION: "us-east-1" })).toMatchObject({ kind: "aws", region: "us-east-1" });
+    expect(awsTarget({ ...names, AWS_REGION: "us-east-1" })).toMatchObject({
+      kind: "aws",
+      region: "us-east-1",
+    });
     expect(awsTarget(names).region).toBe("eu-west-2");
   });
 });

@@ -28,7 +28,15 @@ describe("round", () => {
 describe("formatBench", () => {
   it("aligns a header, a rule and one line per row, rows per second blank for no wall time", () => {
     const lines = formatBench([
-      { stage: "ingest", rows: 1_000_000, wall_s: 20, peak_rss_mb: 300, reference: "copy", reference_wall_s: 10, ratio: 2 },
+      {
+        stage: "ingest",
+        rows: 1_000_000,
+        wall_s: 20,
+        peak_rss_mb: 300,
+        reference: "copy",
+        reference_wall_s: 10,
+        ratio: 2,
+      },
       { stage: "x", rows: 0, wall_s: 0, peak_rss_mb: 1, reference: "none", reference_wall_s: 0, ratio: 0 },
     ]);
 

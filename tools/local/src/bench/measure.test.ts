@@ -7,7 +7,9 @@ describe("timeShell", () => {
   });
 
   it("rejects with the exit code and the end of stderr when any part of the pipeline fails", async () => {
-    await expect(timeShell("echo broken >&2; false | cat")).rejects.toThrow("reference failed (exit 1): broken\n");
+    await expect(timeShell("echo broken >&2; false | cat")).rejects.toThrow(
+      "reference failed (exit 1): broken\n",
+    );
   });
 });
 

@@ -45,7 +45,10 @@ describe("runEtl", () => {
   });
 
   it.each([
-    [["skip"], "etl skip: give the run id to skip (like 20261123T141500123Z-00000042); `etl status` shows the blocked one"],
+    [
+      ["skip"],
+      "etl skip: give the run id to skip (like 20261123T141500123Z-00000042); `etl status` shows the blocked one",
+    ],
     [["skip", "20261123T141500123Z-00000042"], 'etl skip: say why: --reason "..." (it is kept in the audit)'],
     [
       ["skip", "20261123T141500123Z-00000042", "--reason", "x", "--stage", "ingest"],
@@ -56,7 +59,10 @@ describe("runEtl", () => {
     [["quarantine"], "etl quarantine: give list, show <runId> or retry <runId | --all>"],
     [["quarantine", "show"], "etl quarantine: etl quarantine show needs a run id"],
     [["quarantine", "retry"], "etl quarantine: etl quarantine retry needs a run id or --all"],
-    [["quarantine", "show", "r1"], 'etl quarantine: "r1" is not a run id; `etl quarantine list` lists the runs'],
+    [
+      ["quarantine", "show", "r1"],
+      'etl quarantine: "r1" is not a run id; `etl quarantine list` lists the runs',
+    ],
   ])("refuses %j with exit 2 before opening anything", async (argv, message) => {
     const result = await etl(...argv);
 
@@ -78,7 +84,9 @@ describe("runEtl", () => {
       const result = await etl("bench", "--scale", "10");
 
       expect(result.code).toBe(1);
-      expect(result.err).toMatch(/^etl bench: RangeError: --scale must be an integer of at least 100\n\s+at /);
+      expect(result.err).toMatch(
+        /^etl bench: RangeError: --scale must be an integer of at least 100\n\s+at /,
+      );
     } finally {
       vi.unstubAllEnvs();
     }
@@ -105,7 +113,10 @@ describe("describeError", () => {
   });
 
   it("says a bare SDK error failed without a message, with its HTTP status", () => {
-    const error = Object.assign(new Error("UnknownError"), { name: "S3ServiceException", $metadata: { httpStatusCode: 503 } });
+    const error = Object.assign(new Error("UnknownError"), {
+      name: "S3ServiceException",
+      $metadata: { httpStatusCode: 503 },
+    });
 
     expect(describeError(error)).toBe(
       "S3ServiceException (HTTP 503): the request failed without a message; ETL_DEBUG=1 shows the details",

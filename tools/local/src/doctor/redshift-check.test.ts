@@ -23,7 +23,8 @@ const ENV = { REDSHIFT_WORKGROUP: "wg", REDSHIFT_DATABASE: "dev", REDSHIFT_SECRE
 function dataApi(name: string, input: Record<string, unknown>, batch: (id: string) => unknown): unknown {
   if (name === "ExecuteStatementCommand") return { Id: "who" };
   if (name === "BatchExecuteStatementCommand") return { Id: "copy" };
-  if (name === "DescribeStatementCommand") return input.Id === "who" ? { Status: "FINISHED" } : batch(String(input.Id));
+  if (name === "DescribeStatementCommand")
+    return input.Id === "who" ? { Status: "FINISHED" } : batch(String(input.Id));
   if (name === "GetStatementResultCommand" && input.Id === "who")
     return { ColumnMetadata: [{ name: "current_user" }], Records: [[{ stringValue: "etl_load" }]] };
   return {};
@@ -49,7 +50,11 @@ describe("checkRedshift", () => {
     );
 
     expect(await checkRedshift(ENV, clients, "t", 1000)).toEqual([
-      expect.objectContaining({ check: "Redshift Data API", status: "fail", detail: "FAILED: permission denied" }),
+      expect.objectContaining({
+        check: "Redshift Data API",
+        status: "fail",
+        detail: "FAILED: permission denied",
+      }),
     ]);
   });
 
@@ -68,7 +73,12 @@ describe("checkRedshift", () => {
     ]);
     expect(sent[0]).toMatchObject({
       name: "ExecuteStatementCommand",
-      input: { Sql: "select current_user", StatementName: "etl-doctor-t1", WorkgroupName: "wg", SecretArn: "arn:secret" },
+      input: {
+        Sql: "select current_user",
+        StatementName: "etl-doctor-t1",
+        WorkgroupName: "wg",
+        SecretArn: "arn:secret",
+      },
     });
   });
 
@@ -89,16 +99,26 @@ describe("checkRedshift", () => {
           Records: [
             columns.map((c, i) => {
               const v = table === differing && i === 0 ? "changed" : row[c.name];
-              return typeof v === "number" ? { longValue: v } : typeof v === "boolean" ? { booleanValue: v } : { stringValue: v };
+              return typeof v === "number"
+                ? { longValue: v }
+                : typeof v === "boolean"
+                  ? { booleanValue: v }
+                  : { stringValue: v };
             }),
           ],
         };
       }
       return dataApi(name, input, () =>
-        table === failing ? { Status: "FAILED", Error: "S3ServiceException: Access denied" } : { Status: "FINISHED" },
+        table === failing
+          ? { Status: "FAILED", Error: "S3ServiceException: Access denied" }
+          : { Status: "FINISHED" },
       );
     });
-    const env = { ...ENV, REDSHIFT_COPY_ROLE_ARN: "arn:aws:iam::123456789012:role/etl-copy", PROCESSED_BUCKET: "processed" };
+    const env = {
+      ...ENV,
+      REDSHIFT_COPY_ROLE_ARN: "arn:aws:iam::123456789012:role/etl-copy",
+      PROCESSED_BUCKET: "processed",
+    };
 
     const results = await checkRedshift(env, clients, "t2", 1000);
 
@@ -108,8 +128,13 @@ describe("checkRedshift", () => {
       detail: "FAILED: S3ServiceException: Access denied",
     });
     const firstColumn = STAR_COLUMNS[differing as (typeof STAR_TABLE_NAMES)[number]][0]?.name ?? "";
-    expect(byCheck[`Redshift COPY ${differing}`]?.detail).toMatch(new RegExp(`^${firstColumn} wrote .+ read "changed"$`));
-    expect(byCheck[`Redshift COPY ${refused}`]).toMatchObject({ status: "fail", detail: "AccessDenied: Access Denied" });
+    expect(byCheck[`Redshift COPY ${differing}`]?.detail).toMatch(
+      new RegExp(`^${firstColumn} wrote .+ read "changed"$`),
+    );
+    expect(byCheck[`Redshift COPY ${refused}`]).toMatchObject({
+      status: "fail",
+      detail: "AccessDenied: Access Denied",
+    });
     const passed = results.filter((r) => r.status === "ok" && r.check.startsWith("Redshift COPY "));
     expect(passed).toHaveLength(STAR_TABLE_NAMES.length - 3);
     expect(sent.filter((s) => s.name === "DeleteObjectCommand")).toHaveLength(STAR_TABLE_NAMES.length);

@@ -48,7 +48,11 @@ describe("checkSecrets", () => {
 
     expect(results).toEqual([
       { check: "secret DB_SECRET_ARN", status: "ok", detail: "arn:db is readable" },
-      expect.objectContaining({ check: "secret WAREHOUSE_SECRET_ARN", status: "fail", detail: "arn:wh has no value" }),
+      expect.objectContaining({
+        check: "secret WAREHOUSE_SECRET_ARN",
+        status: "fail",
+        detail: "arn:wh has no value",
+      }),
       expect.objectContaining({
         check: "secret RULES_SECRET_ARN",
         status: "fail",
@@ -67,7 +71,8 @@ describe("checkTables", () => {
         if (table === "missing") throw sdkError("ResourceNotFoundException", "Requested resource not found");
         return { Table: { TableStatus: table === "creating" ? "CREATING" : "ACTIVE" } };
       }
-      if (table === "ok") return { TimeToLiveDescription: { TimeToLiveStatus: "ENABLED", AttributeName: "expiresAt" } };
+      if (table === "ok")
+        return { TimeToLiveDescription: { TimeToLiveStatus: "ENABLED", AttributeName: "expiresAt" } };
       if (table === "wrongttl")
         return { TimeToLiveDescription: { TimeToLiveStatus: "ENABLED", AttributeName: "ttl" } };
       return {};
@@ -77,10 +82,17 @@ describe("checkTables", () => {
       { AUDIT_TABLE: "ok", FAILURE_TABLE: "wrongttl", STATE_TABLE: "creating" },
       clients,
     );
-    const [notSet, , missing] = await checkTables({ FAILURE_TABLE: "noTtl", STATE_TABLE: "missing" }, clients);
+    const [notSet, , missing] = await checkTables(
+      { FAILURE_TABLE: "noTtl", STATE_TABLE: "missing" },
+      clients,
+    );
 
     expect(sent[0]).toEqual({ name: "DescribeTableCommand", input: { TableName: "ok" } });
-    expect(audit).toEqual({ check: "table AUDIT_TABLE", status: "ok", detail: "ok is ACTIVE, TTL on expiresAt" });
+    expect(audit).toEqual({
+      check: "table AUDIT_TABLE",
+      status: "ok",
+      detail: "ok is ACTIVE, TTL on expiresAt",
+    });
     expect(failure).toMatchObject({
       status: "fail",
       detail: "wrongttl: TTL ENABLED on ttl",
@@ -95,7 +107,9 @@ describe("checkTables", () => {
   });
 
   it("says a table without TTL has it DISABLED", async () => {
-    const { clients } = fakeClients((name) => (name === "DescribeTableCommand" ? { Table: { TableStatus: "ACTIVE" } } : {}));
+    const { clients } = fakeClients((name) =>
+      name === "DescribeTableCommand" ? { Table: { TableStatus: "ACTIVE" } } : {},
+    );
 
     const [audit] = await checkTables({ AUDIT_TABLE: "a" }, clients);
 
@@ -169,9 +183,13 @@ describe("checkQueues", () => {
       if (url === "https://sqs/etl-dlq") return { Attributes: { ApproximateNumberOfMessages: "3" } };
       if (url === "q-none") return { Attributes: {} };
       if (url === "q-few")
-        return { Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ, maxReceiveCount: 2 }) } };
+        return {
+          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ, maxReceiveCount: 2 }) },
+        };
       if (url === "q-gone") throw sdkError("QueueDoesNotExist", "The specified queue does not exist");
-      return { Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ, maxReceiveCount: "5" }) } };
+      return {
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ, maxReceiveCount: "5" }) },
+      };
     });
 
     const [transform, load, files] = await checkQueues(
@@ -195,18 +213,27 @@ describe("checkQueues", () => {
       name: "GetQueueUrlCommand",
       input: { QueueName: "etl-dlq", QueueOwnerAWSAccountId: "123456789012" },
     });
-    expect(gone).toMatchObject({ status: "fail", detail: "q-gone: QueueDoesNotExist: The specified queue does not exist" });
+    expect(gone).toMatchObject({
+      status: "fail",
+      detail: "q-gone: QueueDoesNotExist: The specified queue does not exist",
+    });
   });
 
   it("is ok when the dead-letter queue is empty", async () => {
     const { clients } = fakeClients((name, input) => {
       if (name === "GetQueueUrlCommand") return { QueueUrl: "dlq" };
       if (input.QueueUrl === "dlq") return { Attributes: {} };
-      return { Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ, maxReceiveCount: 8 }) } };
+      return {
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ, maxReceiveCount: 8 }) },
+      };
     });
 
     expect(await checkQueues({ LOAD_QUEUE_URL: "q" }, clients)).toEqual([
-      { check: "queue LOAD_QUEUE_URL", status: "ok", detail: "q: dead-letter queue etl-dlq after 8 receives, empty" },
+      {
+        check: "queue LOAD_QUEUE_URL",
+        status: "ok",
+        detail: "q: dead-letter queue etl-dlq after 8 receives, empty",
+      },
     ]);
   });
 });
@@ -261,10 +288,18 @@ describe("checkRules", () => {
     const none = fakeClients(() => ({ Rules: [] }));
 
     expect(await checkRules({}, refused.clients, "etl-")).toEqual([
-      expect.objectContaining({ check: "event rules", status: "fail", detail: "AccessDeniedException: no events:ListRules" }),
+      expect.objectContaining({
+        check: "event rules",
+        status: "fail",
+        detail: "AccessDeniedException: no events:ListRules",
+      }),
     ]);
     expect(await checkRules({}, none.clients, "etl-")).toEqual([
-      expect.objectContaining({ check: "event rules", status: "fail", detail: "no EventBridge rule named etl-*" }),
+      expect.objectContaining({
+        check: "event rules",
+        status: "fail",
+        detail: "no EventBridge rule named etl-*",
+      }),
     ]);
   });
 

@@ -86,10 +86,18 @@ describe("the ingest, transform and load bench stages", () => {
     });
     expect(ingest?.rows).toBeGreaterThan(0);
     expect(ingest?.rows).toBeLessThanOrEqual(seeded.rows);
-    expect(transform).toMatchObject({ stage: "transform", rows: 300, reference: "DuckDB read_json -> COPY TO parquet" });
+    expect(transform).toMatchObject({
+      stage: "transform",
+      rows: 300,
+      reference: "DuckDB read_json -> COPY TO parquet",
+    });
     expect(transform?.reference_peak_rss_mb).toBeGreaterThan(0);
     // The load reads the transform's Parquet files: the same rows, so nothing is prepared again.
-    expect(load).toMatchObject({ stage: "load", rows: 300, reference: "psql \\copy of the same rows as CSV" });
+    expect(load).toMatchObject({
+      stage: "load",
+      rows: 300,
+      reference: "psql \\copy of the same rows as CSV",
+    });
     expect(lines).not.toContain("  preparing the Parquet files (untimed)");
     for (const r of [ingest, transform, load]) {
       expect(r?.wall_s).toBeGreaterThan(0);

@@ -129,7 +129,9 @@ describe("etl rules", () => {
 
     expect(first.out).toMatch(/^added {4}gz_rates\s+landing\/gz\/\*\.csv\.gz$/m);
     expect(again.out).toMatch(/^replaced gz_rates\s+landing\/gz\/\*\.csv\.gz$/m);
-    expect(listed.out).toMatch(/gz_rates\s+active\s+\d+\s+landing\/gz\/\*\.csv\.gz\s+csv\+gzip {2}append -> landed\.gz_rates/);
+    expect(listed.out).toMatch(
+      /gz_rates\s+active\s+\d+\s+landing\/gz\/\*\.csv\.gz\s+csv\+gzip {2}append -> landed\.gz_rates/,
+    );
     expect(unknown.code).toBe(1);
     expect(unknown.err).toBe("no rule named no_such_rule\n");
   });

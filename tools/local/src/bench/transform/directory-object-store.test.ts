@@ -46,10 +46,13 @@ describe("createDirectoryObjectStore", () => {
     await store.put("c", "k", new Uint8Array([1, 2]));
 
     await expect(store.put("c", "k", "x", { ifNoneMatch: true })).rejects.toBeInstanceOf(ObjectExistsError);
-    await expect(store.putStream("c", "k", Readable.from(["x"]), { ifNoneMatch: true })).rejects.toBeInstanceOf(
-      ObjectExistsError,
-    );
-    expect(await store.put("c", "new", new Uint8Array([1, 2, 3]), { ifNoneMatch: true })).toEqual({ key: "new", size: 3 });
+    await expect(
+      store.putStream("c", "k", Readable.from(["x"]), { ifNoneMatch: true }),
+    ).rejects.toBeInstanceOf(ObjectExistsError);
+    expect(await store.put("c", "new", new Uint8Array([1, 2, 3]), { ifNoneMatch: true })).toEqual({
+      key: "new",
+      size: 3,
+    });
   });
 
   it("says an object is not found, and lists a bucket that is not there as empty", async () => {

@@ -7,7 +7,11 @@ const ENV = { INGEST_BUCKET: "ingest-b", PROCESSED_BUCKET: "processed-b", LANDIN
 
 describe("replayObject", () => {
   it("a run id names its ingest manifest, or its processed manifest when it blocks the load", () => {
-    expect(replayObject(RUN, ENV, undefined)).toEqual({ kind: "ingest", bucket: "ingest-b", key: `runs/${RUN}.json` });
+    expect(replayObject(RUN, ENV, undefined)).toEqual({
+      kind: "ingest",
+      bucket: "ingest-b",
+      key: `runs/${RUN}.json`,
+    });
     expect(replayObject(RUN, ENV, "transform")).toEqual({
       kind: "ingest",
       bucket: "ingest-b",
@@ -30,14 +34,23 @@ describe("replayObject", () => {
   });
 
   it.each([
-    ["run-7", '"run-7" is neither a run id (like 20261123T141500123Z-00000042) nor s3://bucket/key; `etl status` lists the runs'],
+    [
+      "run-7",
+      '"run-7" is neither a run id (like 20261123T141500123Z-00000042) nor s3://bucket/key; `etl status` lists the runs',
+    ],
     ["s3://only-bucket", "s3://only-bucket is not s3://bucket/key"],
     [
       "s3://other/runs/x.json",
       "other is not a bucket the pipeline watches: ingest-b (ingest), processed-b (processed), landing-b (landing)",
     ],
-    ["s3://landing-b/elsewhere/a.csv", "only keys under landing/ in landing-b are loaded by the rules, not elsewhere/a.csv"],
-    ["s3://ingest-b/runs/notes.txt", "only run manifests (runs/<runId>.json) in ingest-b start a stage, not runs/notes.txt"],
+    [
+      "s3://landing-b/elsewhere/a.csv",
+      "only keys under landing/ in landing-b are loaded by the rules, not elsewhere/a.csv",
+    ],
+    [
+      "s3://ingest-b/runs/notes.txt",
+      "only run manifests (runs/<runId>.json) in ingest-b start a stage, not runs/notes.txt",
+    ],
   ])("refuses %s as a usage error", (what, message) => {
     expect(() => replayObject(what, ENV, undefined)).toThrow(new UsageError(message));
   });
