@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migratePostgresWarehouse } from "@etl/db/warehouse";
@@ -81,5 +82,76 @@ describe("etl dashboard", () => {
     expect(withToken.headers.get("server-timing")).toMatch(/total;dur=/);
     expect(without.status).toBe(401);
     expect(code).toBe(0);
+  });
+});
+
+describe("etl report --aws", () => {
+  const AWS_NAMES = ["INGEST_BUCKET", "PROCESSED_BUCKET", "AUDIT_TABLE", "FAILURE_TABLE", "STATE_TABLE"];
+  const without = (names: string[]) => {
+    const kept = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+    for (const n of names) delete process.env[n];
+    return () => {
+      for (const [n, v] of Object.entries(kept)) if (v !== undefined) process.env[n] = v;
+    };
+  };
+
+  it("refuses without a deployed warehouse named, with exit 2", async () => {
+    const restore = without([
+      "WAREHOUSE_URL",
+      "WAREHOUSE_SECRET_ARN",
+      "REDSHIFT_WORKGROUP",
+      "REDSHIFT_CLUSTER_ID",
+      "REDSHIFT_DATABASE",
+    ]);
+    try {
+      const result = await etl("report", "--aws", "--out", join(dir, "aws.html"));
+
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(/--aws needs the deployed warehouse: WAREHOUSE_SECRET_ARN or WAREHOUSE_URL/);
+    } finally {
+      restore();
+    }
+  });
+
+  it("reads the warehouse at WAREHOUSE_URL and says which pipeline names are missing for the records", async () => {
+    const restore = without(AWS_NAMES);
+    try {
+      const file = join(dir, "aws.html");
+
+      const result = await etl("report", "--aws", "--out", file);
+
+      expect(result.code).toBe(0);
+      expect(result.err).toContain(
+        "failure records not read: --aws needs INGEST_BUCKET, PROCESSED_BUCKET, AUDIT_TABLE, FAILURE_TABLE, STATE_TABLE in the environment",
+      );
+      expect(result.out).toMatch(/^report written: .+aws\.html/m);
+      expect(readFileSync(file, "utf8")).toContain("No sales orders are loaded yet");
+    } finally {
+      restore();
+    }
+  });
+});
+
+describe("etl dashboard refusals", () => {
+  it("refuses a port above 65535 with exit 2", async () => {
+    const result = await etl("dashboard", "--port", "70000");
+
+    expect(result.code).toBe(2);
+    expect(result.err).toContain("--port must be at most 65535, got 70000");
+  });
+
+  it("says so when the port is taken, and exits 1", async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, "127.0.0.1", done));
+    const address = taken.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const result = await etl("dashboard", "--port", String(port));
+
+      expect(result.code).toBe(1);
+      expect(result.err).toContain(`the dashboard could not listen on 127.0.0.1:${port}:`);
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
   });
 });

@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloud, freshDatabase, localS3Server } from "@etl/local-cloud/testing";
 import { seedDatabase } from "@etl/synthetic";
 import { afterAll, describe, expect, it } from "vitest";
 import { firstLoadStage } from "../../src/bench/first-load/first-load-stage";
+import { ingestStage, loadStage, transformStage } from "../../src/bench/stages";
 
 const dir = mkdtempSync(join(tmpdir(), "etl-first-load-"));
+// The load's reference is a server-side COPY: PostgreSQL, another user, reads the CSV from here.
+chmodSync(dir, 0o755);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the first-load bench case", () => {
@@ -56,5 +59,69 @@ describe("the first-load bench case", () => {
     }
     expect(rowByRow?.detail).toMatchObject({ extrapolated: true });
     expect(lines.some((l) => /row-by-row: .* extrapolated/.test(l))).toBe(true);
+  });
+});
+
+describe("the ingest, transform and load bench stages", () => {
+  it("each measures its own rows against its reference in the same run", async () => {
+    const databaseUrl = await freshDatabase("stagebench");
+    const seeded = await seedDatabase({ databaseUrl, seed: 2, scale: 300 });
+    const lines: string[] = [];
+    const ctx = {
+      endpoints: { ...cloud(), databaseUrl },
+      scale: 300,
+      workDir: join(dir, "stages"),
+      log: (line: string) => lines.push(line),
+    };
+    mkdirSync(ctx.workDir);
+
+    const [ingest] = await ingestStage(ctx);
+    const [transform] = await transformStage(ctx);
+    const [load] = await loadStage(ctx);
+
+    expect(ingest).toMatchObject({
+      stage: "ingest",
+      reference: "psql COPY (SELECT ...) TO STDOUT | gzip -6",
+      target: "ratio <= 2, peak RSS < 256 MB",
+    });
+    expect(ingest?.rows).toBeGreaterThan(0);
+    expect(ingest?.rows).toBeLessThanOrEqual(seeded.rows);
+    expect(transform).toMatchObject({
+      stage: "transform",
+      rows: 300,
+      reference: "DuckDB read_json -> COPY TO parquet",
+    });
+    expect(transform?.reference_peak_rss_mb).toBeGreaterThan(0);
+    // The load reads the transform's Parquet files: the same rows, so nothing is prepared again.
+    expect(load).toMatchObject({
+      stage: "load",
+      rows: 300,
+      reference: "psql \\copy of the same rows as CSV",
+    });
+    expect(lines).not.toContain("  preparing the Parquet files (untimed)");
+    for (const r of [ingest, transform, load]) {
+      expect(r?.wall_s).toBeGreaterThan(0);
+      expect(r?.reference_wall_s).toBeGreaterThan(0);
+    }
+    expect(lines[0]).toBe("ingest: 300 sales orders -> gzip JSON Lines in S3");
+  });
+
+  it("the load prepares its Parquet files when none are there", async () => {
+    const lines: string[] = [];
+    const workDir = join(dir, "load-only");
+    mkdirSync(workDir);
+
+    const [load] = await loadStage({
+      endpoints: cloud(),
+      scale: 150,
+      workDir,
+      log: (line) => lines.push(line),
+    });
+
+    expect(load).toMatchObject({ stage: "load", rows: 150 });
+    expect(lines).toEqual([
+      "load: 150 fact_sales_order rows, Parquet -> PostgreSQL",
+      "  preparing the Parquet files (untimed)",
+    ]);
   });
 });

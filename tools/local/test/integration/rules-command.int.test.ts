@@ -92,4 +92,47 @@ describe("etl rules", () => {
     expect(result.err).toMatch(/name/);
     expect(listed.out).not.toContain("bad name");
   });
+
+  it.each([
+    [[], /^usage: etl rules list/],
+    [["list", "extra", "more"], /^usage: etl rules list/],
+    [["add"], /^etl rules add: --file rules\.yaml\|rules\.json is required$/m],
+    [["disable"], /^etl rules disable: name the rule$/m],
+    [["test"], /^etl rules test: give an object key, e\.g\. landing\/sales\/2026-11-23\.csv$/m],
+    [["drop"], /^etl rules: unknown action "drop"$/m],
+  ])("refuses %j with exit 2 and says why", async (argv, message) => {
+    const result = await etlRules(...argv);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+  });
+
+  it("says a rule was replaced when added again, and refuses to disable an unknown rule", async () => {
+    const file = join(dir, "gzip.yaml");
+    writeFileSync(
+      file,
+      [
+        "- name: gz_rates",
+        '  keyGlob: "landing/gz/*.csv.gz"',
+        "  format: csv",
+        "  compression: gzip",
+        "  target: { schema: landed, table: gz_rates }",
+        "  columns: [{ name: code }]",
+        "  writeMode: append",
+      ].join("\n"),
+    );
+
+    const first = await etlRules("add", "--file", file);
+    const again = await etlRules("add", "--file", file);
+    const listed = await etlRules("list");
+    const unknown = await etlRules("disable", "no_such_rule");
+
+    expect(first.out).toMatch(/^added {4}gz_rates\s+landing\/gz\/\*\.csv\.gz$/m);
+    expect(again.out).toMatch(/^replaced gz_rates\s+landing\/gz\/\*\.csv\.gz$/m);
+    expect(listed.out).toMatch(
+      /gz_rates\s+active\s+\d+\s+landing\/gz\/\*\.csv\.gz\s+csv\+gzip {2}append -> landed\.gz_rates/,
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toBe("no rule named no_such_rule\n");
+  });
 });

@@ -139,6 +139,13 @@ describe("bad rows are quarantined, not fatal", () => {
       expect.objectContaining({ runId: heldRun, retried: expect.objectContaining({ retryRunId: retryRun }) }),
       expect.objectContaining({ runId: retryRun, rows: 1, tables: { sales_order: 1 } }),
     ]);
+    const listed = (await s.operator(quarantine, ["list"])).output;
+    expect(listed).toContain("runs that held rows back (2):");
+    expect(listed.split("\n").find((l) => l.includes(heldRun))).toMatch(
+      new RegExp(`^ {2}${heldRun} +3 +currency 1, sales_order 2 +in run ${retryRun}$`),
+    );
+    const shownJson = JSON.parse((await s.operator(quarantine, ["show", retryRun, "--json"])).output);
+    expect(shownJson).toMatchObject({ runId: retryRun, rows: [{ table: "sales_order" }] });
     const loadedOnce = await s.warehouse.query(
       "select count(*)::int as n from warehouse.fact_sales_order where sales_order_id = $1",
       [dependent],

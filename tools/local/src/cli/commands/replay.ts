@@ -15,7 +15,7 @@ import { targetOptions, withTarget } from "./operate";
 type ReplayKind = "ingest" | "processed" | "landing";
 
 /** What a replay names: the object, which bucket's notification it is, and where that goes. */
-interface ReplayObject {
+export interface ReplayObject {
   kind: ReplayKind;
   bucket: string;
   key: string;
@@ -44,7 +44,7 @@ export type StageName = "transform" | "load" | "files";
  * A run id that blocks the load replays its processed manifest to the load: the transform has
  * nothing to do for it, the load is where it failed.
  */
-function replayObject(
+export function replayObject(
   what: string,
   env: Record<string, string | undefined>,
   blocks: BlockableStage | undefined,
