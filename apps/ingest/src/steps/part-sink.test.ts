@@ -25,6 +25,18 @@ function chunked(text: string): Readable {
 }
 
 describe("PartSink", () => {
+  it("compresses at gzip's fastest level unless told otherwise", async () => {
+    const store = createMemoryObjectStore();
+    const sink = new PartSink({ store, bucket: "b", keyForPart: (n) => `p-${n}.gz`, maxPartBytes: 1 << 20 });
+
+    await pipeline(chunked(lines(200)), sink);
+    const [part] = store.objects("b");
+
+    // The header's XFL byte is 4 for the fastest level only (RFC 1952; 0 for level 6).
+    expect(part?.body[8]).toBe(4);
+    expect(gunzipSync(part?.body ?? Buffer.alloc(0)).toString("utf8")).toBe(lines(200));
+  });
+
   it("cuts parts at line ends near the size limit and keeps every byte", async () => {
     const store = createMemoryObjectStore();
     const text = lines(5000);

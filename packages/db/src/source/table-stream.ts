@@ -8,6 +8,9 @@ import { quoteIdent } from "../sql";
 /** `YYYY-MM-DD HH24:MI:SS.US`: timestamps travel as text with all six fraction digits. */
 export const TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
 
+/** Types whose text output is already their JSON (no NaN, no Infinity). */
+const INTEGER_TYPES = new Set(["smallint", "integer", "bigint"]);
+
 export type StreamTable = (table: SourceTable, from: string | null, sink: Writable) => Promise<void>;
 
 /**
@@ -30,15 +33,27 @@ export function createTableStreamer(client: pg.ClientBase, upperBound: string): 
     if (!rows.some((c) => c.column_name === "last_updated")) {
       throw new DataError(`source table ${table} has no last_updated column`);
     }
-    // Numerics as text keep their exact digits; timestamps as text keep all six fraction digits.
-    const list = rows
-      .map((c) => {
+    // Each row is rendered as the JSON `row_to_json` would give for these columns, built by
+    // concatenation, which costs PostgreSQL about a quarter less CPU per row (measured in
+    // docs/decisions.md). Integers are their own JSON; every other value goes through `to_json`,
+    // the function `row_to_json` uses per column, so escaping stays PostgreSQL's. Numerics as text
+    // keep their exact digits; timestamps as text keep all six fraction digits. Keys need no
+    // escaping: `quoteIdent` admits only letters, digits and `_`.
+    const rendered = rows
+      .map((c, i) => {
         const id = quoteIdent(c.column_name);
-        if (c.data_type === "numeric") return `${id}::text as ${id}`;
-        if (c.data_type.startsWith("timestamp")) return `to_char(${id}, '${TS_FORMAT}') as ${id}`;
-        return id;
+        const key = `'${i === 0 ? "{" : ","}"${c.column_name}":'`;
+        if (INTEGER_TYPES.has(c.data_type)) return `${key} || coalesce(${id}::text, 'null')`;
+        const value =
+          c.data_type === "numeric"
+            ? `${id}::text`
+            : c.data_type.startsWith("timestamp")
+              ? `to_char(${id}, '${TS_FORMAT}')`
+              : id;
+        return `${key} || coalesce(to_json(${value})::text, 'null')`;
       })
-      .join(", ");
+      .join(" || ");
+    const list = `${rendered} || '}'`;
     columnsCache.set(table, list);
     return list;
   };
@@ -54,10 +69,10 @@ export function createTableStreamer(client: pg.ClientBase, upperBound: string): 
     ]);
     // The one-column CSV output with control characters as quote and delimiter is exactly
     // one JSON document per line: JSON escapes every control character and newline itself.
-    const sql = `copy (select row_to_json(r)::text from (select ${columns} from ${quoteIdent(table)}
+    const sql = `copy (select ${columns} from ${quoteIdent(table)}
         where last_updated > current_setting('etl.wm_from')::timestamp
           and last_updated <= current_setting('etl.wm_to')::timestamp
-        order by last_updated, ${quoteIdent(pk)}) r)
+        order by last_updated, ${quoteIdent(pk)})
       to stdout with (format csv, delimiter e'\\x02', quote e'\\x01')`;
     await pipeline(client.query(copyTo(sql)), sink);
   };
