@@ -78,6 +78,12 @@ export interface PostgresRunLoad {
    * Without it every table is staged and merged on `client`.
    */
   connect?: () => Promise<pg.Client>;
+  /**
+   * Whether a table the run finds empty takes the first-load insert (no conflict handling, a
+   * fact's keys rebuilt after it, see `firstLoadSql`) instead of the merge, which gives the same
+   * rows. True by default; false always merges.
+   */
+  firstLoadInsert?: boolean;
   /** Connections staging at once with `connect` (2 by default). */
   stagingConnections?: number;
   /** Called once a file is in staging (progress, audit); an error thrown here fails the run. */
@@ -182,6 +188,7 @@ export async function loadRunIntoPostgres(
       for (const file of files) if (!loaded.has(file.key)) pending.push({ file, table });
     }
     const read = prefetching(pending.map((p) => p.file));
+    const merging = { firstLoadInsert: load.firstLoadInsert ?? true };
     const files: FileLoadResult[] = [];
     const tables: TableLoadResult[] = [];
     const work: StagingWork[] = [];
@@ -214,7 +221,7 @@ export async function loadRunIntoPostgres(
         const result = staged.get(plan.table);
         if (!result) continue;
         const began = performance.now();
-        const merged = await mergeStaged(client, plan);
+        const merged = await mergeStaged(client, plan, merging);
         const table = {
           ...result.table,
           ...merged,
@@ -227,7 +234,7 @@ export async function loadRunIntoPostgres(
     } else {
       for (const { plan, files: staged, rows } of work) {
         load.onTableStarted?.(plan.table, rows);
-        const result = await loadTable(client, plan, staged, read, load.onFileLoaded);
+        const result = await loadTable(client, plan, staged, read, load.onFileLoaded, merging);
         load.onTableLoaded?.(result.table);
         tables.push(result.table);
         files.push(...result.files);

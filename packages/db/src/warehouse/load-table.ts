@@ -8,6 +8,8 @@ import {
   copyIntoStagingSql,
   createStagingSql,
   dropStagingSql,
+  firstLoadSql,
+  isEmptySql,
   lockName,
   mergeSql,
   type TablePlan,
@@ -34,6 +36,18 @@ export interface TableLoadResult {
   inserted: number;
   updated: number;
   durationMs: number;
+  /**
+   * How the staged rows went in: `first-load` when the table was empty and took the insert of
+   * `firstLoadSql`, `merge` otherwise (absent until the table is merged).
+   */
+  path?: MergePath;
+}
+
+export type MergePath = "first-load" | "merge";
+
+export interface MergeOptions {
+  /** Whether a table found empty takes the first-load insert (`firstLoadSql`); true by default. */
+  firstLoadInsert?: boolean;
 }
 
 /** Runs one statement; a failure becomes a load error naming the statement. */
@@ -63,10 +77,11 @@ export async function loadTable(
   files: readonly StagedFile[],
   read: (position: number) => Promise<Uint8Array>,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
+  options: MergeOptions = {},
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
   const started = performance.now();
   const staged = await stageTable(client, plan, files, read, onFileLoaded);
-  const merged = await mergeStaged(client, plan);
+  const merged = await mergeStaged(client, plan, options);
   return {
     table: { ...staged.table, ...merged, durationMs: Math.round(performance.now() - started) },
     files: staged.files,
@@ -132,20 +147,87 @@ export async function stageTable(
   };
 }
 
-/** Checks a fact's references, merges the staged rows into the target, drops the staging table. */
+/**
+ * Checks a fact's references, moves the staged rows into the target (the first-load insert when
+ * the target is empty, the merge otherwise), drops the staging table.
+ */
 export async function mergeStaged(
   client: pg.ClientBase,
   plan: TablePlan,
-): Promise<{ inserted: number; updated: number }> {
+  options: MergeOptions = {},
+): Promise<{ inserted: number; updated: number; path: MergePath }> {
   const context = { table: plan.table };
   if (plan.kind === "fact") await checkReferences(client, plan);
-  const merge = mergeSql(plan);
-  const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
-  const counts = merged.rows[0];
-  const inserted = counts?.inserted ?? merged.rowCount ?? 0;
-  const updated = counts?.updated ?? 0;
+  const first = options.firstLoadInsert === false ? undefined : await insertIntoEmpty(client, plan);
+  let result: { inserted: number; updated: number; path: MergePath };
+  if (first !== undefined) {
+    result = { inserted: first, updated: 0, path: "first-load" };
+  } else {
+    const merge = mergeSql(plan);
+    const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
+    const counts = merged.rows[0];
+    result = {
+      inserted: counts?.inserted ?? merged.rowCount ?? 0,
+      updated: counts?.updated ?? 0,
+      path: "merge",
+    };
+  }
   await run(client, dropStagingSql(plan), [], context);
-  return { inserted, updated };
+  return result;
+}
+
+const FIRST_LOAD_SAVEPOINT = "etl_first_load";
+/** The SQLSTATEs after which the run merges instead: a key twice in the run, keys not as declared. */
+const MERGE_INSTEAD = new Set(["23505", "42704", "2BP01"]);
+/**
+ * Memory for the two index builds of a fact's first load (a session setting of this transaction
+ * only): at 1.4M rows each build sorts in memory instead of in temporary files.
+ */
+const INDEX_BUILD_MEMORY = "256MB";
+
+/**
+ * The first-load insert (`firstLoadSql`) when the target is empty: the rows inserted, or
+ * undefined when the run must merge (the target has rows, or the staged rows hold a key twice).
+ * The emptiness is checked first without a lock, so a warehouse with rows never waits for one;
+ * a fact is then locked and checked again inside the savepoint.
+ */
+async function insertIntoEmpty(client: pg.ClientBase, plan: TablePlan): Promise<number | undefined> {
+  const context = { table: plan.table };
+  const isEmpty = async () =>
+    (await run<{ empty: boolean }>(client, isEmptySql(plan), [], context)).rows[0]?.empty === true;
+  if (!(await isEmpty())) return undefined;
+  const { lock, before, insert, after } = firstLoadSql(plan);
+  await run(client, `savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
+  let sql = "";
+  try {
+    if (lock) {
+      sql = lock;
+      await client.query(lock);
+      if (!(await isEmpty())) {
+        // Rolling back to the savepoint releases the lock too.
+        await run(client, `rollback to savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
+        await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
+        return undefined;
+      }
+    }
+    for (sql of before) await client.query(sql);
+    sql = insert;
+    const inserted = (await client.query(insert)).rowCount ?? 0;
+    if (after.length > 0) {
+      await client.query(`set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
+      for (sql of after) await client.query(sql);
+      await client.query("set local maintenance_work_mem to default");
+    }
+    await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
+    return inserted;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== "string" || !MERGE_INSTEAD.has(code)) throw toLoadError(error, { ...context, sql });
+    // The savepoint takes back the insert, the lock and the dropped keys alike.
+    await run(client, `rollback to savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
+    await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
+    return undefined;
+  }
 }
 
 /**
