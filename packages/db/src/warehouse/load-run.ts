@@ -2,8 +2,11 @@ import { DataError, type StarDeletion, type StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { PreviousRunNotLoadedError } from "../errors";
 import { applyPostgresDeletions } from "./apply-deletions";
+import { copyIntoEmpty } from "./copy-into-empty";
+import { type EncodedParquet, encodeParquet, type ReadEncoded } from "./copy-parquet";
 import {
   type FileLoadResult,
+  isEmpty,
   loadTable,
   mergeStaged,
   rollback,
@@ -94,24 +97,68 @@ export interface PostgresRunLoad {
   onTableLoaded?: (result: TableLoadResult) => void;
 }
 
-/** The next file's bytes are fetched while the current one is copied. */
-function prefetching(files: readonly ParquetFileSource[]) {
-  const pending = new Map<number, Promise<Uint8Array>>();
+type StagedTable = { table: TableLoadResult; files: FileLoadResult[] };
+
+/**
+ * One table of the run, in load order: COPYed straight into its empty target (`direct`), falling
+ * back to staging and merging it on this connection when that cannot be (a key twice in its
+ * files); or merged from what `staged` staged on other connections; or staged here and merged.
+ */
+async function loadOneTable(
+  client: pg.ClientBase,
+  work: StagingWork,
+  options: {
+    direct: boolean;
+    staged: Promise<Map<StarTable, StagedTable>> | undefined;
+    read: ReadEncoded;
+    onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined;
+  },
+): Promise<StagedTable> {
+  const { plan, files } = work;
+  if (options.direct) {
+    const copied = await copyIntoEmpty(client, plan, files, options.read, options.onFileLoaded);
+    if (copied) return copied;
+    // The files were reported once already, as they were copied; staged in a temporary table.
+    const { staging: _, ...local } = plan;
+    return loadTable(client, local, files, options.read, undefined, { firstLoadInsert: false });
+  }
+  if (options.staged) {
+    const result = (await options.staged).get(plan.table);
+    if (!result) throw new Error(`${plan.table} was not staged`);
+    const began = performance.now();
+    // Not empty when the run began (or the first-load insert is off): merged.
+    const merged = await mergeStaged(client, plan, { firstLoadInsert: false });
+    const table = {
+      ...result.table,
+      ...merged,
+      durationMs: result.table.durationMs + Math.round(performance.now() - began),
+    };
+    return { table, files: result.files };
+  }
+  return loadTable(client, plan, files, options.read, options.onFileLoaded, { firstLoadInsert: false });
+}
+
+/**
+ * The next file is fetched and decoded while the current one is copied: `read(i)` gives file i
+ * encoded for COPY (see `encodeParquet`) and starts on file i + 1.
+ */
+function prefetching(files: readonly { file: ParquetFileSource; plan: TablePlan }[]): ReadEncoded {
+  const pending = new Map<number, Promise<EncodedParquet>>();
   const start = (i: number) => {
-    const file = files[i];
-    if (!file || pending.has(i)) return;
-    const promise = file.read();
+    const next = files[i];
+    if (!next || pending.has(i)) return;
+    const promise = next.file.read().then((bytes) => encodeParquet(next.plan, bytes, next.file.key));
     // A prefetch that fails is reported when its turn comes, not as an unhandled rejection.
     promise.catch(() => undefined);
     pending.set(i, promise);
   };
-  return async (i: number): Promise<Uint8Array> => {
+  return async (i: number): Promise<EncodedParquet> => {
     start(i);
-    start(i + 1);
-    const bytes = pending.get(i);
+    const encoded = pending.get(i);
     pending.delete(i);
-    if (!bytes) throw new Error(`no file at position ${i}`);
-    return bytes;
+    if (!encoded) throw new Error(`no file at position ${i}`);
+    start(i + 1);
+    return encoded;
   };
 }
 
@@ -187,7 +234,7 @@ export async function loadRunIntoPostgres(
     for (const { table, files } of load.tables) {
       for (const file of files) if (!loaded.has(file.key)) pending.push({ file, table });
     }
-    const read = prefetching(pending.map((p) => p.file));
+    const read = prefetching(pending.map((p) => ({ file: p.file, plan: tablePlan(p.table, schema) })));
     const merging = { firstLoadInsert: load.firstLoadInsert ?? true };
     const files: FileLoadResult[] = [];
     const tables: TableLoadResult[] = [];
@@ -211,34 +258,43 @@ export async function loadRunIntoPostgres(
           : { plan, files: staged, rows },
       );
     }
-    if (load.connect) {
-      shared = work.map((w) => w.plan);
-      const lanes = load.stagingConnections ?? 2;
-      // Every table's files are staged at once: each table starts now, and ends after its merge.
-      for (const w of work) load.onTableStarted?.(w.plan.table, w.rows);
-      const staged = await stageInParallel(client, load.connect, lanes, work, read, load.onFileLoaded);
-      for (const { plan } of work) {
-        const result = staged.get(plan.table);
-        if (!result) continue;
-        const began = performance.now();
-        const merged = await mergeStaged(client, plan, merging);
-        const table = {
-          ...result.table,
-          ...merged,
-          durationMs: result.table.durationMs + Math.round(performance.now() - began),
-        };
-        load.onTableLoaded?.(table);
-        tables.push(table);
-        files.push(...result.files);
+    // A table empty now takes the first load: COPY straight into it on this connection. The
+    // others are staged (on parallel connections, with `connect`) and merged, all in load order.
+    const empty = new Set<StarTable>();
+    if (merging.firstLoadInsert) {
+      for (const { plan } of work) if (await isEmpty(client, plan)) empty.add(plan.table);
+    }
+    const toStage = work.filter((w) => !empty.has(w.plan.table));
+    const lanes = load.stagingConnections ?? 2;
+    let background: Promise<Map<StarTable, StagedTable>> | undefined;
+    if (load.connect && toStage.length > 0) {
+      shared = toStage.map((w) => w.plan);
+      // With a table to copy here, this connection is busy: the others stage on their own.
+      const stager = empty.size > 0 ? undefined : client;
+      if (stager || lanes > 1) {
+        background = stageInParallel(stager, load.connect, lanes, toStage, read, load.onFileLoaded);
+        background.catch(() => undefined);
       }
-    } else {
-      for (const { plan, files: staged, rows } of work) {
-        load.onTableStarted?.(plan.table, rows);
-        const result = await loadTable(client, plan, staged, read, load.onFileLoaded, merging);
+    }
+    try {
+      // Every table starts now (staged ones are copied at once), and ends after its merge.
+      if (load.connect) for (const w of work) load.onTableStarted?.(w.plan.table, w.rows);
+      for (const w of work) {
+        const { plan } = w;
+        if (!load.connect) load.onTableStarted?.(plan.table, w.rows);
+        const result = await loadOneTable(client, w, {
+          direct: empty.has(plan.table),
+          staged: background && shared.includes(plan) ? background : undefined,
+          read,
+          onFileLoaded: load.onFileLoaded,
+        });
         load.onTableLoaded?.(result.table);
         tables.push(result.table);
         files.push(...result.files);
       }
+    } finally {
+      // A failure here must not drop shared staging tables while another connection fills them.
+      await background?.catch(() => undefined);
     }
 
     const deleted = await applyPostgresDeletions(client, schema, load.deletions ?? []);

@@ -1,7 +1,7 @@
 import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { LoadDataError, type LoadErrorContext, toLoadError } from "../errors";
-import { copyParquetIntoStaging } from "./copy-parquet";
+import { copyEncodedInto, encodeParquet, type ReadEncoded } from "./copy-parquet";
 import { describeMissingReferences, type MissingReference, referenceCheckSql } from "./reference-check";
 import {
   ADVISORY_LOCK_SQL,
@@ -75,7 +75,7 @@ export async function loadTable(
   client: pg.ClientBase,
   plan: TablePlan,
   files: readonly StagedFile[],
-  read: (position: number) => Promise<Uint8Array>,
+  read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
   options: MergeOptions = {},
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
@@ -97,13 +97,28 @@ export async function stageTable(
   client: pg.ClientBase,
   plan: TablePlan,
   files: readonly StagedFile[],
-  read: (position: number) => Promise<Uint8Array>,
+  read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
-  const started = performance.now();
   const context = { table: plan.table };
   await run(client, dropStagingSql(plan), [], context);
   await run(client, createStagingSql(plan), [], context);
+  return copyFiles(client, plan, files, read, onFileLoaded);
+}
+
+/**
+ * COPYs a table's files, in order, into its staging table (or `into`, a quoted table name), each
+ * checked against its manifest's row count; `onFileLoaded` after each.
+ */
+export async function copyFiles(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  files: readonly StagedFile[],
+  read: ReadEncoded,
+  onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
+  into?: string,
+): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
+  const started = performance.now();
   const results: FileLoadResult[] = [];
   let rows = 0;
   for (const { file, position } of files) {
@@ -111,10 +126,9 @@ export async function stageTable(
     const fileContext = { table: plan.table, key: file.key };
     let copied: number;
     try {
-      const bytes = await read(position);
-      copied = await copyParquetIntoStaging(client, plan, bytes, file.key);
+      copied = await copyEncodedInto(client, plan, await read(position), into);
     } catch (error) {
-      throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan) });
+      throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan, into) });
     }
     if (file.rows !== undefined && copied !== file.rows) {
       throw new LoadDataError(
@@ -176,58 +190,88 @@ export async function mergeStaged(
   return result;
 }
 
-const FIRST_LOAD_SAVEPOINT = "etl_first_load";
-/** The SQLSTATEs after which the run merges instead: a key twice in the run, keys not as declared. */
-const MERGE_INSTEAD = new Set(["23505", "42704", "2BP01"]);
+/** The savepoint of a first load: rolling back to it takes back its rows, lock and dropped keys. */
+export const FIRST_LOAD_SAVEPOINT = "etl_first_load";
+/**
+ * The SQLSTATEs after which the run merges instead: a key twice in the run, keys not as declared,
+ * and an enforced foreign key's violation (a warehouse from before `ForeignKeyMode`): the merge
+ * checks references before any row goes in, so it fails the run naming every missing key.
+ */
+const MERGE_INSTEAD = new Set(["23505", "23503", "42704", "2BP01"]);
 /**
  * Memory for the two index builds of a fact's first load (a session setting of this transaction
  * only): at 1.4M rows each build sorts in memory instead of in temporary files.
  */
 const INDEX_BUILD_MEMORY = "256MB";
 
+/** True when `error` (from `pg` or mapped to a load error) says the run should merge instead. */
+export function mergeInstead(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && MERGE_INSTEAD.has(code.replace(/^PG_/, ""));
+}
+
+/** Rolls back to the first load's savepoint and releases it (and any lock taken after it). */
+export async function undoFirstLoad(client: pg.ClientBase, plan: TablePlan): Promise<void> {
+  await run(client, `rollback to savepoint ${FIRST_LOAD_SAVEPOINT}`, [], { table: plan.table });
+  await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], { table: plan.table });
+}
+
+/** Whether the target has no row. */
+export async function isEmpty(client: pg.ClientBase, plan: TablePlan): Promise<boolean> {
+  const result = await run<{ empty: boolean }>(client, isEmptySql(plan), [], { table: plan.table });
+  return result.rows[0]?.empty === true;
+}
+
 /**
- * The first-load insert (`firstLoadSql`) when the target is empty: the rows inserted, or
- * undefined when the run must merge (the target has rows, or the staged rows hold a key twice).
- * The emptiness is checked first without a lock, so a warehouse with rows never waits for one;
- * a fact is then locked and checked again inside the savepoint.
+ * Runs a first load's steps (`firstLoadSql`) around `fill`, which puts the rows into the target,
+ * in a savepoint: true when they are in, false when the run must merge instead (the target has
+ * rows after all, or the rows hold a key twice), with everything done here taken back.
  */
-async function insertIntoEmpty(client: pg.ClientBase, plan: TablePlan): Promise<number | undefined> {
+export async function inFirstLoadSavepoint(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  fill: () => Promise<void>,
+): Promise<boolean> {
   const context = { table: plan.table };
-  const isEmpty = async () =>
-    (await run<{ empty: boolean }>(client, isEmptySql(plan), [], context)).rows[0]?.empty === true;
-  if (!(await isEmpty())) return undefined;
-  const { lock, before, insert, after } = firstLoadSql(plan);
+  const { lock, before, after } = firstLoadSql(plan);
   await run(client, `savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-  let sql = "";
   try {
     if (lock) {
-      sql = lock;
-      await client.query(lock);
-      if (!(await isEmpty())) {
-        // Rolling back to the savepoint releases the lock too.
-        await run(client, `rollback to savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-        await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-        return undefined;
+      await run(client, lock, [], context);
+      if (!(await isEmpty(client, plan))) {
+        await undoFirstLoad(client, plan);
+        return false;
       }
     }
-    for (sql of before) await client.query(sql);
-    sql = insert;
-    const inserted = (await client.query(insert)).rowCount ?? 0;
+    for (const sql of before) await run(client, sql, [], context);
+    await fill();
     if (after.length > 0) {
-      await client.query(`set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
-      for (sql of after) await client.query(sql);
-      await client.query("set local maintenance_work_mem to default");
+      await run(client, `set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`, [], context);
+      for (const sql of after) await run(client, sql, [], context);
+      await run(client, "set local maintenance_work_mem to default", [], context);
     }
     await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-    return inserted;
+    return true;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code !== "string" || !MERGE_INSTEAD.has(code)) throw toLoadError(error, { ...context, sql });
-    // The savepoint takes back the insert, the lock and the dropped keys alike.
-    await run(client, `rollback to savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-    await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-    return undefined;
+    if (!mergeInstead(error)) throw error;
+    await undoFirstLoad(client, plan);
+    return false;
   }
+}
+
+/**
+ * The first-load insert (`firstLoadSql`) of staged rows when the target is empty: the rows
+ * inserted, or undefined when the run must merge. The emptiness is checked first without a lock,
+ * so a warehouse with rows never waits for one; a fact is then locked and checked again.
+ */
+async function insertIntoEmpty(client: pg.ClientBase, plan: TablePlan): Promise<number | undefined> {
+  if (!(await isEmpty(client, plan))) return undefined;
+  let inserted = 0;
+  const done = await inFirstLoadSavepoint(client, plan, async () => {
+    const result = await run(client, firstLoadSql(plan).insert, [], { table: plan.table });
+    inserted = result.rowCount ?? 0;
+  });
+  return done ? inserted : undefined;
 }
 
 /**
@@ -235,8 +279,8 @@ async function insertIntoEmpty(client: pg.ClientBase, plan: TablePlan): Promise<
  * set-based check that stands in for per-row foreign-key triggers (see `ForeignKeyMode`). The
  * dimensions were merged before, in the same transaction, so a key this run brings counts.
  */
-async function checkReferences(client: pg.ClientBase, plan: TablePlan): Promise<void> {
-  const sql = referenceCheckSql(plan);
+export async function checkReferences(client: pg.ClientBase, plan: TablePlan, rows?: string): Promise<void> {
+  const sql = referenceCheckSql(plan, rows);
   const missing = await run<MissingReference>(client, sql, [], { table: plan.table });
   if (missing.rows.length === 0) return;
   throw new LoadDataError(
@@ -275,14 +319,15 @@ export async function loadParquetIntoPostgres(
 ): Promise<TableLoadResult> {
   const schema = load.schema ?? "warehouse";
   const staged = load.files.map((_, i) => ({ file: { key: `${load.table}#${i + 1}` }, position: i }));
+  const plan = tablePlan(load.table, schema);
   await run(client, "begin", [], {});
   try {
     await run(client, ADVISORY_LOCK_SQL, [lockName(schema)], {});
     const result = await loadTable(
       client,
-      tablePlan(load.table, schema),
+      plan,
       staged,
-      async (i) => load.files[i] ?? new Uint8Array(),
+      async (i) => encodeParquet(plan, load.files[i] ?? new Uint8Array(), `${load.table}#${i + 1}`),
       undefined,
     );
     await run(client, "commit", [], {});

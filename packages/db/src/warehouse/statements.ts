@@ -63,8 +63,14 @@ export function createStagingSql(plan: TablePlan): string {
     : `create temp table ${stagingTable(plan)} (${columns.join(", ")}) on commit drop`;
 }
 
-export function copyIntoStagingSql(plan: TablePlan): string {
-  return `copy ${stagingTable(plan)} (${list(names(plan))}) from stdin with (format text)`;
+/** COPY of the file columns into the staging table, or into `into` (the first load's target). */
+export function copyIntoStagingSql(plan: TablePlan, into = stagingTable(plan)): string {
+  return `copy ${into} (${list(names(plan))}) from stdin with (format text)`;
+}
+
+/** The target table, quoted: where the first load of an empty table COPYs its files. */
+export function targetTable(plan: TablePlan): string {
+  return qualified(plan.schema, plan.table);
 }
 
 export function dropStagingSql(plan: TablePlan): string {

@@ -91,6 +91,32 @@ describe("the first load of an empty warehouse", () => {
     expect(await constraints(fast.client)).toEqual(await constraints(merged.client));
   });
 
+  it("first-loads the empty tables while other connections stage the rest, with the merge's rows", async () => {
+    const rows = twoOrders();
+    const { fact_sales_order: _, ...dimensions } = rows;
+    const load = async (w: Awaited<ReturnType<typeof warehouse>>, firstLoadInsert: boolean) => {
+      await loadRunIntoPostgres(w.client, { runId: RUN_1, tables: runTables(RUN_1, dimensions), now: NOW });
+      return loadRunIntoPostgres(w.client, {
+        runId: RUN_2,
+        tables: runTables(RUN_2, rows),
+        now: NOW,
+        firstLoadInsert,
+        connect: w.connect,
+        stagingConnections: 2,
+      });
+    };
+    const fast = await warehouse();
+    const merged = await warehouse();
+
+    const result = await load(fast, true);
+    await load(merged, false);
+
+    const path = Object.fromEntries(result.tables.map((t) => [t.table, t.path]));
+    expect(path).toMatchObject({ dim_location: "merge", dim_date: "merge", fact_sales_order: "first-load" });
+    expect(await starRows(fast.client)).toEqual(await starRows(merged.client));
+    expect((await starRows(fast.client)).fact_sales_order).toHaveLength(2);
+  });
+
   it("falls back to the merge when the run holds two versions of a key, with the same rows", async () => {
     const rows = twoOrders();
     const location = rows.dim_location?.[0] as Record<string, unknown>;
