@@ -109,6 +109,8 @@ async function loadOneTable(
   work: StagingWork,
   options: {
     direct: boolean;
+    /** Empty when the run began, staged on another connection: inserted from staging if still empty. */
+    offloaded: boolean;
     staged: Promise<Map<StarTable, StagedTable>> | undefined;
     read: ReadEncoded;
     onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined;
@@ -127,7 +129,7 @@ async function loadOneTable(
     if (!result) throw new Error(`${plan.table} was not staged`);
     const began = performance.now();
     // Not empty when the run began (or the first-load insert is off): merged.
-    const merged = await mergeStaged(client, plan, { firstLoadInsert: false });
+    const merged = await mergeStaged(client, plan, { firstLoadInsert: options.offloaded });
     const table = {
       ...result.table,
       ...merged,
@@ -264,8 +266,23 @@ export async function loadRunIntoPostgres(
     if (merging.firstLoadInsert) {
       for (const { plan } of work) if (await isEmpty(client, plan)) empty.add(plan.table);
     }
-    const toStage = work.filter((w) => !empty.has(w.plan.table));
     const lanes = load.stagingConnections ?? 2;
+    // With other connections, the last empty facts in load order are staged there meanwhile
+    // (then inserted from staging, see `insertIntoEmpty`), as long as they are fewer rows than the
+    // tables copied here: PostgreSQL parses on two backends, and this connection rarely waits.
+    const offloaded = new Set<StarTable>();
+    if (load.connect && lanes > 1) {
+      const total = work.filter((w) => empty.has(w.plan.table)).reduce((n, w) => n + w.rows, 0);
+      let moved = 0;
+      for (const w of [...work].reverse()) {
+        if (!empty.has(w.plan.table) || w.plan.kind !== "fact") continue;
+        if ((moved + w.rows) * (lanes - 1) > total - moved - w.rows) break;
+        moved += w.rows;
+        offloaded.add(w.plan.table);
+      }
+    }
+    for (const table of offloaded) empty.delete(table);
+    const toStage = work.filter((w) => !empty.has(w.plan.table));
     let background: Promise<Map<StarTable, StagedTable>> | undefined;
     if (load.connect && toStage.length > 0) {
       shared = toStage.map((w) => w.plan);
@@ -284,6 +301,7 @@ export async function loadRunIntoPostgres(
         if (!load.connect) load.onTableStarted?.(plan.table, w.rows);
         const result = await loadOneTable(client, w, {
           direct: empty.has(plan.table),
+          offloaded: offloaded.has(plan.table),
           staged: background && shared.includes(plan) ? background : undefined,
           read,
           onFileLoaded: load.onFileLoaded,

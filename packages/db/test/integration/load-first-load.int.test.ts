@@ -145,7 +145,10 @@ describe("the first load of an empty warehouse", () => {
     expect(await constraints(fast.client)).toEqual(await constraints(merged.client));
   });
 
-  it("fails a bad reference with MISSING_REFERENCE, commits nothing and keeps every key", async () => {
+  it.each([
+    ["on the run's connection", false],
+    ["staged on parallel connections", true],
+  ])("fails a bad reference with MISSING_REFERENCE, commits nothing and keeps every key, %s", async (_, connected) => {
     const w = await warehouse();
     const before = await constraints(w.client);
     const rows = twoOrders();
@@ -163,7 +166,12 @@ describe("the first load of an empty warehouse", () => {
         : t,
     );
 
-    const failure = await loadRunIntoPostgres(w.client, { runId: RUN_1, tables, now: NOW }).catch((e) => e);
+    const failure = await loadRunIntoPostgres(w.client, {
+      runId: RUN_1,
+      tables,
+      now: NOW,
+      ...(connected ? { connect: w.connect, stagingConnections: 2 } : {}),
+    }).catch((e) => e);
 
     expect(failure).toBeInstanceOf(LoadDataError);
     expect(failure).toMatchObject({ code: "MISSING_REFERENCE", context: { table: "fact_sales_order" } });
