@@ -51,7 +51,11 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
  * between slices), where decoding inside the COPY left the server waiting for each row group.
  * About 10 MB of text per file of 100k fact rows.
  */
-export async function encodeParquet(plan: TablePlan, bytes: Uint8Array, file: string): Promise<EncodedParquet> {
+export async function encodeParquet(
+  plan: TablePlan,
+  bytes: Uint8Array,
+  file: string,
+): Promise<EncodedParquet> {
   const filePlan = planOfFile(plan, bytes, file);
   const chunks: Buffer[] = [];
   for await (const chunk of copyChunks(filePlan, bytes, file)) {

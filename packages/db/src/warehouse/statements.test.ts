@@ -22,11 +22,14 @@ describe("PostgreSQL load statements", () => {
     },
   );
 
-  it.each(["dim_transaction", "fact_payment"] as const)("first-load SQL of %s matches the snapshot", (table) => {
-    const { lock, before, insert, after } = firstLoadSql(tablePlan(table));
+  it.each(["dim_transaction", "fact_payment"] as const)(
+    "first-load SQL of %s matches the snapshot",
+    (table) => {
+      const { lock, before, insert, after } = firstLoadSql(tablePlan(table));
 
-    expect([...(lock ? [lock] : []), ...before, insert, ...after].join(";\n")).toMatchSnapshot();
-  });
+      expect([...(lock ? [lock] : []), ...before, insert, ...after].join(";\n")).toMatchSnapshot();
+    },
+  );
 
   it("rebuilds a fact's keys as the warehouse DDL declares them, and never drops a dimension's", () => {
     const fact = firstLoadSql(tablePlan("fact_sales_order"));

@@ -57,7 +57,10 @@ async function constraints(client: pg.Client): Promise<string[]> {
 /** A run with two orders, so the fact has more than one row and ids to compare. */
 function twoOrders(): StarRows {
   return starRowsOf({
-    salesOrders: [makeSalesOrder({ sales_order_id: 1 }), makeSalesOrder({ sales_order_id: 2, units_sold: 7 })],
+    salesOrders: [
+      makeSalesOrder({ sales_order_id: 1 }),
+      makeSalesOrder({ sales_order_id: 2, units_sold: 7 }),
+    ],
   });
 }
 
@@ -148,38 +151,41 @@ describe("the first load of an empty warehouse", () => {
   it.each([
     ["on the run's connection", false],
     ["staged on parallel connections", true],
-  ])("fails a bad reference with MISSING_REFERENCE, commits nothing and keeps every key, %s", async (_, connected) => {
-    const w = await warehouse();
-    const before = await constraints(w.client);
-    const rows = twoOrders();
-    const order = rows.fact_sales_order?.[0] as Record<string, unknown>;
-    const tables = runTables(RUN_1, rows).map((t) =>
-      t.table === "fact_sales_order"
-        ? {
-            ...t,
-            files: t.files.map((f) => ({
-              ...f,
-              read: async () => starParquet("fact_sales_order", [{ ...order, design_id: 999 }]),
-              rows: 1,
-            })),
-          }
-        : t,
-    );
+  ])(
+    "fails a bad reference with MISSING_REFERENCE, commits nothing and keeps every key, %s",
+    async (_, connected) => {
+      const w = await warehouse();
+      const before = await constraints(w.client);
+      const rows = twoOrders();
+      const order = rows.fact_sales_order?.[0] as Record<string, unknown>;
+      const tables = runTables(RUN_1, rows).map((t) =>
+        t.table === "fact_sales_order"
+          ? {
+              ...t,
+              files: t.files.map((f) => ({
+                ...f,
+                read: async () => starParquet("fact_sales_order", [{ ...order, design_id: 999 }]),
+                rows: 1,
+              })),
+            }
+          : t,
+      );
 
-    const failure = await loadRunIntoPostgres(w.client, {
-      runId: RUN_1,
-      tables,
-      now: NOW,
-      ...(connected ? { connect: w.connect, stagingConnections: 2 } : {}),
-    }).catch((e) => e);
+      const failure = await loadRunIntoPostgres(w.client, {
+        runId: RUN_1,
+        tables,
+        now: NOW,
+        ...(connected ? { connect: w.connect, stagingConnections: 2 } : {}),
+      }).catch((e) => e);
 
-    expect(failure).toBeInstanceOf(LoadDataError);
-    expect(failure).toMatchObject({ code: "MISSING_REFERENCE", context: { table: "fact_sales_order" } });
-    expect((failure as Error).message).toContain("design_id -> dim_design.design_id: 999");
-    const after = await starRows(w.client);
-    expect(Object.values(after).every((r) => r.length === 0)).toBe(true);
-    expect(await constraints(w.client)).toEqual(before);
-  });
+      expect(failure).toBeInstanceOf(LoadDataError);
+      expect(failure).toMatchObject({ code: "MISSING_REFERENCE", context: { table: "fact_sales_order" } });
+      expect((failure as Error).message).toContain("design_id -> dim_design.design_id: 999");
+      const after = await starRows(w.client);
+      expect(Object.values(after).every((r) => r.length === 0)).toBe(true);
+      expect(await constraints(w.client)).toEqual(before);
+    },
+  );
 
   it("rolls back the rebuilt keys with the run when a later step fails", async () => {
     const w = await warehouse();
