@@ -1,10 +1,10 @@
 import type pg from "pg";
 import type { ReadEncoded } from "./copy-parquet";
+import { inFirstLoadSavepoint } from "./first-load-savepoint";
 import {
   checkReferences,
   copyFiles,
   type FileLoadResult,
-  inFirstLoadSavepoint,
   type StagedFile,
   type TableLoadResult,
 } from "./load-table";

@@ -1,20 +1,22 @@
 import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
-import { LoadDataError, type LoadErrorContext, toLoadError } from "../errors";
+import { LoadDataError, toLoadError } from "../errors";
 import { copyEncodedInto, encodeParquet, type ReadEncoded } from "./copy-parquet";
+import { insertIntoEmpty } from "./first-load-savepoint";
 import { describeMissingReferences, type MissingReference, referenceCheckSql } from "./reference-check";
+import { run } from "./run-statement";
 import {
   ADVISORY_LOCK_SQL,
   copyIntoStagingSql,
   createStagingSql,
   dropStagingSql,
-  firstLoadSql,
-  isEmptySql,
   lockName,
   mergeSql,
   type TablePlan,
   tablePlan,
 } from "./statements";
+
+export { run } from "./run-statement";
 
 // One star table's load: its files COPYed into a staging table, then merged. A run's load
 // (load-run.ts) calls it per table inside its own transaction and ledger; the benchmark calls it
@@ -48,20 +50,6 @@ export type MergePath = "first-load" | "merge";
 export interface MergeOptions {
   /** Whether a table found empty takes the first-load insert (`firstLoadSql`); true by default. */
   firstLoadInsert?: boolean;
-}
-
-/** Runs one statement; a failure becomes a load error naming the statement. */
-export async function run<T>(
-  client: pg.ClientBase,
-  sql: string,
-  params: unknown[],
-  context: LoadErrorContext,
-) {
-  try {
-    return await client.query<T & pg.QueryResultRow>(sql, params);
-  } catch (error) {
-    throw toLoadError(error, { ...context, sql });
-  }
 }
 
 export interface StagedFile {
@@ -188,90 +176,6 @@ export async function mergeStaged(
   }
   await run(client, dropStagingSql(plan), [], context);
   return result;
-}
-
-/** The savepoint of a first load: rolling back to it takes back its rows, lock and dropped keys. */
-export const FIRST_LOAD_SAVEPOINT = "etl_first_load";
-/**
- * The SQLSTATEs after which the run merges instead: a key twice in the run, keys not as declared,
- * and an enforced foreign key's violation (a warehouse from before `ForeignKeyMode`): the merge
- * checks references before any row goes in, so it fails the run naming every missing key.
- */
-const MERGE_INSTEAD = new Set(["23505", "23503", "42704", "2BP01"]);
-/**
- * Memory for the two index builds of a fact's first load (a session setting of this transaction
- * only): at 1.4M rows each build sorts in memory instead of in temporary files.
- */
-const INDEX_BUILD_MEMORY = "256MB";
-
-/** True when `error` (from `pg` or mapped to a load error) says the run should merge instead. */
-export function mergeInstead(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && MERGE_INSTEAD.has(code.replace(/^PG_/, ""));
-}
-
-/** Rolls back to the first load's savepoint and releases it (and any lock taken after it). */
-export async function undoFirstLoad(client: pg.ClientBase, plan: TablePlan): Promise<void> {
-  await run(client, `rollback to savepoint ${FIRST_LOAD_SAVEPOINT}`, [], { table: plan.table });
-  await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], { table: plan.table });
-}
-
-/** Whether the target has no row. */
-export async function isEmpty(client: pg.ClientBase, plan: TablePlan): Promise<boolean> {
-  const result = await run<{ empty: boolean }>(client, isEmptySql(plan), [], { table: plan.table });
-  return result.rows[0]?.empty === true;
-}
-
-/**
- * Runs a first load's steps (`firstLoadSql`) around `fill`, which puts the rows into the target,
- * in a savepoint: true when they are in, false when the run must merge instead (the target has
- * rows after all, or the rows hold a key twice), with everything done here taken back.
- */
-export async function inFirstLoadSavepoint(
-  client: pg.ClientBase,
-  plan: TablePlan,
-  fill: () => Promise<void>,
-): Promise<boolean> {
-  const context = { table: plan.table };
-  const { lock, before, after } = firstLoadSql(plan);
-  await run(client, `savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-  try {
-    if (lock) {
-      await run(client, lock, [], context);
-      if (!(await isEmpty(client, plan))) {
-        await undoFirstLoad(client, plan);
-        return false;
-      }
-    }
-    for (const sql of before) await run(client, sql, [], context);
-    await fill();
-    if (after.length > 0) {
-      await run(client, `set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`, [], context);
-      for (const sql of after) await run(client, sql, [], context);
-      await run(client, "set local maintenance_work_mem to default", [], context);
-    }
-    await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
-    return true;
-  } catch (error) {
-    if (!mergeInstead(error)) throw error;
-    await undoFirstLoad(client, plan);
-    return false;
-  }
-}
-
-/**
- * The first-load insert (`firstLoadSql`) of staged rows when the target is empty: the rows
- * inserted, or undefined when the run must merge. The emptiness is checked first without a lock,
- * so a warehouse with rows never waits for one; a fact is then locked and checked again.
- */
-async function insertIntoEmpty(client: pg.ClientBase, plan: TablePlan): Promise<number | undefined> {
-  if (!(await isEmpty(client, plan))) return undefined;
-  let inserted = 0;
-  const done = await inFirstLoadSavepoint(client, plan, async () => {
-    const result = await run(client, firstLoadSql(plan).insert, [], { table: plan.table });
-    inserted = result.rowCount ?? 0;
-  });
-  return done ? inserted : undefined;
 }
 
 /**
