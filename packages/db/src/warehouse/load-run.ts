@@ -2,15 +2,12 @@ import { DataError, type StarDeletion, type StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { PreviousRunNotLoadedError } from "../errors";
 import { applyPostgresDeletions } from "./apply-deletions";
-import {
-  type FileLoadResult,
-  loadTable,
-  mergeStaged,
-  rollback,
-  run,
-  type StagedFile,
-  type TableLoadResult,
-} from "./load-table";
+import { isEmpty } from "./first-load-savepoint";
+import { type FileLoadResult, rollback, run, type StagedFile, type TableLoadResult } from "./load-table";
+import { loadOneTable, type ParquetFileSource, prefetching, type StagedTable } from "./run-tables";
+
+export type { ParquetFileSource } from "./run-tables";
+
 import { dropSharedStaging, type StagingWork, sharedStaging, stageInParallel } from "./stage-parallel";
 import {
   ADVISORY_LOCK_SQL,
@@ -23,16 +20,6 @@ import {
   upsertLoadedTablesSql,
   upsertLoadRunSql,
 } from "./statements";
-
-/** One Parquet file of a run: what the manifest says about it, and how to get its bytes. */
-export interface ParquetFileSource {
-  key: string;
-  sha256: string;
-  /** Rows the manifest promises; a file that holds a different number is refused. */
-  rows: number;
-  /** Fetches (and may verify) the bytes; called once, one file ahead of the COPY. */
-  read(): Promise<Uint8Array>;
-}
 
 export interface TableFiles {
   table: StarTable;
@@ -78,6 +65,12 @@ export interface PostgresRunLoad {
    * Without it every table is staged and merged on `client`.
    */
   connect?: () => Promise<pg.Client>;
+  /**
+   * Whether a table the run finds empty takes the first-load insert (no conflict handling, a
+   * fact's keys rebuilt after it, see `firstLoadSql`) instead of the merge, which gives the same
+   * rows. True by default; false always merges.
+   */
+  firstLoadInsert?: boolean;
   /** Connections staging at once with `connect` (2 by default). */
   stagingConnections?: number;
   /** Called once a file is in staging (progress, audit); an error thrown here fails the run. */
@@ -86,27 +79,6 @@ export interface PostgresRunLoad {
   onTableStarted?: (table: StarTable, expectedRows: number) => void;
   /** Called once a table's files are staged and merged. */
   onTableLoaded?: (result: TableLoadResult) => void;
-}
-
-/** The next file's bytes are fetched while the current one is copied. */
-function prefetching(files: readonly ParquetFileSource[]) {
-  const pending = new Map<number, Promise<Uint8Array>>();
-  const start = (i: number) => {
-    const file = files[i];
-    if (!file || pending.has(i)) return;
-    const promise = file.read();
-    // A prefetch that fails is reported when its turn comes, not as an unhandled rejection.
-    promise.catch(() => undefined);
-    pending.set(i, promise);
-  };
-  return async (i: number): Promise<Uint8Array> => {
-    start(i);
-    start(i + 1);
-    const bytes = pending.get(i);
-    pending.delete(i);
-    if (!bytes) throw new Error(`no file at position ${i}`);
-    return bytes;
-  };
 }
 
 /**
@@ -181,7 +153,8 @@ export async function loadRunIntoPostgres(
     for (const { table, files } of load.tables) {
       for (const file of files) if (!loaded.has(file.key)) pending.push({ file, table });
     }
-    const read = prefetching(pending.map((p) => p.file));
+    const read = prefetching(pending.map((p) => ({ file: p.file, plan: tablePlan(p.table, schema) })));
+    const merging = { firstLoadInsert: load.firstLoadInsert ?? true };
     const files: FileLoadResult[] = [];
     const tables: TableLoadResult[] = [];
     const work: StagingWork[] = [];
@@ -204,34 +177,59 @@ export async function loadRunIntoPostgres(
           : { plan, files: staged, rows },
       );
     }
-    if (load.connect) {
-      shared = work.map((w) => w.plan);
-      const lanes = load.stagingConnections ?? 2;
-      // Every table's files are staged at once: each table starts now, and ends after its merge.
-      for (const w of work) load.onTableStarted?.(w.plan.table, w.rows);
-      const staged = await stageInParallel(client, load.connect, lanes, work, read, load.onFileLoaded);
-      for (const { plan } of work) {
-        const result = staged.get(plan.table);
-        if (!result) continue;
-        const began = performance.now();
-        const merged = await mergeStaged(client, plan);
-        const table = {
-          ...result.table,
-          ...merged,
-          durationMs: result.table.durationMs + Math.round(performance.now() - began),
-        };
-        load.onTableLoaded?.(table);
-        tables.push(table);
-        files.push(...result.files);
+    // A table empty now takes the first load: COPY straight into it on this connection. The
+    // others are staged (on parallel connections, with `connect`) and merged, all in load order.
+    const empty = new Set<StarTable>();
+    if (merging.firstLoadInsert) {
+      for (const { plan } of work) if (await isEmpty(client, plan)) empty.add(plan.table);
+    }
+    const lanes = load.stagingConnections ?? 2;
+    // With other connections, the last empty facts in load order are staged there meanwhile
+    // (then inserted from staging, see `insertIntoEmpty`), as long as they are fewer rows than the
+    // tables copied here: PostgreSQL parses on two backends, and this connection rarely waits.
+    const offloaded = new Set<StarTable>();
+    if (load.connect && lanes > 1) {
+      const total = work.filter((w) => empty.has(w.plan.table)).reduce((n, w) => n + w.rows, 0);
+      let moved = 0;
+      for (const w of [...work].reverse()) {
+        if (!empty.has(w.plan.table) || w.plan.kind !== "fact") continue;
+        if ((moved + w.rows) * (lanes - 1) > total - moved - w.rows) break;
+        moved += w.rows;
+        offloaded.add(w.plan.table);
       }
-    } else {
-      for (const { plan, files: staged, rows } of work) {
-        load.onTableStarted?.(plan.table, rows);
-        const result = await loadTable(client, plan, staged, read, load.onFileLoaded);
+    }
+    for (const table of offloaded) empty.delete(table);
+    const toStage = work.filter((w) => !empty.has(w.plan.table));
+    let background: Promise<Map<StarTable, StagedTable>> | undefined;
+    if (load.connect && toStage.length > 0) {
+      shared = toStage.map((w) => w.plan);
+      // With a table to copy here, this connection is busy: the others stage on their own.
+      const stager = empty.size > 0 ? undefined : client;
+      if (stager || lanes > 1) {
+        background = stageInParallel(stager, load.connect, lanes, toStage, read, load.onFileLoaded);
+        background.catch(() => undefined);
+      }
+    }
+    try {
+      // Every table starts now (staged ones are copied at once), and ends after its merge.
+      if (load.connect) for (const w of work) load.onTableStarted?.(w.plan.table, w.rows);
+      for (const w of work) {
+        const { plan } = w;
+        if (!load.connect) load.onTableStarted?.(plan.table, w.rows);
+        const result = await loadOneTable(client, w, {
+          direct: empty.has(plan.table),
+          offloaded: offloaded.has(plan.table),
+          staged: background && shared.includes(plan) ? background : undefined,
+          read,
+          onFileLoaded: load.onFileLoaded,
+        });
         load.onTableLoaded?.(result.table);
         tables.push(result.table);
         files.push(...result.files);
       }
+    } finally {
+      // A failure here must not drop shared staging tables while another connection fills them.
+      await background?.catch(() => undefined);
     }
 
     const deleted = await applyPostgresDeletions(client, schema, load.deletions ?? []);

@@ -1,8 +1,10 @@
 import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
-import { LoadDataError, type LoadErrorContext, toLoadError } from "../errors";
-import { copyParquetIntoStaging } from "./copy-parquet";
+import { LoadDataError, toLoadError } from "../errors";
+import { copyEncodedInto, encodeParquet, type ReadEncoded } from "./copy-parquet";
+import { insertIntoEmpty } from "./first-load-savepoint";
 import { describeMissingReferences, type MissingReference, referenceCheckSql } from "./reference-check";
+import { run } from "./run-statement";
 import {
   ADVISORY_LOCK_SQL,
   copyIntoStagingSql,
@@ -13,6 +15,8 @@ import {
   type TablePlan,
   tablePlan,
 } from "./statements";
+
+export { run } from "./run-statement";
 
 // One star table's load: its files COPYed into a staging table, then merged. A run's load
 // (load-run.ts) calls it per table inside its own transaction and ledger; the benchmark calls it
@@ -34,20 +38,18 @@ export interface TableLoadResult {
   inserted: number;
   updated: number;
   durationMs: number;
+  /**
+   * How the staged rows went in: `first-load` when the table was empty and took the insert of
+   * `firstLoadSql`, `merge` otherwise (absent until the table is merged).
+   */
+  path?: MergePath;
 }
 
-/** Runs one statement; a failure becomes a load error naming the statement. */
-export async function run<T>(
-  client: pg.ClientBase,
-  sql: string,
-  params: unknown[],
-  context: LoadErrorContext,
-) {
-  try {
-    return await client.query<T & pg.QueryResultRow>(sql, params);
-  } catch (error) {
-    throw toLoadError(error, { ...context, sql });
-  }
+export type MergePath = "first-load" | "merge";
+
+export interface MergeOptions {
+  /** Whether a table found empty takes the first-load insert (`firstLoadSql`); true by default. */
+  firstLoadInsert?: boolean;
 }
 
 export interface StagedFile {
@@ -61,12 +63,13 @@ export async function loadTable(
   client: pg.ClientBase,
   plan: TablePlan,
   files: readonly StagedFile[],
-  read: (position: number) => Promise<Uint8Array>,
+  read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
+  options: MergeOptions = {},
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
   const started = performance.now();
   const staged = await stageTable(client, plan, files, read, onFileLoaded);
-  const merged = await mergeStaged(client, plan);
+  const merged = await mergeStaged(client, plan, options);
   return {
     table: { ...staged.table, ...merged, durationMs: Math.round(performance.now() - started) },
     files: staged.files,
@@ -82,13 +85,28 @@ export async function stageTable(
   client: pg.ClientBase,
   plan: TablePlan,
   files: readonly StagedFile[],
-  read: (position: number) => Promise<Uint8Array>,
+  read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
-  const started = performance.now();
   const context = { table: plan.table };
   await run(client, dropStagingSql(plan), [], context);
   await run(client, createStagingSql(plan), [], context);
+  return copyFiles(client, plan, files, read, onFileLoaded);
+}
+
+/**
+ * COPYs a table's files, in order, into its staging table (or `into`, a quoted table name), each
+ * checked against its manifest's row count; `onFileLoaded` after each.
+ */
+export async function copyFiles(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  files: readonly StagedFile[],
+  read: ReadEncoded,
+  onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
+  into?: string,
+): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
+  const started = performance.now();
   const results: FileLoadResult[] = [];
   let rows = 0;
   for (const { file, position } of files) {
@@ -96,10 +114,9 @@ export async function stageTable(
     const fileContext = { table: plan.table, key: file.key };
     let copied: number;
     try {
-      const bytes = await read(position);
-      copied = await copyParquetIntoStaging(client, plan, bytes, file.key);
+      copied = await copyEncodedInto(client, plan, await read(position), into);
     } catch (error) {
-      throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan) });
+      throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan, into) });
     }
     if (file.rows !== undefined && copied !== file.rows) {
       throw new LoadDataError(
@@ -132,20 +149,33 @@ export async function stageTable(
   };
 }
 
-/** Checks a fact's references, merges the staged rows into the target, drops the staging table. */
+/**
+ * Checks a fact's references, moves the staged rows into the target (the first-load insert when
+ * the target is empty, the merge otherwise), drops the staging table.
+ */
 export async function mergeStaged(
   client: pg.ClientBase,
   plan: TablePlan,
-): Promise<{ inserted: number; updated: number }> {
+  options: MergeOptions = {},
+): Promise<{ inserted: number; updated: number; path: MergePath }> {
   const context = { table: plan.table };
   if (plan.kind === "fact") await checkReferences(client, plan);
-  const merge = mergeSql(plan);
-  const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
-  const counts = merged.rows[0];
-  const inserted = counts?.inserted ?? merged.rowCount ?? 0;
-  const updated = counts?.updated ?? 0;
+  const first = options.firstLoadInsert === false ? undefined : await insertIntoEmpty(client, plan);
+  let result: { inserted: number; updated: number; path: MergePath };
+  if (first !== undefined) {
+    result = { inserted: first, updated: 0, path: "first-load" };
+  } else {
+    const merge = mergeSql(plan);
+    const merged = await run<{ inserted?: number; updated?: number }>(client, merge, [], context);
+    const counts = merged.rows[0];
+    result = {
+      inserted: counts?.inserted ?? merged.rowCount ?? 0,
+      updated: counts?.updated ?? 0,
+      path: "merge",
+    };
+  }
   await run(client, dropStagingSql(plan), [], context);
-  return { inserted, updated };
+  return result;
 }
 
 /**
@@ -153,8 +183,8 @@ export async function mergeStaged(
  * set-based check that stands in for per-row foreign-key triggers (see `ForeignKeyMode`). The
  * dimensions were merged before, in the same transaction, so a key this run brings counts.
  */
-async function checkReferences(client: pg.ClientBase, plan: TablePlan): Promise<void> {
-  const sql = referenceCheckSql(plan);
+export async function checkReferences(client: pg.ClientBase, plan: TablePlan, rows?: string): Promise<void> {
+  const sql = referenceCheckSql(plan, rows);
   const missing = await run<MissingReference>(client, sql, [], { table: plan.table });
   if (missing.rows.length === 0) return;
   throw new LoadDataError(
@@ -193,14 +223,15 @@ export async function loadParquetIntoPostgres(
 ): Promise<TableLoadResult> {
   const schema = load.schema ?? "warehouse";
   const staged = load.files.map((_, i) => ({ file: { key: `${load.table}#${i + 1}` }, position: i }));
+  const plan = tablePlan(load.table, schema);
   await run(client, "begin", [], {});
   try {
     await run(client, ADVISORY_LOCK_SQL, [lockName(schema)], {});
     const result = await loadTable(
       client,
-      tablePlan(load.table, schema),
+      plan,
       staged,
-      async (i) => load.files[i] ?? new Uint8Array(),
+      async (i) => encodeParquet(plan, load.files[i] ?? new Uint8Array(), `${load.table}#${i + 1}`),
       undefined,
     );
     await run(client, "commit", [], {});

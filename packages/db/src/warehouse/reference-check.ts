@@ -21,17 +21,19 @@ function referencesOf(plan: TablePlan) {
  * The set-based check of a fact's staged rows: for each reference, one anti-join of the staging
  * table against the dimension (as the run's merges have left it, in the same transaction), the
  * first distinct missing keys and how many there are. No row: every reference holds. Run before
- * the fact's merge, it replaces the foreign keys' per-row triggers (see `ForeignKeyMode`).
+ * the fact's merge, it replaces the foreign keys' per-row triggers (see `ForeignKeyMode`). `rows`
+ * is the table that holds the rows to check: staging, or the target a first load COPYed into.
  */
-export function referenceCheckSql(plan: TablePlan): string {
+export function referenceCheckSql(plan: TablePlan, rows = stagingTable(plan)): string {
   return referencesOf(plan)
     .map((ref) => {
       const column = quoteIdent(ref.column);
-      // Distinct keys first: a fact's million rows hold a few thousand keys, so the anti-join
-      // probes each key once instead of once per row.
+      // Every staged row probes the dimension (a hash anti-join), and only the missing keys are
+      // made distinct: distinct keys first cost a hash of every key, as many as the rows for a
+      // reference like transaction_id (1.42M at 1M orders), and measured 4x slower there.
       const missing =
-        `select v.k from (select distinct s.${column} as k from ${stagingTable(plan)} s where s.${column} is not null) v ` +
-        `where not exists (select 1 from ${qualified(plan.schema, ref.table)} d where d.${quoteIdent(ref.references)} = v.k)`;
+        `select distinct s.${column} as k from ${rows} s where s.${column} is not null ` +
+        `and not exists (select 1 from ${qualified(plan.schema, ref.table)} d where d.${quoteIdent(ref.references)} = s.${column})`;
       return (
         `(select '${ref.column}' as "column", m.k::text as "key", (count(*) over ())::int as "missing" ` +
         `from (${missing}) m order by m.k limit ${NAMED_KEYS})`

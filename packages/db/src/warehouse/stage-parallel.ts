@@ -1,5 +1,6 @@
 import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
+import type { ReadEncoded } from "./copy-parquet";
 import { type FileLoadResult, type StagedFile, stageTable, type TableLoadResult } from "./load-table";
 import { dropStagingSql, type TablePlan } from "./statements";
 
@@ -22,16 +23,18 @@ export function sharedStaging(controlSchema: string, table: StarTable, runId: st
 /**
  * Stages the run's tables on `lanes` connections at once: the run's own (inside its
  * transaction) and `lanes - 1` more from `connect`, each taking the next table, biggest first,
+ * or only the `lanes - 1` others when `main` is undefined (busy with a first load, see
+ * `copyIntoEmpty`);
  * as it finishes one. Tables are independent until their merge, which the run's transaction does
  * afterwards, in load order. After a failure no new table starts; it is rethrown once every
  * connection is done. The extra connections are ended here.
  */
 export async function stageInParallel(
-  main: pg.ClientBase,
+  main: pg.ClientBase | undefined,
   connect: () => Promise<pg.Client>,
   lanes: number,
   work: readonly StagingWork[],
-  read: (position: number) => Promise<Uint8Array>,
+  read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
 ): Promise<Map<StarTable, { table: TableLoadResult; files: FileLoadResult[] }>> {
   const queue = [...work].sort((a, b) => b.rows - a.rows);
@@ -39,14 +42,15 @@ export async function stageInParallel(
   const results = new Map<StarTable, { table: TableLoadResult; files: FileLoadResult[] }>();
   let failure: { error: unknown } | undefined;
   try {
-    for (let i = 1; i < Math.min(lanes, work.length); i++) {
+    const others = main ? Math.min(lanes, work.length) - 1 : Math.min(lanes - 1, work.length);
+    for (let i = 0; i < others; i++) {
       const client = await connect();
       // A connection dropped while idle must fail the load, not crash the process.
       client.on("error", () => undefined);
       extra.push(client);
     }
     await Promise.all(
-      [main, ...extra].map(async (client) => {
+      [...(main ? [main] : []), ...extra].map(async (client) => {
         for (let next = queue.shift(); next && !failure; next = queue.shift()) {
           try {
             results.set(next.plan.table, await stageTable(client, next.plan, next.files, read, onFileLoaded));

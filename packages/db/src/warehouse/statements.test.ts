@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   copyIntoStagingSql,
   createStagingSql,
+  firstLoadSql,
   insertLoadedFilesSql,
   mergeSql,
   tablePlan,
@@ -20,6 +21,28 @@ describe("PostgreSQL load statements", () => {
       expect(sql).toMatchSnapshot();
     },
   );
+
+  it.each(["dim_transaction", "fact_payment"] as const)(
+    "first-load SQL of %s matches the snapshot",
+    (table) => {
+      const { lock, before, insert, after } = firstLoadSql(tablePlan(table));
+
+      expect([...(lock ? [lock] : []), ...before, insert, ...after].join(";\n")).toMatchSnapshot();
+    },
+  );
+
+  it("rebuilds a fact's keys as the warehouse DDL declares them, and never drops a dimension's", () => {
+    const fact = firstLoadSql(tablePlan("fact_sales_order"));
+    const dimension = firstLoadSql(tablePlan("dim_transaction"));
+
+    expect(fact.after.join()).toContain(
+      'add constraint "fact_sales_order_pkey" primary key ("sales_record_id"), ' +
+        'add constraint "fact_sales_order_natural_key" unique ("sales_order_id", "last_updated_date", "last_updated_time")',
+    );
+    expect(dimension).toMatchObject({ before: [], after: [] });
+    expect(dimension.lock).toBeUndefined();
+    expect(dimension.insert).not.toContain("on conflict");
+  });
 
   it("classifies every star table", () => {
     const kinds = STAR_TABLE_NAMES.map((t) => [t, tablePlan(t).kind]);

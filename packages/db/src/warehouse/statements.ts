@@ -1,10 +1,12 @@
 import {
   type ColumnSpec,
+  type FactTable,
   isFactTable,
   SOURCE_UPDATED_AT_COLUMN,
   STAR_COLUMNS,
   STAR_KEYS,
   type StarTable,
+  SURROGATE_KEYS,
 } from "@etl/schemas";
 import { sqlType } from "../ddl/column-type";
 import { qualified, quoteIdent } from "../sql";
@@ -61,8 +63,14 @@ export function createStagingSql(plan: TablePlan): string {
     : `create temp table ${stagingTable(plan)} (${columns.join(", ")}) on commit drop`;
 }
 
-export function copyIntoStagingSql(plan: TablePlan): string {
-  return `copy ${stagingTable(plan)} (${list(names(plan))}) from stdin with (format text)`;
+/** COPY of the file columns into the staging table, or into `into` (the first load's target). */
+export function copyIntoStagingSql(plan: TablePlan, into = stagingTable(plan)): string {
+  return `copy ${into} (${list(names(plan))}) from stdin with (format text)`;
+}
+
+/** The target table, quoted: where the first load of an empty table COPYs its files. */
+export function targetTable(plan: TablePlan): string {
+  return qualified(plan.schema, plan.table);
 }
 
 export function dropStagingSql(plan: TablePlan): string {
@@ -117,6 +125,52 @@ export function mergeSql(plan: TablePlan): string {
       `on conflict (${keys}) do update set ${set} ` +
       `where ${notOlder}(${list(values, "t.")}) is distinct from (${list(values, "excluded.")})`,
   );
+}
+
+/** True when the target has no row: the run may take its first-load path (`firstLoadSql`). */
+export function isEmptySql(plan: TablePlan): string {
+  return `select not exists (select 1 from ${qualified(plan.schema, plan.table)}) as "empty"`;
+}
+
+/**
+ * The first load of a table the run found empty, a cheaper way to the merge's result, run in a
+ * savepoint that a unique violation rolls back to (the run then merges):
+ *
+ * - `lock`: a fact is locked (no reader nor writer until the run commits), so "empty", checked
+ *   again after it, holds;
+ * - `before`: the fact's two keys, the identity primary key and the unique natural version key,
+ *   are dropped;
+ * - `insert`: every staged row, without conflict handling or `distinct on`: with no row in the
+ *   target and no key twice in staging (the keys' unique indexes say so, or the savepoint rolls
+ *   back), the merge would insert exactly these rows, in the same order;
+ * - `after`: a fact's keys are added again as `warehouseDdl` declares them, each index built by
+ *   one sort instead of a btree insert per row. A duplicate natural key fails here.
+ *
+ * A dimension keeps its primary key (the facts' foreign keys depend on it); its insert fails on a
+ * duplicate key. Everything is transactional: a failed run leaves the keys as they were.
+ */
+export function firstLoadSql(plan: TablePlan): {
+  lock?: string;
+  before: string[];
+  insert: string;
+  after: string[];
+} {
+  const target = qualified(plan.schema, plan.table);
+  const all = names(plan);
+  const insert = `insert into ${target} (${list(all)}) select ${list(all)} from ${stagingTable(plan)}`;
+  if (plan.kind !== "fact") return { before: [], insert, after: [] };
+  const fact = plan.table as FactTable;
+  const primary = quoteIdent(`${fact}_pkey`);
+  const natural = quoteIdent(`${fact}_natural_key`);
+  return {
+    lock: `lock table ${target} in access exclusive mode`,
+    before: [`alter table ${target} drop constraint ${natural}, drop constraint ${primary}`],
+    insert,
+    after: [
+      `alter table ${target} add constraint ${primary} primary key (${quoteIdent(SURROGATE_KEYS[fact])}), ` +
+        `add constraint ${natural} unique (${list(plan.keys)})`,
+    ],
+  };
 }
 
 /** Serialises loads into one warehouse: the lock is released when the transaction ends. */

@@ -62,6 +62,8 @@ describe("loadRunIntoPostgres staging on parallel connections", () => {
       now: NOW,
       connect: stagingConnect,
       stagingConnections: 3,
+      // An empty warehouse would take the first load, on the run's connection alone.
+      firstLoadInsert: false,
     });
 
     expect(connects).toBe(2);

@@ -1,0 +1,228 @@
+import { freshDatabase } from "@etl/local-cloud/testing";
+import { STAR_TABLE_NAMES } from "@etl/schemas";
+import { makeSalesOrder } from "@etl/schemas/testing";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { controlDdl } from "../../src/ddl/control";
+import { warehouseDdl } from "../../src/ddl/warehouse";
+import { LoadDataError } from "../../src/errors";
+import { loadRunIntoPostgres } from "../../src/warehouse/load-run";
+import { runTables, type StarRows, starParquet, starRowsOf } from "./load-fixtures";
+
+// The first load of a table (empty inside the run's transaction) inserts without conflict
+// handling and, for a fact, rebuilds its keys after the insert. These tests hold it to the merge:
+// the same rows, the same constraints, the same failures.
+
+const clients: pg.Client[] = [];
+
+async function warehouse(): Promise<{ client: pg.Client; connect: () => Promise<pg.Client> }> {
+  const url = await freshDatabase("firstload");
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    clients.push(c);
+    return c;
+  };
+  const client = await connect();
+  for (const sql of [...warehouseDdl(), ...controlDdl()]) await client.query(sql);
+  return { client, connect };
+}
+
+afterAll(async () => {
+  for (const c of clients) await c.end().catch(() => undefined);
+});
+
+const RUN_1 = "20261123T141500123Z-00000001";
+const RUN_2 = "20261124T141500123Z-00000002";
+const NOW = () => new Date("2026-11-23T15:00:00.000Z");
+
+/** Every row of every star table, surrogate ids included, in a stable order. */
+async function starRows(client: pg.Client): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const t of STAR_TABLE_NAMES)
+    out[t] = (await client.query(`select * from warehouse.${t} order by 1, 2, 3`)).rows;
+  return out;
+}
+
+/** The warehouse's keys and references as the catalog has them. */
+async function constraints(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ c: string }>(
+    `select t.relname || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid) as c from pg_constraint c
+     join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+     where n.nspname = 'warehouse' order by 1`,
+  );
+  return rows.map((r) => r.c);
+}
+
+/** A run with two orders, so the fact has more than one row and ids to compare. */
+function twoOrders(): StarRows {
+  return starRowsOf({
+    salesOrders: [
+      makeSalesOrder({ sales_order_id: 1 }),
+      makeSalesOrder({ sales_order_id: 2, units_sold: 7 }),
+    ],
+  });
+}
+
+async function loadBoth(rows: StarRows, connected = false) {
+  const fast = await warehouse();
+  const merged = await warehouse();
+  const load = (w: typeof fast, firstLoadInsert: boolean) =>
+    loadRunIntoPostgres(w.client, {
+      runId: RUN_1,
+      tables: runTables(RUN_1, rows),
+      now: NOW,
+      firstLoadInsert,
+      ...(connected ? { connect: w.connect, stagingConnections: 2 } : {}),
+    });
+  return { fast, merged, fastResult: await load(fast, true), mergedResult: await load(merged, false) };
+}
+
+describe("the first load of an empty warehouse", () => {
+  it.each([
+    ["on the run's connection", false],
+    ["staged on parallel connections", true],
+  ])("gives the same rows and counts as the merge, %s, inserting without the merge", async (_, connected) => {
+    const { fast, merged, fastResult, mergedResult } = await loadBoth(twoOrders(), connected);
+
+    expect(fastResult.tables.map((t) => t.path)).toEqual(fastResult.tables.map(() => "first-load"));
+    expect(mergedResult.tables.map((t) => t.path)).toEqual(mergedResult.tables.map(() => "merge"));
+    const counts = (r: typeof fastResult) => r.tables.map((t) => [t.table, t.rows, t.inserted, t.updated]);
+    expect(counts(fastResult)).toEqual(counts(mergedResult));
+    expect(await starRows(fast.client)).toEqual(await starRows(merged.client));
+    expect((await starRows(fast.client)).fact_sales_order).toHaveLength(2);
+    expect(await constraints(fast.client)).toEqual(await constraints(merged.client));
+  });
+
+  it("first-loads the empty tables while other connections stage the rest, with the merge's rows", async () => {
+    const rows = twoOrders();
+    const { fact_sales_order: _, ...dimensions } = rows;
+    const load = async (w: Awaited<ReturnType<typeof warehouse>>, firstLoadInsert: boolean) => {
+      await loadRunIntoPostgres(w.client, { runId: RUN_1, tables: runTables(RUN_1, dimensions), now: NOW });
+      return loadRunIntoPostgres(w.client, {
+        runId: RUN_2,
+        tables: runTables(RUN_2, rows),
+        now: NOW,
+        firstLoadInsert,
+        connect: w.connect,
+        stagingConnections: 2,
+      });
+    };
+    const fast = await warehouse();
+    const merged = await warehouse();
+
+    const result = await load(fast, true);
+    await load(merged, false);
+
+    const path = Object.fromEntries(result.tables.map((t) => [t.table, t.path]));
+    expect(path).toMatchObject({ dim_location: "merge", dim_date: "merge", fact_sales_order: "first-load" });
+    expect(await starRows(fast.client)).toEqual(await starRows(merged.client));
+    expect((await starRows(fast.client)).fact_sales_order).toHaveLength(2);
+  });
+
+  it("falls back to the merge when the run holds two versions of a key, with the same rows", async () => {
+    const rows = twoOrders();
+    const location = rows.dim_location?.[0] as Record<string, unknown>;
+    const order = rows.fact_sales_order?.[0] as Record<string, unknown>;
+    const doubled: StarRows = {
+      ...rows,
+      dim_location: [
+        { ...location, city: "Older", source_updated_at: "2022-11-01 10:00:00.000000" },
+        ...(rows.dim_location ?? []),
+      ],
+      fact_sales_order: [...(rows.fact_sales_order ?? []), { ...order, units_sold: 999 }],
+    };
+
+    const { fast, merged, fastResult } = await loadBoth(doubled);
+
+    const path = Object.fromEntries(fastResult.tables.map((t) => [t.table, t.path]));
+    expect(path).toMatchObject({ dim_location: "merge", fact_sales_order: "merge", dim_staff: "first-load" });
+    const withoutIds = (r: Record<string, unknown[]>) =>
+      (r.fact_sales_order ?? []).map((x) => ({ ...(x as object), sales_record_id: 0 }));
+    const a = await starRows(fast.client);
+    const b = await starRows(merged.client);
+    // A rolled-back insert used identity values, so the fallback's ids differ; nothing else does.
+    expect(withoutIds(a)).toEqual(withoutIds(b));
+    expect({ ...a, fact_sales_order: [] }).toEqual({ ...b, fact_sales_order: [] });
+    expect(a.fact_sales_order?.map((r) => (r as { units_sold: number }).units_sold)).not.toContain(999);
+    expect(await constraints(fast.client)).toEqual(await constraints(merged.client));
+  });
+
+  it.each([
+    ["on the run's connection", false],
+    ["staged on parallel connections", true],
+  ])(
+    "fails a bad reference with MISSING_REFERENCE, commits nothing and keeps every key, %s",
+    async (_, connected) => {
+      const w = await warehouse();
+      const before = await constraints(w.client);
+      const rows = twoOrders();
+      const order = rows.fact_sales_order?.[0] as Record<string, unknown>;
+      const tables = runTables(RUN_1, rows).map((t) =>
+        t.table === "fact_sales_order"
+          ? {
+              ...t,
+              files: t.files.map((f) => ({
+                ...f,
+                read: async () => starParquet("fact_sales_order", [{ ...order, design_id: 999 }]),
+                rows: 1,
+              })),
+            }
+          : t,
+      );
+
+      const failure = await loadRunIntoPostgres(w.client, {
+        runId: RUN_1,
+        tables,
+        now: NOW,
+        ...(connected ? { connect: w.connect, stagingConnections: 2 } : {}),
+      }).catch((e) => e);
+
+      expect(failure).toBeInstanceOf(LoadDataError);
+      expect(failure).toMatchObject({ code: "MISSING_REFERENCE", context: { table: "fact_sales_order" } });
+      expect((failure as Error).message).toContain("design_id -> dim_design.design_id: 999");
+      const after = await starRows(w.client);
+      expect(Object.values(after).every((r) => r.length === 0)).toBe(true);
+      expect(await constraints(w.client)).toEqual(before);
+    },
+  );
+
+  it("rolls back the rebuilt keys with the run when a later step fails", async () => {
+    const w = await warehouse();
+    const before = await constraints(w.client);
+
+    const failure = await loadRunIntoPostgres(w.client, {
+      runId: RUN_1,
+      tables: runTables(RUN_1, twoOrders()),
+      now: NOW,
+      onTableLoaded: (t) => {
+        if (t.table === "fact_sales_order") throw new Error("progress store unreachable");
+      },
+    }).catch((e) => e);
+
+    expect(failure).toBeInstanceOf(Error);
+    expect((await starRows(w.client)).fact_sales_order).toEqual([]);
+    expect(await constraints(w.client)).toEqual(before);
+  });
+
+  it("changes nothing on a replay, nor on another run with the same rows", async () => {
+    const w = await warehouse();
+    await loadRunIntoPostgres(w.client, { runId: RUN_1, tables: runTables(RUN_1, twoOrders()), now: NOW });
+    const before = await starRows(w.client);
+
+    const replay = await loadRunIntoPostgres(w.client, {
+      runId: RUN_1,
+      tables: runTables(RUN_1, twoOrders()),
+      now: NOW,
+    });
+    const again = await loadRunIntoPostgres(w.client, {
+      runId: RUN_2,
+      tables: runTables(RUN_2, twoOrders()),
+      now: NOW,
+    });
+
+    expect(replay.status).toBe("skipped");
+    expect(again.tables.every((t) => t.path === "merge" && t.inserted === 0 && t.updated === 0)).toBe(true);
+    expect(await starRows(w.client)).toEqual(before);
+  });
+});
