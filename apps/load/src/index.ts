@@ -6,6 +6,7 @@ export {
   sweepStatements,
 } from "./runs/complete-statement";
 export { createLoadDeps, type LoadAppDeps } from "./runs/deps";
+export { createFilesDeps, type FilesAppDeps } from "./files/deps";
 export { StatementAbortedError, WarehouseBusyError } from "./runs/errors";
 export {
   type InvocationTime,

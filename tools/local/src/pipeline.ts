@@ -100,7 +100,6 @@ export async function createLocalPipeline(
     { bucket: local.env.LANDING_BUCKET ?? "", prefix: "landing/", queue: filesQueue, shape: "s3" as const },
   ];
   const handlers = await stageHandlers(options.progress);
-  const filesModule = (await import("@etl/load/files-handler")) as unknown as { handler: SqsHandler };
   const region = local.endpoints.region;
   const errors: unknown[] = [];
   const s3 = createS3Client({ region, endpoint: local.endpoints.s3Endpoint });
@@ -152,7 +151,7 @@ export async function createLocalPipeline(
     async files(): Promise<StageReport> {
       const began = Date.now();
       await deliver();
-      const delivery = await drainQueue(filesQueue, filesModule.handler, {
+      const delivery = await drainQueue(filesQueue, handlers.files, {
         functionName: "etl-files",
         region,
         onError: (e) => errors.push(e),
@@ -167,25 +166,28 @@ export async function createLocalPipeline(
 export type LocalPipeline = Awaited<ReturnType<typeof createLocalPipeline>>;
 
 /**
- * The ingest, transform and load handlers: the modules' own, or, with a progress renderer, the
+ * The ingest, transform, load and landed-file handlers: the modules' own, or, with a progress renderer, the
  * same `createHandler`s given deps built the same way plus the renderer's port for the stage.
  */
 async function stageHandlers(progress: ProgressRenderer | undefined) {
   const ingestModule = await import("@etl/ingest/handler");
   const transformModule = await import("@etl/transform/handler");
   const loadModule = await import("@etl/load/handler");
+  const filesModule = await import("@etl/load/files-handler");
   if (!progress)
     return {
       ingest: ingestModule.handler as IngestHandler,
       transform: transformModule.handler as SqsHandler,
       load: loadModule.handler as SqsHandler,
+      files: filesModule.handler as SqsHandler,
     };
   const { createIngestDeps } = await import("@etl/ingest");
   const { createTransformDeps } = await import("@etl/transform");
-  const { createLoadDeps } = await import("@etl/load");
+  const { createLoadDeps, createFilesDeps } = await import("@etl/load");
   const ingest = createIngestDeps(process.env);
   const transform = createTransformDeps(process.env);
   const load = createLoadDeps(process.env);
+  const files = createFilesDeps(process.env);
   return {
     ingest: ingestModule.createHandler({
       ...ingest,
@@ -198,6 +200,10 @@ async function stageHandlers(progress: ProgressRenderer | undefined) {
     load: loadModule.createHandler({
       ...load,
       load: { ...load.load, progress: progress.stage("load") },
+    }) as SqsHandler,
+    files: filesModule.createHandler({
+      ...files,
+      files: { ...files.files, progress: progress.stage("files") },
     }) as SqsHandler,
   };
 }

@@ -7,7 +7,10 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { run } from "../../src/cli/commands/pipeline";
+import { ensureLocalResources } from "../../src/cli/commands/ingest";
 import { quarantine } from "../../src/cli/commands/quarantine";
+import { landRates, prepareDemoLanding } from "../../src/demo-landing";
+import { openLocalEnvironment } from "../../src/environment";
 import { captureOutput, etl } from "./run-etl";
 
 /** The lines a stage prints as each table finishes: stage, table, rows, rows/s. */
@@ -87,5 +90,20 @@ describe("etl run", () => {
     expect(shown).toBe(0);
     expect(output.text()).toContain("QQQ");
     expect(output.text()).toContain("UNKNOWN_CURRENCY");
+  }, 240_000);
+
+  it("prints a line for each landed file it loads, with its rows", async () => {
+    const local = await openLocalEnvironment(dataDir);
+    await ensureLocalResources(local);
+    await prepareDemoLanding(local);
+    await landRates(local, "2026-11-24", { GBP: "1.000000", USD: "0.790000", EUR: "0.860000" });
+    const output = captureOutput();
+
+    const code = await run.run(parse(run, ["--data-dir", dataDir]));
+
+    expect(code).toBe(0);
+    expect(output.text()).toMatch(
+      /^ {2}files +landing\/rates\/2026-11-24\.csv +3 rows in [\d.]+ s +[\d,]+ rows\/s$/m,
+    );
   }, 240_000);
 });
