@@ -1,3 +1,4 @@
+export { createFilesDeps, type FilesAppDeps } from "./files/deps";
 export {
   type CompletionDeps,
   type CompletionOutcome,
@@ -6,7 +7,6 @@ export {
   sweepStatements,
 } from "./runs/complete-statement";
 export { createLoadDeps, type LoadAppDeps } from "./runs/deps";
-export { createFilesDeps, type FilesAppDeps } from "./files/deps";
 export { StatementAbortedError, WarehouseBusyError } from "./runs/errors";
 export {
   type InvocationTime,
