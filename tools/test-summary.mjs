@@ -40,7 +40,7 @@ function coverageOf(dir) {
 }
 
 /** Prints the summary; returns the exit code (1 when anything failed or nothing ran). */
-export function summarise(root, { turboExit = 0 } = {}) {
+export function summarise(root, { turboExit = 0, tasks = new Map() } = {}) {
   let files = 0;
   let passed = 0;
   let failed = 0;
@@ -60,12 +60,16 @@ export function summarise(root, { turboExit = 0 } = {}) {
     failed += r.numFailedTests;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     const coverage = coverageOf(join(root, unit.dir));
+    const task = tasks.get(unit.dir);
     if (r.numFailedTests > 0 || r.success === false) broken.push(unit);
     else if (coverage.missed.length > 0) broken.push({ ...unit, reason: coverage.missed.join(", ") });
+    else if (task?.exitCode)
+      broken.push({ ...unit, reason: `exited ${task.exitCode} after its tests`, log: task.logFile });
     rows.push(
       `  ${unit.dir.padEnd(20)} ${String(r.numPassedTests).padStart(5)} passed  ${r.numFailedTests} failed${coverage.text}`,
     );
   }
+  for (const unit of broken.filter((u) => u.log)) printLogEnd(root, unit);
   console.log("\nTests by package:");
   for (const row of rows) console.log(row);
   if (broken.length > 0)
@@ -75,6 +79,20 @@ export function summarise(root, { turboExit = 0 } = {}) {
   console.log(` Test Files  ${files} (${rows.length} packages)`);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
   return passed === 0 || failed > 0 || broken.length > 0 || turboExit !== 0 ? 1 : 0;
+}
+
+/**
+ * The last lines of a package's task log (passed-test lines left out), for a package whose tests
+ * passed but whose process failed: the closing lines of a CI log then say why.
+ */
+function printLogEnd(root, unit) {
+  const file = join(root, unit.log);
+  if (!existsSync(file)) return;
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.includes("\u2713"));
+  console.log(`\nThe end of ${unit.name}'s log (${unit.log}):`);
+  for (const line of lines.slice(-20)) console.log(`  ${line}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

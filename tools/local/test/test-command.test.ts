@@ -143,7 +143,7 @@ describe("the test command's closing summary", () => {
  * A package for a small workspace of its own whose `test` writes a vitest-shaped report with
  * `failed` failed tests, and exits 1 when any failed, as vitest does.
  */
-function scriptedUnit(dir: string, passed: number, failed: number): void {
+function scriptedUnit(dir: string, passed: number, failed: number, after = ""): void {
   const report = JSON.stringify({
     numTotalTestSuites: 1,
     testResults: [{}],
@@ -158,7 +158,7 @@ function scriptedUnit(dir: string, passed: number, failed: number): void {
     JSON.stringify({
       name: `@etl/${dir.split("/")[1]}`,
       scripts: {
-        test: `node -e "require('fs').mkdirSync('.vitest',{recursive:true});require('fs').copyFileSync('report.json','.vitest/results.json');process.exit(${failed > 0 ? 1 : 0})"`,
+        test: `node -e "require('fs').mkdirSync('.vitest',{recursive:true});require('fs').copyFileSync('report.json','.vitest/results.json');${after};process.exit(${failed > 0 ? 1 : 0})"`,
       },
     }),
   );
@@ -197,6 +197,46 @@ describe("the test command", () => {
     expect(result.stdout).toContain("Failed packages: @etl/first, @etl/second");
     expect(result.stdout).toMatch(/packages\/third\s+4 passed\s+0 failed/);
     expect(result.stdout.trim().split("\n").at(-1)).toBe("9 passed, 3 failed");
+  }, 120_000);
+});
+
+describe("the test command, a package whose tests passed but whose process failed", () => {
+  it("names it and prints the end of its log, so the closing lines say why", () => {
+    root = mkdtempSync(join(tmpdir(), "etl-run-tests-"));
+    write(
+      "package.json",
+      JSON.stringify({
+        name: "mini",
+        private: true,
+        packageManager: "npm@10.9.0",
+        workspaces: ["packages/*"],
+      }),
+    );
+    write("turbo.json", JSON.stringify({ tasks: { test: { outputs: [".vitest/**"] } } }));
+    copyFileSync(runTests, join(root, "run-tests.mjs"));
+    copyFileSync(summary, join(root, "test-summary.mjs"));
+    scriptedUnit(
+      "packages/teardown",
+      5,
+      0,
+      "console.error('Error during global teardown: cannot stop the database');process.exit(1)",
+    );
+    scriptedUnit("packages/fine", 2, 0);
+    execFileSync("git", ["init", "-q"], { cwd: root });
+
+    const result = spawnSync(process.execPath, ["run-tests.mjs"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${dirname(turbo)}:${process.env.PATH}`, TURBO_TELEMETRY_DISABLED: "1" },
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("Failed packages: @etl/teardown (exited 1 after its tests)");
+    expect(result.stdout).toMatch(
+      /The end of @etl\/teardown's log[^\n]*:\n(.*\n)*.*Error during global teardown: cannot stop the database/,
+    );
+    expect(result.stdout).not.toContain("The end of @etl/fine's log");
+    expect(result.stdout.trim().split("\n").at(-1)).toBe("7 passed, 0 failed");
   }, 120_000);
 });
 
