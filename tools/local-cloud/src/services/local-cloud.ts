@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAlive, isPostmasterOf, runningPostmaster, stopPostmaster } from "./postmaster";
 import { probeCloud } from "./probe";
+import { signalProcess } from "./signal";
 import { type CloudEndpoints, type CloudOptions, type CloudState, ServiceStartError } from "./types";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,7 +87,7 @@ export async function startLocalCloud(options: CloudOptions): Promise<RunningClo
       child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
       await waitForExit(pids, 10_000);
-      for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
+      for (const pid of pids.filter(isAlive)) signalProcess(pid, "SIGKILL");
     },
   };
 }
@@ -169,9 +170,9 @@ export async function stopDetachedCloud(dataDir: string): Promise<boolean> {
   const cluster = join(dataDir, "postgres");
   let stopped = false;
   if (state && isAlive(state.pid)) {
-    process.kill(state.pid, "SIGTERM");
+    signalProcess(state.pid, "SIGTERM");
     await waitForExit([state.pid], 20_000);
-    if (isAlive(state.pid)) process.kill(state.pid, "SIGKILL");
+    if (isAlive(state.pid)) signalProcess(state.pid, "SIGKILL");
     stopped = true;
   }
   // The recorded pid is trusted only while it is this cluster's postmaster (pids are reused);

@@ -42,6 +42,6 @@ export async function provideCloud(
   project.provide("localS3Server", true);
   return async () => {
     await cloud.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
   };
 }
