@@ -23,7 +23,8 @@ import { createLoadDeps } from "../../src/runs/deps";
 import { runLoad } from "../../src/runs/run-load";
 import { putProcessedRun } from "../support/processed-run";
 import { redshiftOnPostgres } from "../support/redshift-on-postgres";
-import { SCENARIOS, type Scenario, type Snapshot, snapshotOf } from "../support/source-change-scenarios";
+import { SCENARIOS, type Scenario } from "../support/source-change-scenarios";
+import { type Snapshot, snapshotOf } from "../support/warehouse-snapshot";
 
 /**
  * The source-change scenarios (schema drift, hard deletes, quarantine and its retry) loaded twice
