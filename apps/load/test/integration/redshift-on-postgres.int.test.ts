@@ -49,6 +49,7 @@ beforeEach(async () => {
 });
 
 afterAll(async () => {
+  redshift.restore();
   for (const c of clients) await c.end();
 });
 
