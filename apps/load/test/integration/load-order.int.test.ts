@@ -1,14 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  cloud,
-  freshBucket,
-  freshDatabase,
-  localDynamoClient,
-  localS3Client,
-} from "@etl/local-cloud/testing";
+import { freshBucket, freshDatabase, localDynamoClient, localS3Client } from "@etl/local-cloud/testing";
 import { ensureTables } from "@etl/ops/aws";
 import { runManifestKey } from "@etl/s3-io";
 import { type RunId, STAR_TABLE_NAMES, TransientError } from "@etl/schemas";
@@ -18,6 +9,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLoadDeps, type LoadAppDeps } from "../../src/runs/deps";
 import { createHandler } from "../../src/runs/handler";
 import { runLoad } from "../../src/runs/run-load";
+import { localLoadEnv } from "../support/local-load-env";
 import {
   type PutRunOptions,
   putProcessedRun,
@@ -55,20 +47,10 @@ let bucket: string;
 let tables: { audit: string; failure: string; state: string };
 
 async function appFor(): Promise<{ app: LoadAppDeps; warehouse: pg.Client }> {
-  const endpoints = cloud();
   const url = await freshDatabase("wh");
-  const app = createLoadDeps({
-    AWS_REGION: endpoints.region,
-    S3_ENDPOINT: endpoints.s3Endpoint,
-    DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
-    PROCESSED_BUCKET: bucket,
-    STATE_TABLE: tables.state,
-    AUDIT_TABLE: tables.audit,
-    FAILURE_TABLE: tables.failure,
-    WAREHOUSE_URL: url,
-    ALERT_FILE: join(mkdtempSync(join(tmpdir(), "load-alerts-")), "alerts.jsonl"),
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-  });
+  const local = await localLoadEnv(dynamo, bucket, { WAREHOUSE_URL: url });
+  tables = local.tables;
+  const app = createLoadDeps(local.env);
   const warehouse = new pg.Client({ connectionString: url });
   await warehouse.connect();
   clients.push(warehouse);

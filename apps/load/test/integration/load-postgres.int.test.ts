@@ -1,18 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  cloud,
-  freshBucket,
-  freshDatabase,
-  localDynamoClient,
-  localS3Client,
-  localS3Env,
-} from "@etl/local-cloud/testing";
+import { freshBucket, freshDatabase, localDynamoClient, localS3Client } from "@etl/local-cloud/testing";
 import type { StageProgress } from "@etl/ops";
-import { ensureTables } from "@etl/ops/aws";
 import { runManifestKey } from "@etl/s3-io";
 import { TransientError } from "@etl/schemas";
 import { makeAddress, makeSalesOrder } from "@etl/schemas/testing";
@@ -21,6 +10,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLoadDeps, type LoadAppDeps } from "../../src/runs/deps";
 import { createHandler } from "../../src/runs/handler";
 import { runLoad } from "../../src/runs/run-load";
+import { localLoadEnv } from "../support/local-load-env";
 import {
   eventBridgeObjectCreated,
   putProcessedRun,
@@ -57,26 +47,11 @@ let tables: { audit: string; failure: string; state: string };
 let alertFile: string;
 
 beforeEach(async () => {
-  const endpoints = cloud();
   bucket = await freshBucket(s3, "processed");
-  const suffix = randomUUID().slice(0, 8);
-  tables = { audit: `audit-${suffix}`, failure: `failures-${suffix}`, state: `state-${suffix}` };
-  await ensureTables(dynamo, tables);
   const url = await freshDatabase("wh");
-  alertFile = join(mkdtempSync(join(tmpdir(), "load-alerts-")), "alerts.jsonl");
-  app = createLoadDeps({
-    AWS_REGION: endpoints.region,
-    S3_ENDPOINT: endpoints.s3Endpoint,
-    ...localS3Env(),
-    DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
-    PROCESSED_BUCKET: bucket,
-    STATE_TABLE: tables.state,
-    AUDIT_TABLE: tables.audit,
-    FAILURE_TABLE: tables.failure,
-    WAREHOUSE_URL: url,
-    ALERT_FILE: alertFile,
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-  });
+  const local = await localLoadEnv(dynamo, bucket, { WAREHOUSE_URL: url });
+  ({ tables, alertFile } = local);
+  app = createLoadDeps(local.env);
   handler = createHandler(app);
   warehouse = new pg.Client({ connectionString: url });
   await warehouse.connect();

@@ -1,7 +1,3 @@
-import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { RedshiftDataClient } from "@aws-sdk/client-redshift-data";
 import { qualified, quoteIdent } from "@etl/db";
 import { addColumnSql, redshiftAdditiveColumns, redshiftDeletionStatements } from "@etl/db/redshift";
@@ -13,7 +9,6 @@ import {
   localS3Client,
   localS3Env,
 } from "@etl/local-cloud/testing";
-import { ensureTables } from "@etl/ops/aws";
 import { createObjectStoreFromEnv } from "@etl/s3-io/aws";
 import { STAR_TABLE_NAMES } from "@etl/schemas";
 import { mockClient } from "aws-sdk-client-mock";
@@ -21,6 +16,7 @@ import pg from "pg";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createLoadDeps } from "../../src/runs/deps";
 import { runLoad } from "../../src/runs/run-load";
+import { localLoadEnv } from "../support/local-load-env";
 import { putProcessedRun } from "../support/processed-run";
 import { redshiftOnPostgres } from "../support/redshift-on-postgres";
 import { SCENARIOS, type Scenario } from "../support/source-change-scenarios";
@@ -62,30 +58,18 @@ async function connected(url: string): Promise<pg.Client> {
 
 /** The load's deps on the local services, with new ops tables, for one warehouse target. */
 async function loadDeps(target: "postgres" | "redshift", url: string) {
-  const endpoints = cloud();
-  const suffix = randomUUID().slice(0, 8);
-  const tables = { audit: `audit-${suffix}`, failure: `failures-${suffix}`, state: `state-${suffix}` };
-  await ensureTables(dynamo, tables);
-  const env = {
-    AWS_REGION: endpoints.region,
-    S3_ENDPOINT: endpoints.s3Endpoint,
-    ...localS3Env(),
-    DYNAMODB_ENDPOINT: endpoints.dynamodbEndpoint,
-    PROCESSED_BUCKET: bucket,
-    STATE_TABLE: tables.state,
-    AUDIT_TABLE: tables.audit,
-    FAILURE_TABLE: tables.failure,
-    ALERT_FILE: join(mkdtempSync(join(tmpdir(), "rsonpg-alerts-")), "alerts.jsonl"),
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    ...(target === "postgres"
+  const { env } = await localLoadEnv(
+    dynamo,
+    bucket,
+    target === "postgres"
       ? { WAREHOUSE_URL: url }
       : {
           WAREHOUSE_TARGET: "redshift",
           REDSHIFT_WORKGROUP: "etl",
           REDSHIFT_DATABASE: "dev",
           REDSHIFT_COPY_ROLE_ARN: ROLE,
-        }),
-  };
+        },
+  );
   return () => createLoadDeps(env).load;
 }
 
