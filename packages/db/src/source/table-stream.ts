@@ -4,12 +4,22 @@ import { DataError, SOURCE_TABLES, type SourceTable } from "@etl/schemas";
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { quoteIdent } from "../sql";
+import { type ColumnKind, CopyTextToJsonLines } from "./copy-json";
 
 /** `YYYY-MM-DD HH24:MI:SS.US`: timestamps travel as text with all six fraction digits. */
 export const TS_FORMAT = "YYYY-MM-DD HH24:MI:SS.US";
 
-/** Types whose text output is already their JSON (no NaN, no Infinity). */
-const INTEGER_TYPES = new Set(["smallint", "integer", "bigint"]);
+/** The column types whose COPY text the encoder turns into JSON itself. */
+const KINDS: Record<string, ColumnKind> = {
+  smallint: "integer",
+  integer: "integer",
+  bigint: "integer",
+  numeric: "numeric",
+  boolean: "boolean",
+  "timestamp without time zone": "timestamp",
+  "character varying": "text",
+  text: "text",
+};
 
 export type StreamTable = (table: SourceTable, from: string | null, sink: Writable) => Promise<void>;
 
@@ -19,9 +29,9 @@ export type StreamTable = (table: SourceTable, from: string | null, sink: Writab
  * The coordinating snapshot and every connection that joined it read the same way.
  */
 export function createTableStreamer(client: pg.ClientBase, upperBound: string): StreamTable {
-  const columnsCache = new Map<SourceTable, string>();
+  const columnsCache = new Map<SourceTable, SelectedColumns>();
 
-  const selectList = async (table: SourceTable): Promise<string> => {
+  const selectList = async (table: SourceTable): Promise<SelectedColumns> => {
     const cached = columnsCache.get(table);
     if (cached) return cached;
     const { rows } = await client.query<{ column_name: string; data_type: string }>(
@@ -33,49 +43,54 @@ export function createTableStreamer(client: pg.ClientBase, upperBound: string): 
     if (!rows.some((c) => c.column_name === "last_updated")) {
       throw new DataError(`source table ${table} has no last_updated column`);
     }
-    // Each row is rendered as the JSON `row_to_json` would give for these columns, built by
-    // concatenation, which costs PostgreSQL about a quarter less CPU per row (measured in
-    // docs/decisions.md). Integers are their own JSON; every other value goes through `to_json`,
-    // the function `row_to_json` uses per column, so escaping stays PostgreSQL's. Numerics as text
-    // keep their exact digits; timestamps as text keep all six fraction digits. Keys need no
-    // escaping: `quoteIdent` admits only letters, digits and `_`.
-    const rendered = rows
-      .map((c, i) => {
-        const id = quoteIdent(c.column_name);
-        const key = `'${i === 0 ? "{" : ","}"${c.column_name}":'`;
-        if (INTEGER_TYPES.has(c.data_type)) return `${key} || coalesce(${id}::text, 'null')`;
-        const value =
-          c.data_type === "numeric"
-            ? `${id}::text`
-            : c.data_type.startsWith("timestamp")
-              ? `to_char(${id}, '${TS_FORMAT}')`
-              : id;
-        return `${key} || coalesce(to_json(${value})::text, 'null')`;
-      })
-      .join(" || ");
-    const list = `${rendered} || '}'`;
-    columnsCache.set(table, list);
-    return list;
+    const selected = selectColumns(rows);
+    columnsCache.set(table, selected);
+    return selected;
   };
 
   return async (table, from, sink) => {
     const pk = SOURCE_TABLES[table];
-    const columns = await selectList(table);
+    const { list, columns } = await selectList(table);
     // COPY takes no bind parameters: the watermark range travels as transaction-local
-    // settings, set with parameters, and is read back with current_setting().
-    await client.query("select set_config('etl.wm_from', $1, true), set_config('etl.wm_to', $2, true)", [
-      from ?? "-infinity",
-      upperBound,
-    ]);
-    // The one-column CSV output with control characters as quote and delimiter is exactly
-    // one JSON document per line: JSON escapes every control character and newline itself.
-    const sql = `copy (select ${columns} from ${quoteIdent(table)}
+    // settings, set with parameters, and is read back with current_setting(). The encoder reads
+    // timestamps in DateStyle ISO, so the transaction uses it whatever the role's default.
+    await client.query(
+      "select set_config('etl.wm_from', $1, true), set_config('etl.wm_to', $2, true), set_config('DateStyle', 'ISO', true)",
+      [from ?? "-infinity", upperBound],
+    );
+    const sql = `copy (select ${list} from ${quoteIdent(table)}
         where last_updated > current_setting('etl.wm_from')::timestamp
           and last_updated <= current_setting('etl.wm_to')::timestamp
-        order by last_updated, ${quoteIdent(pk)})
-      to stdout with (format csv, delimiter e'\\x02', quote e'\\x01')`;
-    await pipeline(client.query(copyTo(sql)), sink);
+        order by last_updated, ${quoteIdent(pk)}) to stdout`;
+    await pipeline(client.query(copyTo(sql)), new CopyTextToJsonLines(columns), sink);
   };
+}
+
+export interface SelectedColumns {
+  list: string;
+  columns: { name: string; kind: ColumnKind }[];
+}
+
+/**
+ * Each row is rendered as the JSON `row_to_json` would give for these columns (numerics as text
+ * with their exact digits, timestamps as text with all six fraction digits). PostgreSQL prints
+ * the columns as COPY text and `CopyTextToJsonLines` builds the JSON in Node, which costs less
+ * CPU in all than PostgreSQL building it (measured in docs/decisions.md). The types the encoder
+ * does not know (and `timestamptz`, whose text depends on the session's time zone) go through
+ * `to_json`, the function `row_to_json` uses per column, so their JSON stays PostgreSQL's. Keys
+ * need no escaping: `quoteIdent` admits only letters, digits and `_`.
+ */
+export function selectColumns(rows: { column_name: string; data_type: string }[]): SelectedColumns {
+  const columns = rows.map((c) => ({ name: c.column_name, kind: KINDS[c.data_type] ?? ("json" as const) }));
+  const list = rows
+    .map((c, i) => {
+      const id = quoteIdent(c.column_name);
+      if (columns[i]?.kind !== "json") return id;
+      const value = c.data_type.startsWith("timestamp") ? `to_char(${id}, '${TS_FORMAT}')` : id;
+      return `to_json(${value})::text`;
+    })
+    .join(", ");
+  return { list, columns };
 }
 
 /** How many rows a table's stream would read, as the planner estimates it. */
