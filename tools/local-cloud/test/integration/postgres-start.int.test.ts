@@ -77,6 +77,12 @@ describe("startPostgres, when the server cannot start", () => {
     expect(readdirSync(join(dataDir, "postgres"))).toEqual([]);
   });
 
+  it("names the signal that ended initdb", async () => {
+    const bins = standIns({ initdb: "kill -9 $$", postgres: "exit 0" });
+
+    await expect(start(bins)).rejects.toThrow(/^postgres: initdb failed \(exit SIGKILL\)/);
+  });
+
   it("names the error when initdb cannot be run at all", async () => {
     const bins = standIns({ postgres: "exit 0" }, 0o644);
 
