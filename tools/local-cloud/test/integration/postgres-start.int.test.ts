@@ -226,6 +226,14 @@ describe.runIf(isRoot)("startPostgres as root, for a data folder the user postgr
       expect(clusterNow()).toBe(first);
       expect(existsSync(join(first, "kept"))).toBe(true);
 
+      // Another data folder's new cluster collects orphans, and this one is none: its link remains.
+      const other = hiddenDataDir();
+      await expect(startAsRoot(bins, other)).rejects.toThrow(/exited at start \(exit 3\)/);
+      const otherCluster = realpathSync(join(other, "postgres"));
+      clusters.push(otherCluster, `${otherCluster}.owner`);
+      expect(otherCluster).not.toBe(first);
+      expect(existsSync(join(first, "kept"))).toBe(true);
+
       rmSync(first, { recursive: true, force: true });
       await expect(startAsRoot(bins, dataDir)).rejects.toThrow(/exited at start \(exit 3\)/);
       const fresh = clusterNow();
