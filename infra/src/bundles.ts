@@ -132,7 +132,9 @@ function timeImport(
       } catch {
         // fall through to the error below
       }
-      const firstLine = err.split("\n").find((line) => /Error|error/.test(line)) ?? `exit ${code}`;
+      // Node prints the failing source line (for a bundle, all of its minified code) before the
+      // error itself: the error is the first line that starts with its name.
+      const firstLine = err.split("\n").find((line) => /^[A-Za-z]*Error\b/.test(line)) ?? `exit ${code}`;
       resolve({ error: code === null ? `timed out after ${timeoutMs} ms` : firstLine.trim() });
     });
   });

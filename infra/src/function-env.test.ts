@@ -112,6 +112,16 @@ describe("buildEnvironment", () => {
     expect(problems.join("\n")).toMatch(/WAREHOUSE_TARGET: .*REDSHIFT_DATABASE and REDSHIFT_COPY_ROLE_ARN/);
   });
 
+  it("names a rule of the whole schema (no variable to blame) as (env)", () => {
+    const schema = z
+      .object({ FROM: z.string(), TO: z.string() })
+      .refine((env) => env.FROM !== env.TO, "FROM and TO must differ");
+
+    expect(problemsOf(() => buildEnvironment("copy", schema, { FROM: "a", TO: "a" }))).toEqual([
+      "(env): FROM and TO must differ",
+    ]);
+  });
+
   it("lists every problem at once, with the function's name", () => {
     const build = () => buildEnvironment("transform", TransformConfigSchema, { S3_ENDPOINT: "http://x" });
 

@@ -78,6 +78,12 @@ describe("settings", () => {
     );
   });
 
+  it("refuses a `config` context value that is not a file path", () => {
+    expect(() => loadSettings((key) => (key === "config" ? 42 : undefined))).toThrow(
+      "invalid CDK context: config: must be a file path",
+    );
+  });
+
   it("names the stacks from the prefix", () => {
     expect(stackNames("Dev")).toEqual({
       stateful: "DevStateful",

@@ -1,5 +1,14 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, Token } from "aws-cdk-lib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createEtlStacks } from "../src/app";
+import { INFRA_ROOT } from "../src/paths";
+import { parseSettings } from "../src/settings";
 import { POSTGRES, type Synthesized, synth } from "./synth";
+
+const cdkContext = (JSON.parse(readFileSync(join(INFRA_ROOT, "cdk.json"), "utf8")) as { context: object })
+  .context;
 
 describe("the app", () => {
   let s: Synthesized;
@@ -57,5 +66,19 @@ describe("the app", () => {
       "RunsDeadLetterQueueUrl",
       "RunsFunctionName",
     ]);
+  });
+
+  it("leaves account and region to the CLI's credentials unless the settings pin them", () => {
+    expect(Token.isUnresolved(s.stacks.load.account)).toBe(true);
+    expect(Token.isUnresolved(s.stacks.load.region)).toBe(true);
+
+    const pinned = createEtlStacks(
+      new App({ context: { ...cdkContext } }),
+      parseSettings({ ...POSTGRES, bundle: false, account: "123456789012", region: "eu-west-2" }),
+    );
+
+    for (const stack of [pinned.stateful, pinned.ingest, pinned.transform, pinned.load]) {
+      expect([stack.account, stack.region]).toEqual(["123456789012", "eu-west-2"]);
+    }
   });
 });

@@ -41,6 +41,45 @@ describe("measureBundles", () => {
   });
 });
 
+describe("measureBundles, when a handler fails", () => {
+  const fixture = (name: string): HandlerSpec => ({
+    app: "load",
+    handler: name,
+    entry: `infra/test/fixtures/${name}.ts`,
+    wasm: false,
+  });
+
+  it("reports a handler that throws at import with its error, and still its size", async () => {
+    const [m] = await measureBundles({ handlers: [fixture("failing-init-handler")], measureInit: true });
+
+    expect(m && "bytes" in m ? m.bytes : 0).toBeGreaterThan(0);
+    expect(m && "initError" in m ? m.initError : undefined).toBe("Error: config refused at cold start");
+    expect(m).not.toHaveProperty("initMs");
+  });
+
+  it("reports a handler whose import never finishes as timed out", async () => {
+    const [m] = await measureBundles({
+      handlers: [fixture("slow-init-handler")],
+      measureInit: true,
+      initTimeoutMs: 1_500,
+    });
+
+    expect(m && "initError" in m ? m.initError : undefined).toBe("timed out after 1500 ms");
+  });
+
+  it("reports a handler that does not bundle with esbuild's first line, instead of failing the others", async () => {
+    const results = await measureBundles({ handlers: [fixture("broken-handler"), fixture("plain-handler")] });
+
+    expect(results[0]).toEqual({
+      app: "load",
+      handler: "broken-handler",
+      entry: "infra/test/fixtures/broken-handler.ts",
+      error: "Build failed with 1 error:",
+    });
+    expect(results[1]).toHaveProperty("bytes");
+  });
+});
+
 describe("the pipeline's handlers", () => {
   const written = Object.values(HANDLERS).filter((spec) => existsSync(entryPath(spec)));
 

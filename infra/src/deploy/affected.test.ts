@@ -61,4 +61,23 @@ describe("planDeploy", () => {
     expect(plan.stacks).toEqual([]);
     expect(formatPlan(plan)).toMatch(/Nothing to deploy\.$/);
   });
+
+  it("lists the stacks with their reasons, and no infra files or stateful warning when there are none", () => {
+    const plan = planDeploy({
+      base: "main",
+      changedPackages: ["@etl/transform"],
+      affectedPackages: ["@etl/transform"],
+      infraFiles: [],
+    });
+
+    expect(formatPlan(plan)).toBe(
+      [
+        "Changes since main:",
+        "  changed packages: @etl/transform",
+        "  affected apps: @etl/transform",
+        "Stacks to deploy:",
+        "  EtlTransform  @etl/transform changed",
+      ].join("\n"),
+    );
+  });
 });

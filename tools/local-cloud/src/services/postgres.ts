@@ -112,6 +112,7 @@ export interface PostgresOptions {
   password: string;
   /** Folder with bin/initdb and bin/postgres; the embedded package's by default. */
   binaries?: string;
+  /** Called when the server exits after it was ready, unless `stop()` stopped it. */
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
@@ -262,22 +263,23 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       user,
       log,
     );
-    let stopping = false;
+    // Watched once it is ready: an exit at start is the start's error, not a second report.
+    let watching = false;
     child.on("error", () => undefined);
     child.once("exit", (code, signal) => {
-      if (!stopping) options.onExit?.(code, signal);
+      if (watching) options.onExit?.(code, signal);
     });
     await waitUntilReady(child, options, logFile).catch(async (error: unknown) => {
-      stopping = true;
       if (child.pid) await stopPostmaster(child.pid);
       throw error;
     });
+    watching = true;
     const pid = child.pid ?? fail("the server started without a pid");
     return {
       pid,
       cluster: real,
       async stop() {
-        stopping = true;
+        watching = false;
         await stopPostmaster(pid);
       },
     };

@@ -3,12 +3,19 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { localDynamoClient, localS3Client } from "../../src/services/clients";
 import { type CloudServices, startCloudServices } from "../../src/services/cloud-services";
-import { isPortTaken } from "../../src/services/ports";
+import { freePort, isPortTaken } from "../../src/services/ports";
+import { postgresBinaries } from "../../src/services/postgres-binaries";
 import { isAlive } from "../../src/services/postmaster";
 import { ServiceStartError } from "../../src/services/types";
 
@@ -43,7 +50,11 @@ describe("startCloudServices", () => {
   it("starts PostgreSQL with both databases, S3 that spools real-shaped events, and DynamoDB", async () => {
     const stoppers: (() => Promise<void>)[] = [];
     try {
-      first = await startCloudServices({ dataDir, region: "eu-west-1" }, stoppers);
+      const dynamoPort = await freePort();
+      first = await startCloudServices(
+        { dataDir, region: "eu-west-1", ports: { dynamodb: dynamoPort } },
+        stoppers,
+      );
       const { endpoints } = first;
       const db = new pg.Client({ connectionString: endpoints.warehouseUrl });
       await db.connect();
@@ -54,6 +65,26 @@ describe("startCloudServices", () => {
       const s3 = localS3Client(endpoints);
       await s3.send(new CreateBucketCommand({ Bucket: "spool" }));
       await s3.send(new PutObjectCommand({ Bucket: "spool", Key: "runs/a b.json", Body: "{}" }));
+      const upload = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: "spool", Key: "runs/big.json" }),
+      );
+      const part = await s3.send(
+        new UploadPartCommand({
+          Bucket: "spool",
+          Key: "runs/big.json",
+          UploadId: upload.UploadId,
+          PartNumber: 1,
+          Body: "{}",
+        }),
+      );
+      await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: "spool",
+          Key: "runs/big.json",
+          UploadId: upload.UploadId,
+          MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] },
+        }),
+      );
       s3.destroy();
       const dynamo = localDynamoClient(endpoints);
       await dynamo.send(
@@ -70,6 +101,7 @@ describe("startCloudServices", () => {
       expect(names.rows.map((r) => r.datname)).toEqual(["totesys", "warehouse"]);
       expect(isAlive(first.postgresPid)).toBe(true);
       expect(endpoints).toMatchObject({
+        dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
         region: "eu-west-1",
         dataDir,
         eventsDir: join(dataDir, "s3-events"),
@@ -83,6 +115,12 @@ describe("startCloudServices", () => {
           awsRegion: "eu-west-1",
           eventName: "ObjectCreated:Put",
           s3: expect.objectContaining({ object: expect.objectContaining({ key: "runs/a+b.json" }) }),
+        }),
+      );
+      expect(events.flatMap((e) => e.Records)).toContainEqual(
+        expect.objectContaining({
+          eventName: "ObjectCreated:CompleteMultipartUpload",
+          s3: expect.objectContaining({ object: expect.objectContaining({ key: "runs/big.json" }) }),
         }),
       );
       expect(tables.TableNames).toEqual(["etl-state"]);
@@ -101,6 +139,7 @@ describe("startCloudServices", () => {
       const again = await startCloudServices(
         {
           dataDir,
+          postgresBinaries: postgresBinaries(),
           preferredPorts: {
             postgres: portOf(previous.databaseUrl),
             s3: portOf(previous.s3Endpoint),
@@ -118,6 +157,36 @@ describe("startCloudServices", () => {
       await stopAll(stoppers);
     }
   });
+
+  it("tells the operator how to restart PostgreSQL when it stops on its own, by signal or exit code", async () => {
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const said = () =>
+      stderr.mock.calls.map(([text]) => String(text)).filter((t) => t.startsWith("postgres:"));
+    try {
+      for (const [signal, report] of [
+        ["SIGKILL", "SIGKILL"],
+        // A smart shutdown: the server ends by itself, with exit code 0.
+        ["SIGTERM", "code 0"],
+      ] as const) {
+        const stoppers: (() => Promise<void>)[] = [];
+        try {
+          const services = await startCloudServices({ dataDir }, stoppers);
+          process.kill(services.postgresPid, signal);
+          await vi.waitFor(() => expect(said()).toHaveLength(report === "SIGKILL" ? 1 : 2), {
+            timeout: 20_000,
+          });
+        } finally {
+          await stopAll(stoppers);
+        }
+      }
+      expect(said()).toEqual([
+        "postgres: exited unexpectedly (SIGKILL); run `etl up` to restart it\n",
+        "postgres: exited unexpectedly (code 0); run `etl up` to restart it\n",
+      ]);
+    } finally {
+      stderr.mockRestore();
+    }
+  }, 120_000);
 
   it("refuses a fixed port in use, naming it, and leaves the services it started for the caller to stop", async () => {
     const blocker = await blockedPort();
