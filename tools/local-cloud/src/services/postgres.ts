@@ -83,8 +83,11 @@ function clusterDir(dataDir: string, user: RunAs | undefined): string {
   const target = join(root, `data-${randomBytes(8).toString("hex")}`);
   mkdirSync(target, { mode: 0o700 });
   chownSync(target, user.uid, user.gid);
-  writeFileSync(`${target}.owner`, link);
+  // The link first, then the owner record: a collector in another process skips a cluster with
+  // no record, and one with a record always finds the link pointing back, so it never takes a
+  // cluster being made.
   symlinkSync(target, link);
+  writeFileSync(`${target}.owner`, link);
   return target;
 }
 
