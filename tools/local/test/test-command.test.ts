@@ -164,31 +164,35 @@ function scriptedUnit(dir: string, passed: number, failed: number, after = ""): 
   );
 }
 
+/**
+ * Runs the repo's test command in a small workspace of its own made of `units` (each one writes
+ * its scripted unit), and returns what it printed and its exit code.
+ */
+function runTestCommandOn(units: () => void) {
+  root = mkdtempSync(join(tmpdir(), "etl-run-tests-"));
+  // npm, not pnpm, runs the packages' scripts here: it is on every machine with Node.
+  write(
+    "package.json",
+    JSON.stringify({ name: "mini", private: true, packageManager: "npm@10.9.0", workspaces: ["packages/*"] }),
+  );
+  write("turbo.json", JSON.stringify({ tasks: { test: { outputs: [".vitest/**"] } } }));
+  copyFileSync(runTests, join(root, "run-tests.mjs"));
+  copyFileSync(summary, join(root, "test-summary.mjs"));
+  units();
+  execFileSync("git", ["init", "-q"], { cwd: root });
+  return spawnSync(process.execPath, ["run-tests.mjs"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${dirname(turbo)}:${process.env.PATH}`, TURBO_TELEMETRY_DISABLED: "1" },
+  });
+}
+
 describe("the test command", () => {
   it("goes on past failed packages and names every one of them in the closing summary", () => {
-    root = mkdtempSync(join(tmpdir(), "etl-run-tests-"));
-    // npm, not pnpm, runs the packages' scripts here: it is on every machine with Node.
-    write(
-      "package.json",
-      JSON.stringify({
-        name: "mini",
-        private: true,
-        packageManager: "npm@10.9.0",
-        workspaces: ["packages/*"],
-      }),
-    );
-    write("turbo.json", JSON.stringify({ tasks: { test: { outputs: [".vitest/**"] } } }));
-    copyFileSync(runTests, join(root, "run-tests.mjs"));
-    copyFileSync(summary, join(root, "test-summary.mjs"));
-    scriptedUnit("packages/first", 2, 1);
-    scriptedUnit("packages/second", 3, 2);
-    scriptedUnit("packages/third", 4, 0);
-    execFileSync("git", ["init", "-q"], { cwd: root });
-
-    const result = spawnSync(process.execPath, ["run-tests.mjs"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${dirname(turbo)}:${process.env.PATH}`, TURBO_TELEMETRY_DISABLED: "1" },
+    const result = runTestCommandOn(() => {
+      scriptedUnit("packages/first", 2, 1);
+      scriptedUnit("packages/second", 3, 2);
+      scriptedUnit("packages/third", 4, 0);
     });
 
     // With one task at a time, a run that stopped at its first failure would leave a report
@@ -198,36 +202,16 @@ describe("the test command", () => {
     expect(result.stdout).toMatch(/packages\/third\s+4 passed\s+0 failed/);
     expect(result.stdout.trim().split("\n").at(-1)).toBe("9 passed, 3 failed");
   }, 120_000);
-});
 
-describe("the test command, a package whose tests passed but whose process failed", () => {
-  it("names it and prints the end of its log, so the closing lines say why", () => {
-    root = mkdtempSync(join(tmpdir(), "etl-run-tests-"));
-    write(
-      "package.json",
-      JSON.stringify({
-        name: "mini",
-        private: true,
-        packageManager: "npm@10.9.0",
-        workspaces: ["packages/*"],
-      }),
-    );
-    write("turbo.json", JSON.stringify({ tasks: { test: { outputs: [".vitest/**"] } } }));
-    copyFileSync(runTests, join(root, "run-tests.mjs"));
-    copyFileSync(summary, join(root, "test-summary.mjs"));
-    scriptedUnit(
-      "packages/teardown",
-      5,
-      0,
-      "console.error('Error during global teardown: cannot stop the database');process.exit(1)",
-    );
-    scriptedUnit("packages/fine", 2, 0);
-    execFileSync("git", ["init", "-q"], { cwd: root });
-
-    const result = spawnSync(process.execPath, ["run-tests.mjs"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${dirname(turbo)}:${process.env.PATH}`, TURBO_TELEMETRY_DISABLED: "1" },
+  it("names a package whose tests passed but whose process failed, with the end of its log", () => {
+    const result = runTestCommandOn(() => {
+      scriptedUnit(
+        "packages/teardown",
+        5,
+        0,
+        "console.error('Error during global teardown: cannot stop the database');process.exit(1)",
+      );
+      scriptedUnit("packages/fine", 2, 0);
     });
 
     expect(result.status).toBe(1);
