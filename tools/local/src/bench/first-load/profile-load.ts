@@ -82,7 +82,7 @@ const result = await loadRunIntoPostgres(client, {
   runId: "20261205T000000000Z-00000001",
   tables,
   connect,
-  stagingConnections: 2,
+  stagingConnections: Number(process.env.PROFILE_LANES ?? 2),
   firstLoadInsert: process.env.PROFILE_MERGE !== "1",
   onTableLoaded: (t) =>
     console.log(`${seconds()} s  ${t.table} done: ${t.rows} rows, ${t.durationMs} ms, ${t.path ?? ""}`),
