@@ -43,9 +43,14 @@ export class ReferenceKeys {
     if (!set) return;
     for (let r = from; r < to; r++) {
       const value = vector[r];
-      if (value !== null && value !== undefined) set.add(value);
+      if (value === null || value === undefined) continue;
+      set.add(value);
+      if (set.size > MAX_COLLECTED_KEYS) {
+        // Dropped at once: a set of as many keys as rows would only grow and be thrown away.
+        this.sets.set(column, undefined);
+        return;
+      }
     }
-    if (set.size > MAX_COLLECTED_KEYS) this.sets.set(column, undefined);
   }
 
   /** Adds another file's keys, column by column; a column either had too many stays dropped. */
