@@ -44,4 +44,34 @@ describe("ReferenceKeys", () => {
     expect([...second.complete()]).toEqual([["b", ["2", "1"]]]);
     expect([...first.complete()]).toEqual([["b", ["1", "2"]]]);
   });
+
+  it("drops a column whose files' keys together pass what it keeps", () => {
+    const half = MAX_COLLECTED_KEYS / 2 + 1;
+    const first = new ReferenceKeys([{ name: "a", type: "int" }]);
+    const second = new ReferenceKeys([{ name: "a", type: "int" }]);
+    first.add(
+      "a",
+      Array.from({ length: half }, (_, i) => i),
+      0,
+      half,
+    );
+    second.add(
+      "a",
+      Array.from({ length: half }, (_, i) => half + i),
+      0,
+      half,
+    );
+    expect(first.complete().get("a")).toHaveLength(half);
+
+    first.merge(second);
+
+    expect(first.complete().has("a")).toBe(false);
+  });
+
+  it("keeps a date that came as text as it is", () => {
+    const keys = new ReferenceKeys([{ name: "d", type: "date" }]);
+    keys.add("d", ["2024-01-01", 19724], 0, 2);
+
+    expect(keys.complete().get("d")).toEqual(["2024-01-01", "2024-01-02"]);
+  });
 });
