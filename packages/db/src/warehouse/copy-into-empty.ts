@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { ReadEncoded } from "./copy-parquet";
 import { inFirstLoadSavepoint } from "./first-load-savepoint";
 import {
+  type CopiedTable,
   checkReferences,
   copyFiles,
   type FileLoadResult,
@@ -30,10 +31,10 @@ export async function copyIntoEmpty(
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] } | undefined> {
   const started = performance.now();
   const target = targetTable(plan);
-  let copied: { table: TableLoadResult; files: FileLoadResult[] } | undefined;
+  let copied: CopiedTable | undefined;
   const done = await inFirstLoadSavepoint(client, plan, async () => {
     copied = await copyFiles(client, plan, files, read, onFileLoaded, target);
-    if (plan.kind === "fact") await checkReferences(client, plan, target);
+    if (plan.kind === "fact") await checkReferences(client, plan, target, copied.keys);
   });
   if (!done || !copied) return undefined;
   return {

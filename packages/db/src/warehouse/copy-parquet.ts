@@ -5,17 +5,25 @@ import { SOURCE_UPDATED_AT_COLUMN } from "@etl/schemas";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { CopyTextWriter } from "./copy-text";
+import { ReferenceKeys } from "./reference-keys";
 import { copyIntoStagingSql, type TablePlan } from "./statements";
 
 /** Rows encoded per slice: large enough to amortise a write, small enough to keep COPY fed. */
 const SLICE_ROWS = 16_384;
 
-async function* copyChunks(plan: TablePlan, bytes: Uint8Array, file: string): AsyncGenerator<Buffer> {
+async function* copyChunks(
+  plan: TablePlan,
+  bytes: Uint8Array,
+  file: string,
+  keys: ReferenceKeys | undefined,
+): AsyncGenerator<Buffer> {
   const writer = new CopyTextWriter();
   const names = plan.columns.map((c) => c.name);
   for await (const group of readRowGroups(bytes, names, file)) {
     for (let from = 0; from < group.rows; from += SLICE_ROWS) {
-      writer.rows(plan.columns, group.vectors, from, Math.min(group.rows, from + SLICE_ROWS));
+      const to = Math.min(group.rows, from + SLICE_ROWS);
+      writer.rows(plan.columns, group.vectors, from, to);
+      if (keys) for (const [c, name] of names.entries()) keys.add(name, group.vectors[c] ?? [], from, to);
       yield* writer.take();
     }
   }
@@ -33,10 +41,14 @@ function planOfFile(plan: TablePlan, bytes: Uint8Array, file: string): TablePlan
   return { ...plan, columns: plan.columns.slice(0, -1) };
 }
 
-/** A Parquet file decoded and encoded for COPY: the columns it has (see `planOfFile`) and the text. */
+/**
+ * A Parquet file decoded and encoded for COPY: the columns it has (see `planOfFile`), the text,
+ * and for a fact the distinct keys of its reference columns (see `ReferenceKeys`).
+ */
 export interface EncodedParquet {
   columns: TablePlan["columns"];
   chunks: Buffer[];
+  keys?: ReferenceKeys;
 }
 
 /** Reads the file at a position of the run's file list, decoded and encoded for COPY. */
@@ -58,11 +70,12 @@ export async function encodeParquet(
 ): Promise<EncodedParquet> {
   const filePlan = planOfFile(plan, bytes, file);
   const chunks: Buffer[] = [];
-  for await (const chunk of copyChunks(filePlan, bytes, file)) {
+  const keys = ReferenceKeys.of(filePlan);
+  for await (const chunk of copyChunks(filePlan, bytes, file, keys)) {
     chunks.push(chunk);
     await yieldToIo();
   }
-  return { columns: filePlan.columns, chunks };
+  return keys ? { columns: filePlan.columns, chunks, keys } : { columns: filePlan.columns, chunks };
 }
 
 /**

@@ -4,6 +4,7 @@ import { LoadDataError, toLoadError } from "../errors";
 import { copyEncodedInto, encodeParquet, type ReadEncoded } from "./copy-parquet";
 import { insertIntoEmpty } from "./first-load-savepoint";
 import { describeMissingReferences, type MissingReference, referenceCheckSql } from "./reference-check";
+import type { ReferenceKeys } from "./reference-keys";
 import { run } from "./run-statement";
 import {
   ADVISORY_LOCK_SQL,
@@ -50,6 +51,15 @@ export type MergePath = "first-load" | "merge";
 export interface MergeOptions {
   /** Whether a table found empty takes the first-load insert (`firstLoadSql`); true by default. */
   firstLoadInsert?: boolean;
+  /** The distinct reference keys of the staged rows, collected as they were encoded. */
+  keys?: ReferenceKeys;
+}
+
+/** A table's files copied: the table's counts, each file's, and a fact's reference keys. */
+export interface CopiedTable {
+  table: TableLoadResult;
+  files: FileLoadResult[];
+  keys?: ReferenceKeys;
 }
 
 export interface StagedFile {
@@ -69,7 +79,7 @@ export async function loadTable(
 ): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
   const started = performance.now();
   const staged = await stageTable(client, plan, files, read, onFileLoaded);
-  const merged = await mergeStaged(client, plan, options);
+  const merged = await mergeStaged(client, plan, { ...options, keys: staged.keys });
   return {
     table: { ...staged.table, ...merged, durationMs: Math.round(performance.now() - started) },
     files: staged.files,
@@ -87,7 +97,7 @@ export async function stageTable(
   files: readonly StagedFile[],
   read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
-): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
+): Promise<CopiedTable> {
   const context = { table: plan.table };
   await run(client, dropStagingSql(plan), [], context);
   await run(client, createStagingSql(plan), [], context);
@@ -96,7 +106,8 @@ export async function stageTable(
 
 /**
  * COPYs a table's files, in order, into its staging table (or `into`, a quoted table name), each
- * checked against its manifest's row count; `onFileLoaded` after each.
+ * checked against its manifest's row count; `onFileLoaded` after each. A fact's reference keys
+ * are those of every file (none when a file came without them).
  */
 export async function copyFiles(
   client: pg.ClientBase,
@@ -105,16 +116,22 @@ export async function copyFiles(
   read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
   into?: string,
-): Promise<{ table: TableLoadResult; files: FileLoadResult[] }> {
+): Promise<CopiedTable> {
   const started = performance.now();
   const results: FileLoadResult[] = [];
   let rows = 0;
+  let keys: ReferenceKeys | undefined;
+  let allKeyed = true;
   for (const { file, position } of files) {
     const fileStarted = performance.now();
     const fileContext = { table: plan.table, key: file.key };
     let copied: number;
     try {
-      copied = await copyEncodedInto(client, plan, await read(position), into);
+      const encoded = await read(position);
+      copied = await copyEncodedInto(client, plan, encoded, into);
+      if (!encoded.keys) allKeyed = false;
+      else if (keys) keys.merge(encoded.keys);
+      else keys = encoded.keys;
     } catch (error) {
       throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan, into) });
     }
@@ -146,6 +163,7 @@ export async function copyFiles(
       durationMs: Math.round(performance.now() - started),
     },
     files: results,
+    ...(keys && allKeyed ? { keys } : {}),
   };
 }
 
@@ -159,7 +177,7 @@ export async function mergeStaged(
   options: MergeOptions = {},
 ): Promise<{ inserted: number; updated: number; path: MergePath }> {
   const context = { table: plan.table };
-  if (plan.kind === "fact") await checkReferences(client, plan);
+  if (plan.kind === "fact") await checkReferences(client, plan, undefined, options.keys);
   const first = options.firstLoadInsert === false ? undefined : await insertIntoEmpty(client, plan);
   let result: { inserted: number; updated: number; path: MergePath };
   if (first !== undefined) {
@@ -182,10 +200,19 @@ export async function mergeStaged(
  * Refuses staged fact rows that reference a key their dimension lacks, naming the keys: the
  * set-based check that stands in for per-row foreign-key triggers (see `ForeignKeyMode`). The
  * dimensions were merged before, in the same transaction, so a key this run brings counts.
+ * `keys`, the rows' distinct reference keys collected as they were encoded, spare a probe per
+ * row for every column they hold completely.
  */
-export async function checkReferences(client: pg.ClientBase, plan: TablePlan, rows?: string): Promise<void> {
-  const sql = referenceCheckSql(plan, rows);
-  const missing = await run<MissingReference>(client, sql, [], { table: plan.table });
+export async function checkReferences(
+  client: pg.ClientBase,
+  plan: TablePlan,
+  rows?: string,
+  keys?: ReferenceKeys,
+): Promise<void> {
+  const known = keys?.complete() ?? new Map<string, string[]>();
+  const sql = referenceCheckSql(plan, rows, [...known.keys()]);
+  const params = [...known.values()];
+  const missing = await run<MissingReference>(client, sql, params, { table: plan.table });
   if (missing.rows.length === 0) return;
   throw new LoadDataError(
     describeMissingReferences(plan, missing.rows),

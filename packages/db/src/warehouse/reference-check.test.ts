@@ -40,3 +40,19 @@ describe("the set-based reference check", () => {
     );
   });
 });
+
+describe("the reference check over collected keys", () => {
+  it("probes the dimension once per key for the columns given, per row for the others", () => {
+    const sql = referenceCheckSql(tablePlan("fact_payment"), "t", ["payment_date", "transaction_id"]);
+
+    expect(sql).toContain(
+      `select distinct u.k::date as k from unnest($1::text[]) u(k) where not exists ` +
+        `(select 1 from "warehouse"."dim_date" d where d."date_id" = u.k::date)`,
+    );
+    expect(sql).toContain(
+      `from unnest($2::text[]) u(k) where not exists (select 1 from "warehouse"."dim_transaction"`,
+    );
+    expect(sql.match(/unnest\(/g)).toHaveLength(2);
+    expect(sql.match(/from t s where/g)).toHaveLength(STAR_REFERENCES.fact_payment.length - 2);
+  });
+});

@@ -2,7 +2,7 @@ import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { copyIntoEmpty } from "./copy-into-empty";
 import { type EncodedParquet, encodeParquet, type ReadEncoded } from "./copy-parquet";
-import { type FileLoadResult, loadTable, mergeStaged, type TableLoadResult } from "./load-table";
+import { type CopiedTable, type FileLoadResult, loadTable, mergeStaged } from "./load-table";
 import type { StagingWork } from "./stage-parallel";
 import type { TablePlan } from "./statements";
 
@@ -18,7 +18,7 @@ export interface ParquetFileSource {
   read(): Promise<Uint8Array>;
 }
 
-export type StagedTable = { table: TableLoadResult; files: FileLoadResult[] };
+export type StagedTable = CopiedTable;
 
 /**
  * One table of the run, in load order: COPYed straight into its empty target (`direct`), falling
@@ -50,7 +50,7 @@ export async function loadOneTable(
     if (!result) throw new Error(`${plan.table} was not staged`);
     const began = performance.now();
     // Not empty when the run began (or the first-load insert is off): merged.
-    const merged = await mergeStaged(client, plan, { firstLoadInsert: options.offloaded });
+    const merged = await mergeStaged(client, plan, { firstLoadInsert: options.offloaded, keys: result.keys });
     const table = {
       ...result.table,
       ...merged,

@@ -1,7 +1,7 @@
 import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
 import type { ReadEncoded } from "./copy-parquet";
-import { type FileLoadResult, type StagedFile, stageTable, type TableLoadResult } from "./load-table";
+import { type CopiedTable, type FileLoadResult, type StagedFile, stageTable } from "./load-table";
 import { dropStagingSql, type TablePlan } from "./statements";
 
 /** One table of a run to stage: its plan (with a shared staging table) and its pending files. */
@@ -36,10 +36,10 @@ export async function stageInParallel(
   work: readonly StagingWork[],
   read: ReadEncoded,
   onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined,
-): Promise<Map<StarTable, { table: TableLoadResult; files: FileLoadResult[] }>> {
+): Promise<Map<StarTable, CopiedTable>> {
   const queue = [...work].sort((a, b) => b.rows - a.rows);
   const extra: pg.Client[] = [];
-  const results = new Map<StarTable, { table: TableLoadResult; files: FileLoadResult[] }>();
+  const results = new Map<StarTable, CopiedTable>();
   let failure: { error: unknown } | undefined;
   try {
     const others = main ? Math.min(lanes, work.length) - 1 : Math.min(lanes - 1, work.length);

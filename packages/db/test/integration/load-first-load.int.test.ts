@@ -164,7 +164,10 @@ describe("the first load of an empty warehouse", () => {
               ...t,
               files: t.files.map((f) => ({
                 ...f,
-                read: async () => starParquet("fact_sales_order", [{ ...order, design_id: 999 }]),
+                read: async () =>
+                  starParquet("fact_sales_order", [
+                    { ...order, design_id: 999, agreed_delivery_date: "2031-02-03" },
+                  ]),
                 rows: 1,
               })),
             }
@@ -181,6 +184,8 @@ describe("the first load of an empty warehouse", () => {
       expect(failure).toBeInstanceOf(LoadDataError);
       expect(failure).toMatchObject({ code: "MISSING_REFERENCE", context: { table: "fact_sales_order" } });
       expect((failure as Error).message).toContain("design_id -> dim_design.design_id: 999");
+      // Both checked over the keys collected as the file was encoded, the date as COPY wrote it.
+      expect((failure as Error).message).toContain("agreed_delivery_date -> dim_date.date_id: 2031-02-03");
       const after = await starRows(w.client);
       expect(Object.values(after).every((r) => r.length === 0)).toBe(true);
       expect(await constraints(w.client)).toEqual(before);

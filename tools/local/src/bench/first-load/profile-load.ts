@@ -13,7 +13,8 @@ import pg from "pg";
 //
 //   PROFILE_URL=postgres://...:port/postgres node --import tsx src/bench/first-load/profile-load.ts <star dir>
 //
-// PROFILE_MERGE=1 turns the first-load path off (every table staged and merged).
+// PROFILE_MERGE=1 turns the first-load path off (every table staged and merged); PROFILE_LANES
+// sets the staging connections (2 by default; 1 copies every empty table on the run's connection).
 
 const [starDir] = process.argv.slice(2);
 const serverUrl = process.env.PROFILE_URL;
@@ -82,7 +83,7 @@ const result = await loadRunIntoPostgres(client, {
   runId: "20261205T000000000Z-00000001",
   tables,
   connect,
-  stagingConnections: 2,
+  stagingConnections: Number(process.env.PROFILE_LANES ?? 2),
   firstLoadInsert: process.env.PROFILE_MERGE !== "1",
   onTableLoaded: (t) =>
     console.log(`${seconds()} s  ${t.table} done: ${t.rows} rows, ${t.durationMs} ms, ${t.path ?? ""}`),
