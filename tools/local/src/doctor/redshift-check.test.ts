@@ -161,7 +161,11 @@ describe("checkRedshift", () => {
             columns.map((c) => {
               const v = row[c.name];
               if (table === nulled) return { isNull: true };
-              return typeof v === "number" ? { doubleValue: v } : typeof v === "boolean" ? { booleanValue: v } : { stringValue: v };
+              return typeof v === "number"
+                ? { doubleValue: v }
+                : typeof v === "boolean"
+                  ? { booleanValue: v }
+                  : { stringValue: v };
             }),
           ],
         };
@@ -178,10 +182,19 @@ describe("checkRedshift", () => {
     const results = await checkRedshift(env, clients, "t3", 1000);
 
     const byCheck = Object.fromEntries(results.map((r) => [r.check, r]));
-    expect(byCheck["Redshift Data API"]).toEqual({ check: "Redshift Data API", status: "ok", detail: "runs as ?" });
-    expect(byCheck[`Redshift COPY ${silent}`]).toMatchObject({ status: "fail", detail: "ABORTED: no error given" });
+    expect(byCheck["Redshift Data API"]).toEqual({
+      check: "Redshift Data API",
+      status: "ok",
+      detail: "runs as ?",
+    });
+    expect(byCheck[`Redshift COPY ${silent}`]).toMatchObject({
+      status: "fail",
+      detail: "ABORTED: no error given",
+    });
     const firstColumn = STAR_COLUMNS[nulled as (typeof STAR_TABLE_NAMES)[number]][0]?.name ?? "";
-    expect(byCheck[`Redshift COPY ${nulled}`]?.detail).toMatch(new RegExp(`^${firstColumn} wrote .+ read null;`));
+    expect(byCheck[`Redshift COPY ${nulled}`]?.detail).toMatch(
+      new RegExp(`^${firstColumn} wrote .+ read null;`),
+    );
     // Numbers read back as doubles are equal: the other tables pass.
     expect(results.filter((r) => r.status === "ok")).toHaveLength(STAR_TABLE_NAMES.length - 2 + 1);
     const batch = sent.find((s) => s.name === "BatchExecuteStatementCommand")?.input ?? {};
@@ -191,10 +204,16 @@ describe("checkRedshift", () => {
   });
 
   it("says the Data API failed without a reason when it gives none", async () => {
-    const { clients } = fakeClients((name) => (name === "ExecuteStatementCommand" ? { Id: "who" } : { Status: "FAILED" }));
+    const { clients } = fakeClients((name) =>
+      name === "ExecuteStatementCommand" ? { Id: "who" } : { Status: "FAILED" },
+    );
 
     expect(await checkRedshift(ENV, clients, "t", 1000)).toEqual([
-      expect.objectContaining({ check: "Redshift Data API", status: "fail", detail: "FAILED: no error given" }),
+      expect.objectContaining({
+        check: "Redshift Data API",
+        status: "fail",
+        detail: "FAILED: no error given",
+      }),
     ]);
   });
 });

@@ -45,7 +45,8 @@ function processedManifest(runId: string, previousRunId: string | null) {
     source: { bucket: names.INGEST_BUCKET, key: `runs/${runId}.json` },
     files: [],
     state: {},
-    quarantine: { key: `quarantine/${runId}.jsonl`, rows: 3, bytes: 10, sha256: SHA },
+    // The held rows' object is not what the manifest says (its SHA-256 differs).
+    quarantine: { key: `quarantine/transform/${runId}/rows.jsonl`, rows: 3, bytes: 10, sha256: SHA },
   };
 }
 
@@ -66,6 +67,9 @@ beforeAll(async () => {
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   for (const run of [R1, R2, R3]) await put(names.INGEST_BUCKET, `runs/${run}.json`, "{}");
   await put(names.INGEST_BUCKET, "runs/notes.txt", "not a run");
+  // Held rows of R1; of R3, which is not transformed; and a folder that is not a run's.
+  for (const key of [`${R1}/rows.jsonl`, `${R3}/rows.jsonl`, "notes/rows.jsonl"])
+    await put(names.PROCESSED_BUCKET, `quarantine/transform/${key}`, "{}\n");
   await put(names.PROCESSED_BUCKET, `runs/${R1}.json`, JSON.stringify(processedManifest(R1, null)));
   await put(names.PROCESSED_BUCKET, `runs/${R2}.json`, JSON.stringify({ kind: "processed", broken: true }));
   // Announced already, as if the stages had seen them: the drains after a skip find nothing new.
@@ -236,5 +240,28 @@ describe("etl skip over a state made by hand", () => {
     expect(result.err).toBe(
       `etl skip: run ${R3} has no processed manifest in ${names.PROCESSED_BUCKET}: it is not transformed, so the load has nothing of it to skip\n`,
     );
+  });
+});
+
+describe("etl quarantine over a state made by hand", () => {
+  it("lists only the transformed runs that held rows, without tables when the manifest has no counts", async () => {
+    const result = await etl("quarantine", "list");
+    const json = await etl("quarantine", "list", "--json");
+
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(
+      new RegExp(`^runs that held rows back \\(1\\):\n.*\n.*\n {2}${R1}\\s+3\\s+no\n$`),
+    );
+    expect(JSON.parse(json.out)).toEqual({ runs: [{ runId: R1, rows: 3, tables: {} }] });
+  });
+
+  it("refuses to show held rows whose object differs from the manifest, in one line and exit 1", async () => {
+    const result = await etl("quarantine", "show", R1);
+
+    expect(result).toEqual({
+      code: 1,
+      out: "",
+      err: `etl quarantine: quarantine/transform/${R1}/rows.jsonl differs from what run ${R1}'s manifest says it holds\n`,
+    });
   });
 });
