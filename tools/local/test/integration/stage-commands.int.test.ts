@@ -133,4 +133,25 @@ describe("the stage commands one by one", () => {
     );
     expect(isShort(result.err, 2)).toBe(true);
   });
+
+  it("etl run refuses a totesys database with tables but no sales orders, saying to seed it", async () => {
+    const databaseUrl = process.env.DATABASE_URL;
+    const empty = await freshDatabase("stagesempty");
+    const client = new pg.Client({ connectionString: empty });
+    await client.connect();
+    await client.query("create table sales_order (sales_order_id int)");
+    await client.end();
+    process.env.DATABASE_URL = empty;
+    try {
+      const result = await etl("run", "--quiet");
+
+      expect(result).toEqual({
+        code: 1,
+        out: "",
+        err: "etl run: the totesys database has no sales orders yet: run `etl seed` first (`etl seed --scale 1000` for a small one)\n",
+      });
+    } finally {
+      process.env.DATABASE_URL = databaseUrl;
+    }
+  });
 });
