@@ -154,4 +154,18 @@ describe("the stage commands one by one", () => {
       process.env.DATABASE_URL = databaseUrl;
     }
   });
+
+  it("with nothing held back or dead-lettered, quarantine and replay --dead-letters say so and exit 0", async () => {
+    const list = await etl("quarantine", "list");
+    const retry = await etl("quarantine", "retry", "--all");
+    const redrive = await etl("replay", "--dead-letters");
+
+    expect(list).toEqual({ code: 0, out: "no run has held rows back\n", err: "" });
+    expect(retry).toEqual({ code: 0, out: "no held rows wait for a retry\n", err: "" });
+    expect(redrive).toEqual({
+      code: 0,
+      out: "0 dead-lettered message(s) moved back to their queues\n",
+      err: "",
+    });
+  });
 });
