@@ -109,7 +109,9 @@ describe("etl migrate", () => {
       const result = await etl("migrate", "--target", "redshift");
 
       expect(result.code).toBe(0);
-      expect(result.out).toContain("redshift: schema warehouse, its star, staging and ledger tables are in place");
+      expect(result.out).toContain(
+        "redshift: schema warehouse, its star, staging and ledger tables are in place",
+      );
       const sent = [
         ...redshift.commandCalls(BatchExecuteStatementCommand),
         ...redshift.commandCalls(ExecuteStatementCommand),
