@@ -238,6 +238,34 @@ describe("checkQueues", () => {
   });
 });
 
+describe("checkQueues on policies that leave things out", () => {
+  it("takes a policy without maxReceiveCount as 0, and looks a dead-letter queue up without an owner when its ARN has none", async () => {
+    const { clients, sent } = fakeClients((name, input) => {
+      if (name === "GetQueueUrlCommand") return { QueueUrl: "dlq" };
+      if (input.QueueUrl === "dlq") return { Attributes: {} };
+      if (input.QueueUrl === "q-no-count")
+        return { Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:eu-west-2:1:d" }) } };
+      return {
+        Attributes: {
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:eu-west-2::etl-dlq", maxReceiveCount: 6 }),
+        },
+      };
+    });
+
+    const [noCount, noOwner] = await checkQueues(
+      { TRANSFORM_QUEUE_URL: "q-no-count", LOAD_QUEUE_URL: "q-no-owner" },
+      clients,
+    );
+
+    expect(noCount).toMatchObject({
+      status: "fail",
+      detail: "q-no-count: maxReceiveCount 0, below 5: a brief outage dead-letters messages",
+    });
+    expect(noOwner).toMatchObject({ status: "ok", detail: "q-no-owner: dead-letter queue etl-dlq after 6 receives, empty" });
+    expect(sent).toContainEqual({ name: "GetQueueUrlCommand", input: { QueueName: "etl-dlq" } });
+  });
+});
+
 describe("checkRules", () => {
   it("lists the rules under the prefix page by page, and checks each is enabled", async () => {
     const { clients, sent } = fakeClients((name, input) => {
