@@ -244,10 +244,15 @@ describe("checkQueues on policies that leave things out", () => {
       if (name === "GetQueueUrlCommand") return { QueueUrl: "dlq" };
       if (input.QueueUrl === "dlq") return { Attributes: {} };
       if (input.QueueUrl === "q-no-count")
-        return { Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:eu-west-2:1:d" }) } };
+        return {
+          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:eu-west-2:1:d" }) },
+        };
       return {
         Attributes: {
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:eu-west-2::etl-dlq", maxReceiveCount: 6 }),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: "arn:aws:sqs:eu-west-2::etl-dlq",
+            maxReceiveCount: 6,
+          }),
         },
       };
     });
@@ -261,7 +266,10 @@ describe("checkQueues on policies that leave things out", () => {
       status: "fail",
       detail: "q-no-count: maxReceiveCount 0, below 5: a brief outage dead-letters messages",
     });
-    expect(noOwner).toMatchObject({ status: "ok", detail: "q-no-owner: dead-letter queue etl-dlq after 6 receives, empty" });
+    expect(noOwner).toMatchObject({
+      status: "ok",
+      detail: "q-no-owner: dead-letter queue etl-dlq after 6 receives, empty",
+    });
     expect(sent).toContainEqual({ name: "GetQueueUrlCommand", input: { QueueName: "etl-dlq" } });
   });
 });
