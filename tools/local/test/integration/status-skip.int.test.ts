@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { localDynamoClient } from "@etl/local-cloud";
 import { cloud, freshDatabase, localS3Client } from "@etl/local-cloud/testing";
 import { recordBlockage } from "@etl/ops";
@@ -121,6 +122,10 @@ beforeAll(async () => {
     reason: "forged",
     since,
   });
+  // An audit item with nothing but its keys: shown as a row of blanks, not "undefined".
+  await DynamoDBDocumentClient.from(dynamo).send(
+    new PutCommand({ TableName: names.AUDIT_TABLE, Item: { pk: "bare", sk: "item" } }),
+  );
   // A message received and not yet acknowledged: in flight until its visibility timeout.
   const queue = openLocalQueues(dir).files;
   queue.send("{}");
@@ -151,7 +156,8 @@ describe("etl status over a state made by hand", () => {
     expect(text).toMatch(
       /^ {2}etl-files\s+pending 0, in flight 1 \(next visible \d{4}-\d\d-\d\dT[\d:.]+Z\), dead letters 0$/m,
     );
-    expect(text).toContain(R2);
+    expect(text).toMatch(/^recent audit \(1\):\n {2}recorded +stage +run +status +table +rows +key\n {2}[- ]+\n {2}\s*\n/m);
+    expect(text).not.toContain("undefined");
     expect(text.indexOf("bad file")).toBeLessThan(text.indexOf("runs (3 in all"));
   });
 
@@ -182,6 +188,20 @@ describe("etl skip over a state made by hand", () => {
     expect(other.code).toBe(1);
     expect(other.err).toContain(`run ${R1} does not block the load (run ${R2} does)`);
     expect(isShort(other.err, 1)).toBe(true);
+  });
+
+  it("with ETL_DEBUG=1 a refusal that says what to do is still one line, without a stack", async () => {
+    process.env.ETL_DEBUG = "1";
+    try {
+      const result = await etl("skip", R1, "--reason", "x");
+
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        `etl skip: run ${R1} does not block any stage: only a run that blocks is skipped; \`etl status\` shows what blocks\n`,
+      );
+    } finally {
+      delete process.env.ETL_DEBUG;
+    }
   });
 
   it("skips a load blockage whose manifest does not parse: later runs go on from the run before it by id", async () => {
@@ -220,6 +240,25 @@ describe("etl skip over a state made by hand", () => {
     expect(result.code).toBe(0);
     expect(result.out).toContain(`run ${R3} skipped at the transform by ops: forged\n`);
     expect(result.out).toContain(`  later runs go on from run ${R2}\n`);
+  });
+
+  it("skips the first run at the transform: later runs go on from the start", async () => {
+    const dynamo = localDynamoClient(cloud());
+    const state = createDynamoStateStore({ client: dynamo, table: names.STATE_TABLE });
+    await recordBlockage(state, {
+      stage: "transform",
+      runId: R1,
+      code: "BAD_MANIFEST",
+      reason: "forged",
+      since: "2026-11-23T17:00:00.000Z",
+    });
+    dynamo.destroy();
+
+    const result = await etl("skip", R1, "--reason", "forged", "--by", "ops", "--quiet");
+
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`run ${R1} skipped at the transform by ops: forged\n`);
+    expect(result.out).toContain("  later runs go on from the start\n");
   });
 
   it("refuses to skip at the load a run that has no processed manifest", async () => {
