@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { localDynamoClient } from "@etl/local-cloud";
 import { cloud, freshDatabase, localS3Client } from "@etl/local-cloud/testing";
 import { recordBlockage } from "@etl/ops";
-import { createDynamoStateStore, ensureTables } from "@etl/ops/aws";
+import { createDynamoAuditLog, createDynamoStateStore, ensureTables } from "@etl/ops/aws";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import { SCHEMA_DRIFT_NAMESPACE } from "@etl/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -156,7 +156,9 @@ describe("etl status over a state made by hand", () => {
     expect(text).toMatch(
       /^ {2}etl-files\s+pending 0, in flight 1 \(next visible \d{4}-\d\d-\d\dT[\d:.]+Z\), dead letters 0$/m,
     );
-    expect(text).toMatch(/^recent audit \(1\):\n {2}recorded +stage +run +status +table +rows +key\n {2}[- ]+\n {2}\s*\n/m);
+    expect(text).toMatch(
+      /^recent audit \(1\):\n {2}recorded +stage +run +status +table +rows +key\n {2}[- ]+\n {2}\s*\n/m,
+    );
     expect(text).not.toContain("undefined");
     expect(text.indexOf("bad file")).toBeLessThan(text.indexOf("runs (3 in all"));
   });
@@ -302,5 +304,40 @@ describe("etl quarantine over a state made by hand", () => {
       out: "",
       err: `etl quarantine: quarantine/transform/${R1}/rows.jsonl differs from what run ${R1}'s manifest says it holds\n`,
     });
+  });
+});
+
+describe("etl report over a state made by hand", () => {
+  it("lists the failures with their table or file, and the runs that held rows back", async () => {
+    const dynamo = localDynamoClient(cloud());
+    const log = createDynamoAuditLog({
+      client: dynamo,
+      auditTable: names.AUDIT_TABLE,
+      failureTable: names.FAILURE_TABLE,
+    });
+    await log.recordFailure({
+      stage: "load",
+      runId: R2,
+      error: "checksum mismatch in the star file",
+      retryable: false,
+      table: "fact_sales_order",
+      key: "star/fact_sales_order/part-0001.parquet",
+    });
+    await log.recordFailure({ stage: "transform", runId: R3, error: "forged manifest", retryable: false });
+    dynamo.destroy();
+    const file = join(dir, "report.html");
+    expect((await etl("migrate")).code).toBe(0);
+
+    const result = await etl("report", "--out", file);
+
+    expect(result.code).toBe(0);
+    // The page's cells, one tab between each (empty cells vanish).
+    const cells = readFileSync(file, "utf8")
+      .replace(/<[^>]+>/g, "\t")
+      .replace(/\s*\t\s*/g, "\t")
+      .replace(/\t+/g, "\t");
+    expect(cells).toContain(`\tload\t${R2}\tfact_sales_order\tchecksum mismatch in the star file\t`);
+    expect(cells).toContain(`\ttransform\t${R3}\tforged manifest\t`);
+    expect(cells).toMatch(new RegExp(`Quarantined inputs\tstage\trun\theld\trows\ttransform\t${R1}\t3\t`));
   });
 });
