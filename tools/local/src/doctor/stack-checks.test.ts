@@ -106,6 +106,14 @@ describe("checkTables", () => {
     });
   });
 
+  it("fails a table whose state is not given, as UNKNOWN", async () => {
+    const { clients } = fakeClients(() => ({}));
+
+    const [audit] = await checkTables({ AUDIT_TABLE: "a" }, clients);
+
+    expect(audit).toMatchObject({ status: "fail", detail: "a is UNKNOWN" });
+  });
+
   it("says a table without TTL has it DISABLED", async () => {
     const { clients } = fakeClients((name) =>
       name === "DescribeTableCommand" ? { Table: { TableStatus: "ACTIVE" } } : {},
@@ -119,6 +127,15 @@ describe("checkTables", () => {
 
 describe("checkTopic", () => {
   const now = () => new Date("2026-12-05T10:00:00Z");
+
+  it("says it published a message when SNS names none", async () => {
+    const { clients } = fakeClients(() => ({}));
+
+    expect(await checkTopic({ ALERT_TOPIC_ARN: "arn:topic" }, clients, now)).toMatchObject({
+      status: "ok",
+      detail: "published a message to arn:topic: check it reached every subscriber",
+    });
+  });
 
   it("publishes one marked test alert and names the message", async () => {
     const { clients, sent } = fakeClients(() => ({ MessageId: "m-1" }));

@@ -23,6 +23,19 @@ describe("FileQueue", () => {
     expect(queue.depth()).toEqual({ pending: 0, inflight: 0, dead: 0 });
   });
 
+  it("drops a FIFO message with the body of one sent before when no deduplication id is given", () => {
+    const queue = new FileQueue(join(dir, "q.fifo"), "etl-load.fifo", { fifo: true });
+
+    const sent = [
+      queue.send("same", { groupId: "g" }),
+      queue.send("same", { groupId: "g" }),
+      queue.send("other", { groupId: "g" }),
+    ];
+
+    expect(sent).toEqual([true, false, true]);
+    expect(queue.depth().pending).toBe(2);
+  });
+
   it("receives at most `max`, and a stale receipt neither acknowledges nor fails the message", () => {
     const queue = new FileQueue(join(dir, "q"), "transform", { visibilityTimeoutMs: 0 });
     expect(queue.nextVisibleAt()).toBeUndefined();

@@ -195,4 +195,15 @@ describe("etl rules", () => {
     expect(tested.code).toBe(1);
     expect(tested.out).toMatch(/^landing\/broken\/a\.csv -> rule broken, which is INVALID: \S/);
   });
+
+  it("says there are no rules at all when the rules schema holds none", async () => {
+    process.env.FILE_RULES_SCHEMA = "etl_control_empty";
+    try {
+      const all = await etlRules("list", "--all");
+
+      expect(all).toEqual({ code: 0, out: "no rules\n", err: "" });
+    } finally {
+      delete process.env.FILE_RULES_SCHEMA;
+    }
+  });
 });
