@@ -51,25 +51,4 @@ describe("etl demo", () => {
     expect(readCloudState(join(dir, "demo"))).toBeUndefined();
     expect(process.env).toEqual(before);
   }, 240_000);
-
-  it("--json prints only the report as JSON, with the default seed, and no step or progress", async () => {
-    const result = await etl("demo", "--scale", "100", "--json", "--data-dir", dir);
-
-    expect(result.err).toBe("");
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.out) as {
-      scale: number;
-      seed: number;
-      cycles: unknown[];
-      changes: { deleted: { payment: number[] } };
-      failures: { deadLetters: number; alerts: number; handlerErrors: number };
-    };
-    expect(report).toMatchObject({
-      scale: 100,
-      seed: 1,
-      failures: { deadLetters: 0, alerts: 0, handlerErrors: 0 },
-    });
-    expect(report.cycles).toHaveLength(2);
-    expect(report.changes.deleted.payment).toHaveLength(1);
-  }, 240_000);
 });
