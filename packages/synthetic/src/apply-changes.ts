@@ -47,7 +47,11 @@ export async function applyChanges(options: ChangeOptions): Promise<ChangeSummar
   const t = (table: SourceTable) => qualified(schema, table);
   try {
     await client.query("begin");
-    const db = await readExisting(client, schema);
+    // A database without totesys's tables was never seeded either (PostgreSQL: undefined_table).
+    const db = await readExisting(client, schema).catch((error: unknown) => {
+      if ((error as { code?: string }).code === "42P01") throw new NotSeededError();
+      throw error;
+    });
     if (db.sales === 0 || db.addresses.length === 0 || db.departments.length === 0) {
       throw new NotSeededError();
     }

@@ -30,6 +30,10 @@ describe("formatTable", () => {
     ).toEqual(["name   units", "-----  -----", "Alpha      5", "Be       120", ""]);
   });
 
+  it("leaves the cells a short row does not have blank", () => {
+    expect(formatTable(["name", "n"], [["a"], ["bb", 2]])).toEqual(["name  n", "----  -", "a", "bb    2"]);
+  });
+
   it("treats a column with any non-number as text", () => {
     expect(formatTable(["v"], [["10"], ["n/a"]])).toEqual(["v", "---", "10", "n/a"]);
   });

@@ -174,4 +174,12 @@ describe("applyChanges", () => {
 
     await expect(attempt).rejects.toBeInstanceOf(NotSeededError);
   });
+
+  it("refuses a database without the totesys tables as not seeded, not with PostgreSQL's missing relation", async () => {
+    const bare = await freshDatabase("notables");
+
+    const attempt = applyChanges({ databaseUrl: bare, seed: 1 });
+
+    await expect(attempt).rejects.toThrow(new NotSeededError());
+  });
 });

@@ -70,6 +70,14 @@ describe("runEtl", () => {
     expect(result.err.split("\n")[0]).toContain(message);
   });
 
+  it("etl doctor without --aws says it checks a deployed stack, and how to run it", async () => {
+    expect(await etl("doctor")).toEqual({
+      code: 1,
+      out: "",
+      err: "etl doctor: etl doctor checks a deployed stack: run it as etl doctor --aws (see --help)\n",
+    });
+  });
+
   it("a failure is one line on stderr and exit 1", async () => {
     expect(await etl("bench", "--scale", "99")).toEqual({
       code: 1,

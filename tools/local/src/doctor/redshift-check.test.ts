@@ -145,4 +145,75 @@ describe("checkRedshift", () => {
       StatementName: "etl-doctor-t2",
     });
   });
+
+  it("on a cluster without a secret: an unnamed user, a COPY failing without a reason, nulls and doubles read back", async () => {
+    const [silent, nulled] = STAR_TABLE_NAMES;
+    let table = "";
+    const { clients, sent } = fakeClients((name, input) => {
+      if (name === "PutObjectCommand") table = String(input.Key).split("/")[2]?.replace(".parquet", "") ?? "";
+      if (name === "GetStatementResultCommand" && input.Id === "who") return { Records: [] };
+      if (name === "GetStatementResultCommand") {
+        const columns = STAR_COLUMNS[table as (typeof STAR_TABLE_NAMES)[number]];
+        const row = sampleRow(table as (typeof STAR_TABLE_NAMES)[number]);
+        return {
+          ColumnMetadata: columns.map((c) => ({ name: c.name })),
+          Records: [
+            columns.map((c) => {
+              const v = row[c.name];
+              if (table === nulled) return { isNull: true };
+              return typeof v === "number"
+                ? { doubleValue: v }
+                : typeof v === "boolean"
+                  ? { booleanValue: v }
+                  : { stringValue: v };
+            }),
+          ],
+        };
+      }
+      return dataApi(name, input, () => (table === silent ? { Status: "ABORTED" } : { Status: "FINISHED" }));
+    });
+    const env = {
+      REDSHIFT_CLUSTER_ID: "cluster-1",
+      REDSHIFT_DATABASE: "dev",
+      REDSHIFT_COPY_ROLE_ARN: "arn:aws:iam::123456789012:role/etl-copy",
+      PROCESSED_BUCKET: "processed",
+    };
+
+    const results = await checkRedshift(env, clients, "t3", 1000);
+
+    const byCheck = Object.fromEntries(results.map((r) => [r.check, r]));
+    expect(byCheck["Redshift Data API"]).toEqual({
+      check: "Redshift Data API",
+      status: "ok",
+      detail: "runs as ?",
+    });
+    expect(byCheck[`Redshift COPY ${silent}`]).toMatchObject({
+      status: "fail",
+      detail: "ABORTED: no error given",
+    });
+    const firstColumn = STAR_COLUMNS[nulled as (typeof STAR_TABLE_NAMES)[number]][0]?.name ?? "";
+    expect(byCheck[`Redshift COPY ${nulled}`]?.detail).toMatch(
+      new RegExp(`^${firstColumn} wrote .+ read null;`),
+    );
+    // Numbers read back as doubles are equal: the other tables pass.
+    expect(results.filter((r) => r.status === "ok")).toHaveLength(STAR_TABLE_NAMES.length - 2 + 1);
+    const batch = sent.find((s) => s.name === "BatchExecuteStatementCommand")?.input ?? {};
+    expect(batch).toMatchObject({ ClusterIdentifier: "cluster-1", Database: "dev" });
+    expect(batch).not.toHaveProperty("WorkgroupName");
+    expect(batch).not.toHaveProperty("SecretArn");
+  });
+
+  it("says the Data API failed without a reason when it gives none", async () => {
+    const { clients } = fakeClients((name) =>
+      name === "ExecuteStatementCommand" ? { Id: "who" } : { Status: "FAILED" },
+    );
+
+    expect(await checkRedshift(ENV, clients, "t", 1000)).toEqual([
+      expect.objectContaining({
+        check: "Redshift Data API",
+        status: "fail",
+        detail: "FAILED: no error given",
+      }),
+    ]);
+  });
 });

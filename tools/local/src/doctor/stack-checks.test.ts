@@ -106,6 +106,14 @@ describe("checkTables", () => {
     });
   });
 
+  it("fails a table whose state is not given, as UNKNOWN", async () => {
+    const { clients } = fakeClients(() => ({}));
+
+    const [audit] = await checkTables({ AUDIT_TABLE: "a" }, clients);
+
+    expect(audit).toMatchObject({ status: "fail", detail: "a is UNKNOWN" });
+  });
+
   it("says a table without TTL has it DISABLED", async () => {
     const { clients } = fakeClients((name) =>
       name === "DescribeTableCommand" ? { Table: { TableStatus: "ACTIVE" } } : {},
@@ -119,6 +127,15 @@ describe("checkTables", () => {
 
 describe("checkTopic", () => {
   const now = () => new Date("2026-12-05T10:00:00Z");
+
+  it("says it published a message when SNS names none", async () => {
+    const { clients } = fakeClients(() => ({}));
+
+    expect(await checkTopic({ ALERT_TOPIC_ARN: "arn:topic" }, clients, now)).toMatchObject({
+      status: "ok",
+      detail: "published a message to arn:topic: check it reached every subscriber",
+    });
+  });
 
   it("publishes one marked test alert and names the message", async () => {
     const { clients, sent } = fakeClients(() => ({ MessageId: "m-1" }));
@@ -235,6 +252,42 @@ describe("checkQueues", () => {
         detail: "q: dead-letter queue etl-dlq after 8 receives, empty",
       },
     ]);
+  });
+});
+
+describe("checkQueues on policies that leave things out", () => {
+  it("takes a policy without maxReceiveCount as 0, and looks a dead-letter queue up without an owner when its ARN has none", async () => {
+    const { clients, sent } = fakeClients((name, input) => {
+      if (name === "GetQueueUrlCommand") return { QueueUrl: "dlq" };
+      if (input.QueueUrl === "dlq") return { Attributes: {} };
+      if (input.QueueUrl === "q-no-count")
+        return {
+          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:eu-west-2:1:d" }) },
+        };
+      return {
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: "arn:aws:sqs:eu-west-2::etl-dlq",
+            maxReceiveCount: 6,
+          }),
+        },
+      };
+    });
+
+    const [noCount, noOwner] = await checkQueues(
+      { TRANSFORM_QUEUE_URL: "q-no-count", LOAD_QUEUE_URL: "q-no-owner" },
+      clients,
+    );
+
+    expect(noCount).toMatchObject({
+      status: "fail",
+      detail: "q-no-count: maxReceiveCount 0, below 5: a brief outage dead-letters messages",
+    });
+    expect(noOwner).toMatchObject({
+      status: "ok",
+      detail: "q-no-owner: dead-letter queue etl-dlq after 6 receives, empty",
+    });
+    expect(sent).toContainEqual({ name: "GetQueueUrlCommand", input: { QueueName: "etl-dlq" } });
   });
 });
 

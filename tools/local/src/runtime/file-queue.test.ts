@@ -16,6 +16,46 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("FileQueue", () => {
+  it("refuses a FIFO message without a group, naming the queue", () => {
+    const queue = new FileQueue(join(dir, "q.fifo"), "etl-load.fifo", { fifo: true });
+
+    expect(() => queue.send("a")).toThrow("etl-load.fifo: a FIFO queue needs a message group id");
+    expect(queue.depth()).toEqual({ pending: 0, inflight: 0, dead: 0 });
+  });
+
+  it("drops a FIFO message with the body of one sent before when no deduplication id is given", () => {
+    const queue = new FileQueue(join(dir, "q.fifo"), "etl-load.fifo", { fifo: true });
+
+    const sent = [
+      queue.send("same", { groupId: "g" }),
+      queue.send("same", { groupId: "g" }),
+      queue.send("other", { groupId: "g" }),
+    ];
+
+    expect(sent).toEqual([true, false, true]);
+    expect(queue.depth().pending).toBe(2);
+  });
+
+  it("receives at most `max`, and a stale receipt neither acknowledges nor fails the message", () => {
+    const queue = new FileQueue(join(dir, "q"), "transform", { visibilityTimeoutMs: 0 });
+    expect(queue.nextVisibleAt()).toBeUndefined();
+    queue.send("a");
+    queue.send("b");
+    expect(queue.nextVisibleAt()).toBeLessThanOrEqual(Date.now());
+
+    const [first] = queue.receive(1);
+    // Visible again at once (no visibility timeout): received again, the first receipt is stale.
+    const [again] = queue.receive(1);
+
+    expect(first?.body).toBe("a");
+    expect(again?.body).toBe("a");
+    expect(again?.receiveCount).toBe(2);
+    expect(queue.ack(first?.receiptHandle ?? "")).toBe(false);
+    expect(queue.fail(first?.receiptHandle ?? "")).toBe("stale");
+    expect(queue.ack(again?.receiptHandle ?? "")).toBe(true);
+    expect(queue.receive(10).map((m) => m.body)).toEqual(["b"]);
+  });
+
   it("delivers in send order and forgets acknowledged messages", () => {
     const queue = new FileQueue(join(dir, "q"), "transform");
     queue.send("a");

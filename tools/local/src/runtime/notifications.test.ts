@@ -111,6 +111,18 @@ describe("toListedObjectRecord", () => {
   });
 });
 
+describe("toListedObjectRecord without a time", () => {
+  it("is announced as of now, with its ETag unquoted", () => {
+    const before = Date.now();
+
+    const record = toListedObjectRecord("b", { key: "runs/r.json", size: 2, etag: '"abc"' }, "eu-west-2");
+
+    expect(Date.parse(record.eventTime)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(record.eventTime)).toBeLessThanOrEqual(Date.now());
+    expect(record.s3.object.eTag).toBe("abc");
+  });
+});
+
 describe("toEventBridgeObjectCreated", () => {
   const record = (eventName: string): S3EventRecord => ({
     ...toListedObjectRecord("b", { key: "runs/x y.json", size: 1, lastModified: at }, "eu-west-2"),

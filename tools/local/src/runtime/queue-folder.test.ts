@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { QueueFolder } from "./queue-folder";
 
 const dir = mkdtempSync(join(tmpdir(), "etl-queue-folder-"));
@@ -25,6 +25,26 @@ describe("QueueFolder", () => {
 
     expect(result).toBe("held");
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it("gives up on a lock another command keeps fresh, naming the lock to remove", () => {
+    const queue = folder("busy");
+    const lock = join(queue.dir, ".lock");
+    mkdirSync(lock);
+    // Fresh however long this waits; the clock jumps past the 20 s it waits at most.
+    const fresh = new Date(Date.now() + 3_600_000);
+    utimesSync(lock, fresh, fresh);
+    const start = Date.now();
+    let calls = 0;
+    const now = vi.spyOn(Date, "now").mockImplementation(() => start + (calls++ === 0 ? 0 : 30_000));
+    try {
+      expect(() => queue.locked(() => "changed")).toThrow(
+        `busy: the queue folder ${queue.dir} stays locked; remove ${lock} if no etl command is running`,
+      );
+    } finally {
+      now.mockRestore();
+    }
+    expect(existsSync(lock)).toBe(true);
   });
 
   it("releases the lock when the change throws", () => {

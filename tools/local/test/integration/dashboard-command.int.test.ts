@@ -2,8 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+} from "@aws-sdk/client-redshift-data";
 import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { cloud, freshDatabase } from "@etl/local-cloud/testing";
+import { mockClient } from "aws-sdk-client-mock";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { dashboard } from "../../src/cli/commands/dashboard";
@@ -128,6 +135,45 @@ describe("etl report --aws", () => {
       expect(readFileSync(file, "utf8")).toContain("No sales orders are loaded yet");
     } finally {
       restore();
+    }
+  });
+});
+
+describe("etl report --aws on Redshift", () => {
+  const redshift = mockClient(RedshiftDataClient);
+  afterAll(() => redshift.restore());
+
+  it("reads the warehouse through the Data API on the workgroup, with the secret when one is named", async () => {
+    const kept = { ...process.env };
+    delete process.env.WAREHOUSE_URL;
+    delete process.env.WAREHOUSE_SECRET_ARN;
+    delete process.env.REDSHIFT_CLUSTER_ID;
+    Object.assign(process.env, {
+      REDSHIFT_WORKGROUP: "etl-wg",
+      REDSHIFT_DATABASE: "dev",
+      REDSHIFT_SECRET_ARN: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rs",
+    });
+    redshift.on(ExecuteStatementCommand).resolves({ Id: "q-1" });
+    redshift.on(DescribeStatementCommand).resolves({ Status: "FINISHED", HasResultSet: true });
+    redshift.on(GetStatementResultCommand).resolves({ ColumnMetadata: [], Records: [] });
+    try {
+      const file = join(dir, "redshift.html");
+
+      const result = await etl("report", "--aws", "--out", file);
+
+      expect(result.out).toMatch(/^report written: .+redshift\.html/m);
+      expect(result.code).toBe(0);
+      const sent = redshift.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
+      expect(sent.length).toBeGreaterThan(0);
+      // The first statement opens the session on the workgroup; the others run in it.
+      expect(sent[0]).toMatchObject({
+        WorkgroupName: "etl-wg",
+        Database: "dev",
+        SecretArn: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rs",
+      });
+      expect(sent[0]).not.toHaveProperty("ClusterIdentifier");
+    } finally {
+      process.env = kept;
     }
   });
 });

@@ -95,4 +95,35 @@ describe("etl migrate", () => {
         SecretArn: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:rs",
       });
   });
+
+  it("migrates Redshift Serverless on a workgroup as its own IAM identity: no cluster, no secret sent", async () => {
+    const saved = { ...process.env };
+    delete process.env.REDSHIFT_CLUSTER_ID;
+    delete process.env.REDSHIFT_SECRET_ARN;
+    Object.assign(process.env, { REDSHIFT_WORKGROUP: "etl-wg", REDSHIFT_DATABASE: "dev" });
+    redshift.on(BatchExecuteStatementCommand).resolves({ Id: "m-1" });
+    redshift.on(ExecuteStatementCommand).resolves({ Id: "q-1" });
+    redshift.on(DescribeStatementCommand).resolves({ Status: "FINISHED" });
+    redshift.on(GetStatementResultCommand).resolves({ ColumnMetadata: [], Records: [] });
+    try {
+      const result = await etl("migrate", "--target", "redshift");
+
+      expect(result.code).toBe(0);
+      expect(result.out).toContain(
+        "redshift: schema warehouse, its star, staging and ledger tables are in place",
+      );
+      const sent = [
+        ...redshift.commandCalls(BatchExecuteStatementCommand),
+        ...redshift.commandCalls(ExecuteStatementCommand),
+      ].map((c) => c.args[0].input);
+      expect(sent.length).toBeGreaterThan(0);
+      for (const input of sent) {
+        expect(input).toMatchObject({ WorkgroupName: "etl-wg", Database: "dev" });
+        expect(input).not.toHaveProperty("ClusterIdentifier");
+        expect(input).not.toHaveProperty("SecretArn");
+      }
+    } finally {
+      process.env = saved;
+    }
+  });
 });

@@ -45,6 +45,22 @@ afterAll(() => {
 });
 
 describe("etl query", () => {
+  it("prints each type of value as JSON can hold it: null, times in UTC, numbers, text, bytes, JSON, booleans", async () => {
+    const result = await etl(
+      "query",
+      "select null::int as n, timestamptz '2026-11-23 14:15:00+00' as at, 7 as i, 'a' as t, '\\x00ff'::bytea as b, '{\"k\": 1}'::jsonb as j, true as flag",
+      "--json",
+    );
+
+    expect(result.err).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toEqual({
+      columns: ["n", "at", "i", "t", "b", "j", "flag"],
+      rows: [[null, "2026-11-23T14:15:00.000Z", 7, "a", "\\x00ff", '{"k":1}', "true"]],
+      rowCount: 1,
+    });
+  });
+
   it("runs one select and prints its rows", async () => {
     const result = await etl("query", "select i from public.kept order by i");
 

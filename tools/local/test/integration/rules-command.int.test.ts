@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cloud, freshDatabase, localS3Env } from "@etl/local-cloud/testing";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "../../src/cli/command";
 import { rules } from "../../src/cli/commands/rules";
@@ -134,5 +135,75 @@ describe("etl rules", () => {
     );
     expect(unknown.code).toBe(1);
     expect(unknown.err).toBe("no rule named no_such_rule\n");
+  });
+
+  it("explains a split rule and a JSON Lines rule with a trailer: where the parts go, what is loaded", async () => {
+    const file = join(dir, "split.yaml");
+    writeFileSync(
+      file,
+      [
+        "- name: multi_split",
+        '  keyGlob: "landing/multi/*.txt"',
+        "  format: fixed_width",
+        "  headerLines: 0",
+        "  split: { start: 1, end: 2, to: landing/multi-parts/ }",
+        "- name: events_jsonl",
+        '  keyGlob: "landing/events/*.jsonl"',
+        "  format: jsonl",
+        "  trailer: { start: 1, end: 6 }",
+        "  target: { schema: landed, table: events }",
+        "  columns: [{ name: id, source: id }]",
+      ].join("\n"),
+    );
+
+    const added = await etlRules("add", "--file", file);
+    const split = await etlRules("test", "landing/multi/a.txt");
+    const jsonl = await etlRules("test", "landing/events/a.jsonl");
+
+    expect(added.err).toBe("");
+    expect(added.code).toBe(0);
+    expect(split.code).toBe(0);
+    expect(split.out).toContain("  load         split by 1:2 -> landing/multi-parts/<type>/\n");
+    expect(jsonl.code).toBe(0);
+    expect(jsonl.out).toContain("  trailer      record count at 1:6 of the last line\n");
+    expect(jsonl.out).toContain("  load         append -> landed.events\n");
+  });
+
+  it("lists a stored rule that no longer validates as INVALID with exit 1, and explains a key it matches as such", async () => {
+    const client = new pg.Client({ connectionString: process.env.WAREHOUSE_URL });
+    await client.connect();
+    try {
+      await etlRules("list");
+      await client.query(
+        "insert into etl_control.file_rules (name, key_glob, priority, definition) values ($1, $2, $3, $4)",
+        ["broken", "landing/broken/*.csv", 1, JSON.stringify({ name: "broken", format: "xml" })],
+      );
+    } finally {
+      await client.end();
+    }
+
+    const listed = await etlRules("list", "--all");
+    const json = await etlRules("list", "--json");
+    const tested = await etlRules("test", "landing/broken/a.csv");
+
+    expect(listed.code).toBe(1);
+    expect(listed.out).toMatch(/^broken\s+active\s+1\s+landing\/broken\/\*\.csv\s+INVALID: \S/m);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toContainEqual(
+      expect.objectContaining({ name: "broken", problems: expect.any(Array) }),
+    );
+    expect(tested.code).toBe(1);
+    expect(tested.out).toMatch(/^landing\/broken\/a\.csv -> rule broken, which is INVALID: \S/);
+  });
+
+  it("says there are no rules at all when the rules schema holds none", async () => {
+    process.env.FILE_RULES_SCHEMA = "etl_control_empty";
+    try {
+      const all = await etlRules("list", "--all");
+
+      expect(all).toEqual({ code: 0, out: "no rules\n", err: "" });
+    } finally {
+      delete process.env.FILE_RULES_SCHEMA;
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -61,6 +61,17 @@ describe("createDirectoryObjectStore", () => {
     const listed = [];
     for await (const o of store.list("no-bucket", "")) listed.push(o);
     expect(listed).toEqual([]);
+  });
+
+  it("lists only the files under the prefix: other keys and links are not objects", async () => {
+    await store.put("l", "raw/a.txt", "a");
+    await store.put("l", "other/b.txt", "b");
+    symlinkSync(join(root, "l", "other"), join(root, "l", "raw", "link"));
+
+    const listed = [];
+    for await (const o of store.list("l", "raw/")) listed.push(o.key);
+
+    expect(listed).toEqual(["raw/a.txt"]);
   });
 
   it("passes on an error other than a missing file", async () => {
