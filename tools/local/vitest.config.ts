@@ -17,8 +17,8 @@ export default etlVitestConfig({
       "src/bench/cases/**",
       // Only bench/cases/first-load-duckdb.ts (a child process, above) imports it.
       "src/bench/first-load/duckdb-star-reference.ts",
-      // A profiling script run by hand (`node --import tsx ...`): it works at import, on argv.
-      "src/bench/first-load/profile-load.ts",
+      // The profiling scripts run by hand (`node --import tsx ...`): they work at import, on argv.
+      "src/bench/first-load/profile-*.ts",
     ],
   },
 });

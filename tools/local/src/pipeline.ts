@@ -66,8 +66,6 @@ export function openLocalQueues(dataDir: string, options: LocalQueueOptions = {}
 export async function createLocalPipeline(
   local: LocalEnvironment,
   options: LocalQueueOptions & {
-    /** How long each stage's drain waits, in all, for retries to become visible (60 s by default). */
-    maxWaitMs?: number;
     /**
      * Where the stages report their progress (the `etl` CLI's renderer). The handlers are then
      * built by their own `createHandler` from deps that carry the port; without it they are the
@@ -113,6 +111,9 @@ export async function createLocalPipeline(
       ? deliverS3Events(local.endpoints.eventsDir, routes)
       : deliverByListing(ingestStore, routes, listingState, region);
 
+  const drain = (queue: FileQueue, handler: SqsHandler, functionName: string) =>
+    drainQueue(queue, handler, { functionName, region, onError: (e) => errors.push(e) });
+
   return {
     queues,
     progress: options.progress,
@@ -127,36 +128,21 @@ export async function createLocalPipeline(
     async transform(): Promise<StageReport> {
       const began = Date.now();
       await deliver();
-      const delivery = await drainQueue(transformQueue, handlers.transform, {
-        functionName: "etl-transform",
-        region,
-        onError: (e) => errors.push(e),
-        ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
-      });
+      const delivery = await drain(transformQueue, handlers.transform, "etl-transform");
       await deliver();
       return { stage: "transform", durationMs: Date.now() - began, delivery };
     },
     async load(): Promise<StageReport> {
       const began = Date.now();
       await deliver();
-      const delivery = await drainQueue(loadQueue, handlers.load, {
-        functionName: "etl-load",
-        region,
-        onError: (e) => errors.push(e),
-        ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
-      });
+      const delivery = await drain(loadQueue, handlers.load, "etl-load");
       return { stage: "load", durationMs: Date.now() - began, delivery };
     },
     /** Files that landed under `landing/` in the landing bucket, matched by the rules. */
     async files(): Promise<StageReport> {
       const began = Date.now();
       await deliver();
-      const delivery = await drainQueue(filesQueue, handlers.files, {
-        functionName: "etl-files",
-        region,
-        onError: (e) => errors.push(e),
-        ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
-      });
+      const delivery = await drain(filesQueue, handlers.files, "etl-files");
       await deliver();
       return { stage: "files", durationMs: Date.now() - began, delivery };
     },

@@ -4,13 +4,24 @@ import { createMemoryStateStore } from "@etl/ops/testing";
 import { createMemoryObjectStore } from "@etl/s3-io/testing";
 import { type QuarantinedRow, RawRunManifestSchema } from "@etl/schemas";
 import { describe, expect, it } from "vitest";
-import { heldRowsOf, listHeldRuns, type QuarantineDeps, retryMarkerKey, retryQuarantine } from "./quarantine";
+import {
+  heldRowsOf,
+  listHeldRuns,
+  parseRunId,
+  type QuarantineDeps,
+  retryMarkerKey,
+  retryQuarantine,
+} from "./quarantine";
 
 const RUN = "20240101T000000000Z-00000001";
 const HELD_KEY = `quarantine/transform/${RUN}/rows-0a1b2c3d.jsonl`;
 const WATERMARK = { from: null, to: "2024-01-01 00:00:00.000000" };
 
-const held = (table: "currency" | "sales_order", lineNumber: number, line: string): QuarantinedRow => ({
+const held = (
+  table: "currency" | "sales_order" | "staff",
+  lineNumber: number,
+  line: string,
+): QuarantinedRow => ({
   schemaVersion: 1,
   runId: RUN,
   table,
@@ -154,6 +165,15 @@ describe("retryQuarantine", () => {
 
     await expect(heldRowsOf(deps, RUN)).rejects.toThrow("differs from what run");
     await expect(retryQuarantine(deps, "20240101T000000000Z-00000007")).rejects.toThrow("is not transformed");
+  });
+
+  it("refuses held rows of a table the run never read, and a value that is not a run id", async () => {
+    const { deps } = await setup([...ROWS, held("staff", 1, '{"staff_id":1}')]);
+
+    await expect(retryQuarantine(deps, RUN)).rejects.toThrow(
+      `run ${RUN} read no staff, yet holds rows of it`,
+    );
+    expect(() => parseRunId("latest")).toThrow('"latest" is not a run id; `etl quarantine list` lists them');
   });
 
   it("lists the runs that held rows, with their rows per table", async () => {
