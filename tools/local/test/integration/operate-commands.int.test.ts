@@ -1,58 +1,13 @@
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { cloud, freshDatabase, localS3Client } from "@etl/local-cloud/testing";
-import { seedDatabase } from "@etl/synthetic";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localS3Client } from "@etl/local-cloud/testing";
+import { describe, expect, it } from "vitest";
+import { loadedRunIds, usePipelineServices } from "./pipeline-services";
 import { etl, isShort } from "./run-etl";
 
-const dir = mkdtempSync(join(tmpdir(), "etl-operate-"));
-const saved = { ...process.env };
-const id = randomUUID().slice(0, 8);
-const names = {
-  INGEST_BUCKET: `ops-ingest-${id}`,
-  PROCESSED_BUCKET: `ops-processed-${id}`,
-  LANDING_BUCKET: `ops-landing-${id}`,
-  STATE_TABLE: `ops-state-${id}`,
-  AUDIT_TABLE: `ops-audit-${id}`,
-  FAILURE_TABLE: `ops-failures-${id}`,
-};
-let warehouseUrl = "";
-
-beforeAll(async () => {
-  const c = cloud();
-  const databaseUrl = await freshDatabase("ops");
-  warehouseUrl = await freshDatabase("opswh");
-  await seedDatabase({ databaseUrl, seed: 5, scale: 100 });
-  Object.assign(process.env, {
-    DATABASE_URL: databaseUrl,
-    WAREHOUSE_URL: warehouseUrl,
-    S3_ENDPOINT: c.s3Endpoint,
-    DYNAMODB_ENDPOINT: c.dynamodbEndpoint,
-    ETL_DATA_DIR: dir,
-    ...names,
-  });
-});
-afterAll(() => {
-  process.env = saved;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function ledger(): Promise<string[]> {
-  const client = new pg.Client({ connectionString: warehouseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ run_id: string }>("select run_id from etl.load_runs order by 1");
-    return rows.map((r) => r.run_id);
-  } catch {
-    return [];
-  } finally {
-    await client.end();
-  }
-}
+const world = usePipelineServices("ops", 5);
+const { dir, names } = world;
+const ledger = () => loadedRunIds(world.warehouseUrl);
 
 describe("errors are one or two lines", () => {
   it.each([

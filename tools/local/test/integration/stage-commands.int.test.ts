@@ -1,59 +1,17 @@
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cloud, freshDatabase } from "@etl/local-cloud/testing";
-import { seedDatabase } from "@etl/synthetic";
+import { freshDatabase } from "@etl/local-cloud/testing";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { loadedRunIds, usePipelineServices } from "./pipeline-services";
 import { etl, isShort } from "./run-etl";
 
 // `etl ingest`, `etl transform` and `etl load` one at a time, on services of their own: what each
 // says when there is nothing to do, when it did the work, and when the work was done already.
 
-const dir = mkdtempSync(join(tmpdir(), "etl-stages-"));
-const saved = { ...process.env };
-const id = randomUUID().slice(0, 8);
-const names = {
-  INGEST_BUCKET: `stages-ingest-${id}`,
-  PROCESSED_BUCKET: `stages-processed-${id}`,
-  LANDING_BUCKET: `stages-landing-${id}`,
-  STATE_TABLE: `stages-state-${id}`,
-  AUDIT_TABLE: `stages-audit-${id}`,
-  FAILURE_TABLE: `stages-failures-${id}`,
-};
+const world = usePipelineServices("stages", 7);
+const { dir, names } = world;
 const RUN_ID = /run (\d{8}T\d{9}Z-\d{8}):/;
-let warehouseUrl = "";
-
-beforeAll(async () => {
-  const c = cloud();
-  const databaseUrl = await freshDatabase("stages");
-  warehouseUrl = await freshDatabase("stageswh");
-  await seedDatabase({ databaseUrl, seed: 7, scale: 100 });
-  Object.assign(process.env, {
-    DATABASE_URL: databaseUrl,
-    WAREHOUSE_URL: warehouseUrl,
-    S3_ENDPOINT: c.s3Endpoint,
-    DYNAMODB_ENDPOINT: c.dynamodbEndpoint,
-    ETL_DATA_DIR: dir,
-    ...names,
-  });
-});
-afterAll(() => {
-  process.env = saved;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function loadedRuns(): Promise<string[]> {
-  const client = new pg.Client({ connectionString: warehouseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ run_id: string }>("select run_id from etl.load_runs order by 1");
-    return rows.map((r) => r.run_id);
-  } finally {
-    await client.end();
-  }
-}
+const loadedRuns = () => loadedRunIds(world.warehouseUrl);
 
 describe("the stage commands one by one", () => {
   let runId = "";
