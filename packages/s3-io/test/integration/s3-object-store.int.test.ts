@@ -80,8 +80,12 @@ describe("createS3ObjectStore on the local S3 server", () => {
       ifNoneMatch: true,
     });
 
-    await expect(second).rejects.toBeInstanceOf(ObjectExistsError);
-    await expect(streamed).rejects.toBeInstanceOf(ObjectExistsError);
+    // Both refusals awaited together: awaited one after the other, the second could reject while
+    // nothing listened yet, an unhandled rejection that fails the package's run.
+    await Promise.all([
+      expect(second).rejects.toBeInstanceOf(ObjectExistsError),
+      expect(streamed).rejects.toBeInstanceOf(ObjectExistsError),
+    ]);
     expect(Buffer.from(await store.get(bucket, "raw/x.jsonl.gz")).toString()).toBe("first");
   });
 
