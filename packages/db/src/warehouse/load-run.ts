@@ -2,6 +2,7 @@ import { DataError, type StarDeletion, type StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { PreviousRunNotLoadedError } from "../errors";
 import { applyPostgresDeletions } from "./apply-deletions";
+import { withBinaryCopy } from "./copy-parquet";
 import { isEmpty } from "./first-load-savepoint";
 import { type FileLoadResult, rollback, run, type StagedFile, type TableLoadResult } from "./load-table";
 import { loadOneTable, type ParquetFileSource, prefetching, type StagedTable } from "./run-tables";
@@ -153,7 +154,17 @@ export async function loadRunIntoPostgres(
     for (const { table, files } of load.tables) {
       for (const file of files) if (!loaded.has(file.key)) pending.push({ file, table });
     }
-    const read = prefetching(pending.map((p) => ({ file: p.file, plan: tablePlan(p.table, schema) })));
+    // Binary COPY where the targets' column types allow it (see `withBinaryCopy`).
+    const plans = new Map(
+      (
+        await withBinaryCopy(
+          client,
+          load.tables.map(({ table }) => tablePlan(table, schema)),
+        )
+      ).map((p) => [p.table, p]),
+    );
+    const planOf = (table: StarTable) => plans.get(table) ?? tablePlan(table, schema);
+    const read = prefetching(pending.map((p) => ({ file: p.file, plan: planOf(p.table) })));
     const merging = { firstLoadInsert: load.firstLoadInsert ?? true };
     const files: FileLoadResult[] = [];
     const tables: TableLoadResult[] = [];
@@ -169,7 +180,7 @@ export async function loadRunIntoPostgres(
         }
       }
       if (staged.length === 0) continue;
-      const plan = tablePlan(table, schema);
+      const plan = planOf(table);
       const rows = staged.reduce((n, s) => n + (s.file.rows ?? 0), 0);
       work.push(
         load.connect
@@ -183,22 +194,10 @@ export async function loadRunIntoPostgres(
     if (merging.firstLoadInsert) {
       for (const { plan } of work) if (await isEmpty(client, plan)) empty.add(plan.table);
     }
+    // Every empty table is copied here, none staged elsewhere to be inserted from staging: with
+    // binary COPY this connection parses faster than Node encodes, and staging's second write of
+    // every row cost more CPU than the second backend saved (docs/decisions.md, first load).
     const lanes = load.stagingConnections ?? 2;
-    // With other connections, the last empty facts in load order are staged there meanwhile
-    // (then inserted from staging, see `insertIntoEmpty`), as long as they are fewer rows than the
-    // tables copied here: PostgreSQL parses on two backends, and this connection rarely waits.
-    const offloaded = new Set<StarTable>();
-    if (load.connect && lanes > 1) {
-      const total = work.filter((w) => empty.has(w.plan.table)).reduce((n, w) => n + w.rows, 0);
-      let moved = 0;
-      for (const w of [...work].reverse()) {
-        if (!empty.has(w.plan.table) || w.plan.kind !== "fact") continue;
-        if ((moved + w.rows) * (lanes - 1) > total - moved - w.rows) break;
-        moved += w.rows;
-        offloaded.add(w.plan.table);
-      }
-    }
-    for (const table of offloaded) empty.delete(table);
     const toStage = work.filter((w) => !empty.has(w.plan.table));
     let background: Promise<Map<StarTable, StagedTable>> | undefined;
     if (load.connect && toStage.length > 0) {
@@ -218,7 +217,6 @@ export async function loadRunIntoPostgres(
         if (!load.connect) load.onTableStarted?.(plan.table, w.rows);
         const result = await loadOneTable(client, w, {
           direct: empty.has(plan.table),
-          offloaded: offloaded.has(plan.table),
           staged: background && shared.includes(plan) ? background : undefined,
           read,
           onFileLoaded: load.onFileLoaded,

@@ -1,13 +1,14 @@
 import type { StarTable } from "@etl/schemas";
 import type pg from "pg";
 import { LoadDataError, toLoadError } from "../errors";
-import { copyEncodedInto, encodeParquet, type ReadEncoded } from "./copy-parquet";
+import { copyEncodedInto, encodeParquet, type ReadEncoded, withBinaryCopy } from "./copy-parquet";
 import { insertIntoEmpty } from "./first-load-savepoint";
 import { describeMissingReferences, type MissingReference, referenceCheckSql } from "./reference-check";
 import type { ReferenceKeys } from "./reference-keys";
 import { run } from "./run-statement";
 import {
   ADVISORY_LOCK_SQL,
+  type CopyFormat,
   copyIntoStagingSql,
   createStagingSql,
   dropStagingSql,
@@ -126,14 +127,16 @@ export async function copyFiles(
     const fileStarted = performance.now();
     const fileContext = { table: plan.table, key: file.key };
     let copied: number;
+    let format: CopyFormat = "text";
     try {
       const encoded = await read(position);
+      format = encoded.format;
       copied = await copyEncodedInto(client, plan, encoded, into);
       if (!encoded.keys) allKeyed = false;
       else if (keys) keys.merge(encoded.keys);
       else keys = encoded.keys;
     } catch (error) {
-      throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan, into) });
+      throw toLoadError(error, { ...fileContext, sql: copyIntoStagingSql(plan, into, format) });
     }
     if (file.rows !== undefined && copied !== file.rows) {
       throw new LoadDataError(
@@ -250,10 +253,12 @@ export async function loadParquetIntoPostgres(
 ): Promise<TableLoadResult> {
   const schema = load.schema ?? "warehouse";
   const staged = load.files.map((_, i) => ({ file: { key: `${load.table}#${i + 1}` }, position: i }));
-  const plan = tablePlan(load.table, schema);
   await run(client, "begin", [], {});
   try {
     await run(client, ADVISORY_LOCK_SQL, [lockName(schema)], {});
+    const [plan = tablePlan(load.table, schema)] = await withBinaryCopy(client, [
+      tablePlan(load.table, schema),
+    ]);
     const result = await loadTable(
       client,
       plan,

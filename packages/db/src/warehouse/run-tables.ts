@@ -30,8 +30,6 @@ export async function loadOneTable(
   work: StagingWork,
   options: {
     direct: boolean;
-    /** Empty when the run began, staged on another connection: inserted from staging if still empty. */
-    offloaded: boolean;
     staged: Promise<Map<StarTable, StagedTable>> | undefined;
     read: ReadEncoded;
     onFileLoaded: ((result: FileLoadResult) => void | Promise<void>) | undefined;
@@ -50,7 +48,7 @@ export async function loadOneTable(
     if (!result) throw new Error(`${plan.table} was not staged`);
     const began = performance.now();
     // Not empty when the run began (or the first-load insert is off): merged.
-    const merged = await mergeStaged(client, plan, { firstLoadInsert: options.offloaded, keys: result.keys });
+    const merged = await mergeStaged(client, plan, { firstLoadInsert: false, keys: result.keys });
     const table = {
       ...result.table,
       ...merged,

@@ -32,7 +32,15 @@ export interface TablePlan {
    * another connection, merged by the run's transaction (see `loadRunIntoPostgres`).
    */
   staging?: { schema: string; name: string };
+  /**
+   * Whether its files may be COPYed in the binary format: the target's columns have exactly the
+   * plan's types (see `binaryCopyTables`), so staging and target alike take the binary values.
+   */
+  binaryCopy?: boolean;
 }
+
+/** The format of a COPY of star rows (see `encodeParquet`). */
+export type CopyFormat = "text" | "binary";
 
 export function tablePlan(table: StarTable, schema = "warehouse"): TablePlan {
   const kind: TableKind = table === "dim_date" ? "date" : isFactTable(table) ? "fact" : "dimension";
@@ -64,8 +72,28 @@ export function createStagingSql(plan: TablePlan): string {
 }
 
 /** COPY of the file columns into the staging table, or into `into` (the first load's target). */
-export function copyIntoStagingSql(plan: TablePlan, into = stagingTable(plan)): string {
-  return `copy ${into} (${list(names(plan))}) from stdin with (format text)`;
+export function copyIntoStagingSql(
+  plan: TablePlan,
+  into = stagingTable(plan),
+  format: CopyFormat = "text",
+): string {
+  return `copy ${into} (${list(names(plan))}) from stdin with (format ${format})`;
+}
+
+/**
+ * Each column of the named tables of a schema with its type as the catalog spells it
+ * (`format_type`), to compare with `catalogType`. Parameters: the schema, the table names.
+ */
+export const COLUMN_TYPES_SQL =
+  'select c.relname as "table", a.attname as "column", format_type(a.atttypid, a.atttypmod) as "type" ' +
+  "from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace " +
+  "where n.nspname = $1 and c.relname = any($2::text[]) and a.attnum > 0 and not a.attisdropped";
+
+/** A column's type as `format_type` spells what `sqlType(spec, "postgres")` declares. */
+export function catalogType(spec: ColumnSpec): string {
+  if (spec.type === "time") return "time without time zone";
+  if (spec.type === "timestamp") return "timestamp without time zone";
+  return sqlType(spec, "postgres");
 }
 
 /** The target table, quoted: where the first load of an empty table COPYs its files. */

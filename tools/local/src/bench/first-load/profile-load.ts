@@ -14,7 +14,8 @@ import pg from "pg";
 //   PROFILE_URL=postgres://...:port/postgres node --import tsx src/bench/first-load/profile-load.ts <star dir>
 //
 // PROFILE_MERGE=1 turns the first-load path off (every table staged and merged); PROFILE_LANES
-// sets the staging connections (2 by default; 1 copies every empty table on the run's connection).
+// sets the staging connections of tables that are merged (2 by default; a first load copies every
+// empty table on the run's connection whatever it is).
 
 const [starDir] = process.argv.slice(2);
 const serverUrl = process.env.PROFILE_URL;
