@@ -1,6 +1,6 @@
 import type { ColumnType } from "@etl/schemas";
 import { DataError, daysFromCivil, isCalendarDate, unscaledFromBigEndian } from "@etl/schemas";
-import type { CopyColumn } from "./copy-text";
+import { CopyChunks, type CopyColumn, columnCodes } from "./copy-chunks";
 
 /**
  * Encodes column vectors into PostgreSQL's binary COPY format (`COPY ... FROM STDIN WITH (FORMAT
@@ -141,44 +141,18 @@ function numericDigitsOfText(abs: string, scale: number): NumericDigits {
   return { digits: used, count: used.length, weight };
 }
 
-/**
- * Accumulates binary COPY data in fixed-size buffers, the header first; `finish()` appends the
- * trailer. `take()` hands over the filled buffers, each written to the COPY stream as one chunk.
- */
-export class CopyBinaryWriter {
-  private buffer: Buffer;
-  private position = 0;
-  private readonly filled: Buffer[] = [];
-  private readonly chunkSize: number;
-
+/** Writes binary COPY data into fixed-size buffers (see `CopyChunks`): the header first, the trailer at `finish()`. */
+export class CopyBinaryWriter extends CopyChunks {
   constructor(chunkSize = 1 << 20) {
-    this.chunkSize = chunkSize;
-    this.buffer = Buffer.allocUnsafe(Math.max(chunkSize, HEADER.length));
+    super(Math.max(chunkSize, HEADER.length));
     HEADER.copy(this.buffer, 0);
     this.position = HEADER.length;
-  }
-
-  /** The buffers filled so far, including the partly filled one; the writer starts afresh. */
-  take(): Buffer[] {
-    if (this.position > 0) {
-      this.filled.push(this.buffer.subarray(0, this.position));
-      this.buffer = Buffer.allocUnsafe(this.chunkSize);
-      this.position = 0;
-    }
-    return this.filled.splice(0, this.filled.length);
   }
 
   /** The trailer: no row follows. */
   finish(): void {
     this.ensure(2);
     this.position = this.buffer.writeInt16BE(-1, this.position);
-  }
-
-  private ensure(bytes: number): void {
-    if (this.position + bytes <= this.buffer.length) return;
-    if (this.position > 0) this.filled.push(this.buffer.subarray(0, this.position));
-    this.buffer = Buffer.allocUnsafe(Math.max(this.chunkSize, bytes));
-    this.position = 0;
   }
 
   /** Four bytes, big-endian, at `p` (the caller ensured room). */
@@ -307,8 +281,7 @@ export class CopyBinaryWriter {
     to: number,
   ): void {
     const count = columns.length;
-    const kinds = Int8Array.from(columns, (c) => KIND[c.type]);
-    const scales = Int8Array.from(columns, (c) => c.scale ?? 0);
+    const { kinds, scales } = columnCodes(columns, KIND);
     for (let r = from; r < to; r++) {
       this.ensure(2);
       this.buffer[this.position] = count >>> 8;

@@ -1,5 +1,6 @@
 import type { ColumnType } from "@etl/schemas";
 import { DataError, daysToDate, unscaledFromBigEndian, unscaledToDecimal } from "@etl/schemas";
+import { CopyChunks, type CopyColumn, columnCodes } from "./copy-chunks";
 
 /**
  * Encodes column vectors into PostgreSQL's COPY text format (tab-separated, `\N` for NULL,
@@ -26,12 +27,7 @@ const KIND: Record<ColumnType, number> = {
   boolean: 5,
 };
 
-export interface CopyColumn {
-  name: string;
-  type: ColumnType;
-  /** Digits after the point, for `decimal` only. */
-  scale?: number;
-}
+export type { CopyColumn } from "./copy-chunks";
 
 /** `YYYY-MM-DD` of days since the epoch (calendar arithmetic lives in @etl/schemas). */
 export const daysToIsoDate = daysToDate;
@@ -44,42 +40,12 @@ export function unscaledToDecimalText(unscaled: number | bigint | Uint8Array, sc
   );
 }
 
-/**
- * Accumulates COPY text in fixed-size buffers. `take()` hands over the filled buffers; each is
- * written to the COPY stream as one chunk.
- */
-export class CopyTextWriter {
-  private buffer: Buffer;
-  private position = 0;
-  private readonly filled: Buffer[] = [];
-  private readonly chunkSize: number;
+/** Writes COPY text into fixed-size buffers (see `CopyChunks`). */
+export class CopyTextWriter extends CopyChunks {
   private readonly dates = new Map<number, string>();
 
   constructor(chunkSize = 1 << 20) {
-    this.chunkSize = chunkSize;
-    this.buffer = Buffer.allocUnsafe(chunkSize);
-  }
-
-  /** Bytes written and not yet taken. */
-  get pending(): number {
-    return this.filled.reduce((n, b) => n + b.length, 0) + this.position;
-  }
-
-  /** The buffers filled so far, including the partly filled one; the writer starts afresh. */
-  take(): Buffer[] {
-    if (this.position > 0) {
-      this.filled.push(this.buffer.subarray(0, this.position));
-      this.buffer = Buffer.allocUnsafe(this.chunkSize);
-      this.position = 0;
-    }
-    return this.filled.splice(0, this.filled.length);
-  }
-
-  private ensure(bytes: number): void {
-    if (this.position + bytes <= this.buffer.length) return;
-    if (this.position > 0) this.filled.push(this.buffer.subarray(0, this.position));
-    this.buffer = Buffer.allocUnsafe(Math.max(this.chunkSize, bytes));
-    this.position = 0;
+    super(chunkSize);
   }
 
   private ascii(text: string): void {
@@ -203,8 +169,7 @@ export class CopyTextWriter {
     to: number,
   ): void {
     const count = columns.length;
-    const kinds = Int8Array.from(columns, (c) => KIND[c.type]);
-    const scales = Int8Array.from(columns, (c) => c.scale ?? 0);
+    const { kinds, scales } = columnCodes(columns, KIND);
     for (let r = from; r < to; r++) {
       for (let c = 0; c < count; c++) {
         if (c > 0) {
