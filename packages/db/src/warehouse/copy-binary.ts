@@ -61,7 +61,7 @@ export class CopyBinaryWriter extends CopyChunks {
   }
 
   /** The trailer: no row follows. */
-  finish(): void {
+  override finish(): void {
     this.ensure(2);
     this.position = this.buffer.writeInt16BE(-1, this.position);
   }
@@ -125,14 +125,16 @@ export class CopyBinaryWriter extends CopyChunks {
 
   private timestamp(value: unknown): void {
     if (typeof value !== "string" || value.length < 19) throw notBinary("timestamp", value);
-    const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+    const century = twoDigits(value, 0);
+    const yearOfCentury = twoDigits(value, 2);
+    const year = century * 100 + yearOfCentury;
     const month = twoDigits(value, 5);
     const day = twoDigits(value, 8);
     const separator = value.charCodeAt(10);
     const micros = timeMicros(value, 11);
     if (
-      twoDigits(value, 0) < 0 ||
-      twoDigits(value, 2) < 0 ||
+      century < 0 ||
+      yearOfCentury < 0 ||
       value.charCodeAt(4) !== 45 ||
       value.charCodeAt(7) !== 45 ||
       (separator !== 32 && separator !== 84) ||
@@ -152,10 +154,14 @@ export class CopyBinaryWriter extends CopyChunks {
     if (typeof value === "number") {
       if (!Number.isSafeInteger(value)) throw notBinary("decimal", value);
       unscaled = value;
-    } else if (typeof value === "bigint") {
-      unscaled = value >= -SAFE && value <= SAFE ? Number(value) : value;
-    } else if (value instanceof Uint8Array) unscaled = unscaledFromBigEndian(value);
-    else throw notBinary("decimal", value);
+    } else {
+      let big: bigint;
+      if (typeof value === "bigint") big = value;
+      else if (value instanceof Uint8Array) big = unscaledFromBigEndian(value);
+      else throw notBinary("decimal", value);
+      // A safe integer takes the arithmetic path of `numericDigitsOf`, without strings.
+      unscaled = big >= -SAFE && big <= SAFE ? Number(big) : big;
+    }
     const negative = unscaled < 0;
     const abs = negative ? -unscaled : unscaled;
     const { digits, count, weight } =

@@ -39,6 +39,9 @@ export abstract class CopyChunks {
     return this.filled.splice(0, this.filled.length);
   }
 
+  /** Ends the data (the binary format's trailer; the text format has none). */
+  finish(): void {}
+
   /** Room for `bytes` more at `position`. */
   protected ensure(bytes: number): void {
     if (this.position + bytes <= this.buffer.length) return;

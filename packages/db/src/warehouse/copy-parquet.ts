@@ -36,10 +36,8 @@ async function* copyChunks(
       yield* writer.take();
     }
   }
-  if (writer instanceof CopyBinaryWriter) {
-    writer.finish();
-    yield* writer.take();
-  }
+  writer.finish();
+  yield* writer.take();
 }
 
 /**
