@@ -59,6 +59,49 @@ describe("readRowGroups", () => {
     ]);
   });
 
+  it("joins a group's pages into one vector per column: typed where the pages are, in row order", async () => {
+    // 50,000 rows in one group: the writer cuts every column into pages of 20,480 rows.
+    const many: ParquetColumn[] = [
+      { name: "id", type: "int32", nullable: false },
+      { name: "amount", type: "decimal", precision: 12, scale: 2, nullable: false },
+      { name: "big", type: "int64", nullable: false },
+      { name: "tag", type: "utf8", nullable: false },
+      { name: "maybe", type: "int32", nullable: true },
+    ];
+    const n = 50_000;
+    const bytes = writeParquet(
+      many,
+      Array.from({ length: n }, (_, i) => ({
+        id: n - i,
+        amount: `${i}.05`,
+        big: i * 1_000_000_007,
+        tag: `t${i % 7}`,
+        maybe: i % 3 === 0 ? null : i,
+      })),
+      { rowGroupRows: n },
+    );
+
+    const groups: RowGroupVectors[] = [];
+    for await (const group of readRowGroups(bytes, ["id", "amount", "big", "tag", "maybe"], "p.parquet"))
+      groups.push(group);
+
+    expect(groups).toHaveLength(1);
+    const [id, amount, big, tag, maybe] = groups[0]?.vectors ?? [];
+    expect(id).toBeInstanceOf(Int32Array);
+    expect(amount).toBeInstanceOf(BigInt64Array);
+    expect(big).toBeInstanceOf(BigInt64Array);
+    for (const i of [0, 1, 20_479, 20_480, 20_481, 40_959, 40_960, n - 1]) {
+      expect([id?.[i], amount?.[i], big?.[i], tag?.[i], maybe?.[i]]).toEqual([
+        n - i,
+        BigInt(i * 100 + 5),
+        BigInt(i) * 1_000_000_007n,
+        `t${i % 7}`,
+        i % 3 === 0 ? null : i,
+      ]);
+    }
+    expect(Array.from(id ?? []).every((v, i) => v === n - i)).toBe(true);
+  });
+
   it("refuses a column the file does not have, naming file and column, before decoding", async () => {
     const bytes = writeParquet(columns, [row(0)]);
 

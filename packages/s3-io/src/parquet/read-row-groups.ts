@@ -56,10 +56,38 @@ function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
   };
 }
 
-/** The rows a group's chunks hold for one column, as one indexable vector. */
-function joinChunks(chunks: { data: ArrayLike<unknown>; start: number }[], groupStart: number, rows: number) {
+type Chunk = { data: ArrayLike<unknown>; start: number };
+type TypedVector = Int32Array | BigInt64Array | Float64Array | Float32Array | Uint8Array;
+const TYPED = [Int32Array, BigInt64Array, Float64Array, Float32Array, Uint8Array] as const;
+
+/** The typed-array class every chunk is an instance of, if they share one. */
+function sharedTypedClass(chunks: readonly Chunk[]) {
+  const first = chunks[0]?.data;
+  const kind = TYPED.find((k) => first instanceof k);
+  return kind && chunks.every((c) => c.data instanceof kind) ? kind : undefined;
+}
+
+/**
+ * The rows a group's chunks (one per data page) hold for one column, as one indexable vector:
+ * typed pages (PLAIN integers and floats) are joined into one typed array by block copies, other
+ * pages value by value.
+ */
+function joinChunks(chunks: readonly Chunk[], groupStart: number, rows: number) {
   const only = chunks[0];
   if (chunks.length === 1 && only && only.start === groupStart && only.data.length === rows) return only.data;
+  const Typed = sharedTypedClass(chunks);
+  if (Typed) {
+    const vector = new Typed(rows) as TypedVector;
+    for (const { data, start } of chunks) {
+      const from = Math.max(start, groupStart);
+      const to = Math.min(start + data.length, groupStart + rows);
+      if (to > from) {
+        const page = data as TypedVector;
+        (vector as Int32Array).set(page.subarray(from - start, to - start) as Int32Array, from - groupStart);
+      }
+    }
+    return vector;
+  }
   const vector = new Array<unknown>(rows);
   for (const { data, start } of chunks) {
     const from = Math.max(start, groupStart);
@@ -92,7 +120,7 @@ export async function* readRowGroups(
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const rows = Number(group.num_rows);
-    const chunks = new Map<string, { data: ArrayLike<unknown>; start: number }[]>();
+    const chunks = new Map<string, Chunk[]>();
     try {
       await parquetRead({
         file: source,

@@ -19,8 +19,8 @@ export interface WriteParquetOptions {
 
 /**
  * Writes rows as one Parquet file in memory, typed for Redshift `COPY ... FORMAT AS PARQUET`:
- * version-1 data pages, Snappy, `DATE`, `DECIMAL(p,s)` exact, `INT32`/`INT64` as declared, UTF8
- * strings, microsecond timestamps. Columns are built as Arrow vectors one at a time; the whole file
+ * version-1 PLAIN data pages (no dictionary), Snappy, `DATE`, `DECIMAL(p,s)` exact, `INT32`/`INT64`
+ * as declared, UTF8 strings, microsecond timestamps. Columns are built as Arrow vectors one at a time; the whole file
  * is returned, so write one part (say 250k rows) per call.
  *
  * A value that does not fit its column (a NULL in a NOT NULL column, a decimal with too many
@@ -61,6 +61,10 @@ export function writeParquetColumns(
   const ipc = tableToIPC(new Table(schema, [batch]), "stream");
   const properties = new WriterPropertiesBuilder()
     .setCompression(Compression.SNAPPY)
+    // PLAIN pages: the star's large columns are unique ids, times and amounts, where a dictionary
+    // costs a page of every value plus the indices; without it the files are smaller and a reader
+    // gets integer pages as typed arrays instead of index arrays mapped value by value.
+    .setDictionaryEnabled(false)
     .setWriterVersion(WriterVersion.V1)
     .setMaxRowGroupSize(options.rowGroupRows ?? 1_000_000)
     .setCreatedBy(options.createdBy ?? "etl s3-io (parquet-wasm)")
