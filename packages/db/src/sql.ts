@@ -22,6 +22,11 @@ export function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
+/** Whether `quoteIdent` takes `name` (a name read from the catalog may be one it refuses). */
+export function isPlainIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
+
 /** `schema.table`, each part quoted by `quoteIdent`. */
 export function qualified(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`;

@@ -1,6 +1,7 @@
 import type pg from "pg";
+import { dimensionKeyStatements } from "./dimension-key";
 import { run } from "./run-statement";
-import { firstLoadSql, isEmptySql, type TablePlan } from "./statements";
+import { firstLoadSql, isEmptySql, type TablePlan, targetTable } from "./statements";
 
 // The first load of a table the run found empty, in a savepoint (see `firstLoadSql`): shared by
 // the insert from staging (load-table.ts) and the COPY straight into the target (copy-into-empty.ts).
@@ -46,9 +47,12 @@ export async function inFirstLoadSavepoint(
   client: pg.ClientBase,
   plan: TablePlan,
   fill: () => Promise<void>,
+  options: { rebuildDimensionKey?: boolean } = {},
 ): Promise<boolean> {
   const context = { table: plan.table };
-  const { lock, before, after } = firstLoadSql(plan);
+  const sql = firstLoadSql(plan);
+  const rebuild = options.rebuildDimensionKey === true && plan.kind === "dimension";
+  const lock = rebuild ? `lock table ${targetTable(plan)} in access exclusive mode` : sql.lock;
   await run(client, `savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
   try {
     if (lock) {
@@ -58,11 +62,13 @@ export async function inFirstLoadSavepoint(
         return false;
       }
     }
-    for (const sql of before) await run(client, sql, [], context);
+    // A large dimension's key is built after its rows, like a fact's (see `dimensionKeySql`).
+    const { before, after } = rebuild ? await dimensionKeyStatements(client, plan) : sql;
+    for (const statement of before) await run(client, statement, [], context);
     await fill();
     if (after.length > 0) {
       await run(client, `set local maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`, [], context);
-      for (const sql of after) await run(client, sql, [], context);
+      for (const statement of after) await run(client, statement, [], context);
       await run(client, "set local maintenance_work_mem to default", [], context);
     }
     await run(client, `release savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);

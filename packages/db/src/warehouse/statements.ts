@@ -174,8 +174,9 @@ export function isEmptySql(plan: TablePlan): string {
  * - `after`: a fact's keys are added again as `warehouseDdl` declares them, each index built by
  *   one sort instead of a btree insert per row. A duplicate natural key fails here.
  *
- * A dimension keeps its primary key (the facts' foreign keys depend on it); its insert fails on a
- * duplicate key. Everything is transactional: a failed run leaves the keys as they were.
+ * A dimension keeps its primary key here (the facts' foreign keys depend on it); its insert fails
+ * on a duplicate key. A large one COPYed straight into its target has the key rebuilt, with the
+ * foreign keys on it, by `dimensionKeySql`. Everything is transactional: a failed run leaves the keys as they were.
  */
 export function firstLoadSql(plan: TablePlan): {
   lock?: string;

@@ -2,10 +2,11 @@ import { freshDatabase } from "@etl/local-cloud/testing";
 import { STAR_TABLE_NAMES } from "@etl/schemas";
 import { makeSalesOrder } from "@etl/schemas/testing";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { controlDdl } from "../../src/ddl/control";
 import { warehouseDdl } from "../../src/ddl/warehouse";
 import { LoadDataError } from "../../src/errors";
+import { REBUILD_DIMENSION_KEY_ROWS } from "../../src/warehouse/dimension-key";
 import { loadRunIntoPostgres } from "../../src/warehouse/load-run";
 import { runTables, type StarRows, starParquet, starRowsOf } from "./load-fixtures";
 
@@ -54,6 +55,17 @@ async function constraints(client: pg.Client): Promise<string[]> {
   return rows.map((r) => r.c);
 }
 
+/** `n` sales transactions, enough to make a large dimension. */
+function transactions(n: number): object[] {
+  return Array.from({ length: n }, (_, i) => ({
+    transaction_id: i + 1,
+    transaction_type: "SALE",
+    sales_order_id: i + 1,
+    purchase_order_id: null,
+    source_updated_at: "2022-11-03 14:20:49.962000",
+  }));
+}
+
 /** A run with two orders, so the fact has more than one row and ids to compare. */
 function twoOrders(): StarRows {
   return starRowsOf({
@@ -64,9 +76,10 @@ function twoOrders(): StarRows {
   });
 }
 
-async function loadBoth(rows: StarRows, connected = false) {
+async function loadBoth(rows: StarRows, connected = false, watch?: (client: pg.Client) => void) {
   const fast = await warehouse();
   const merged = await warehouse();
+  watch?.(fast.client);
   const load = (w: typeof fast, firstLoadInsert: boolean) =>
     loadRunIntoPostgres(w.client, {
       runId: RUN_1,
@@ -207,6 +220,89 @@ describe("the first load of an empty warehouse", () => {
 
     expect(failure).toBeInstanceOf(Error);
     expect((await starRows(w.client)).fact_sales_order).toEqual([]);
+    expect(await constraints(w.client)).toEqual(before);
+  });
+
+  it("builds a large dimension's key after its rows, with the foreign keys on it, as the merge has them", async () => {
+    const rows: StarRows = { ...twoOrders(), dim_transaction: transactions(REBUILD_DIMENSION_KEY_ROWS) };
+    const sent: string[] = [];
+    const { fast, merged, fastResult } = await loadBoth(rows, false, (client) => {
+      const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+      vi.spyOn(client, "query").mockImplementation(((...a: unknown[]) => {
+        if (typeof a[0] === "string") sent.push(a[0]);
+        return query(...a);
+      }) as never);
+    });
+
+    const dropped = sent.indexOf(
+      'alter table "warehouse"."dim_transaction" drop constraint "dim_transaction_pkey"',
+    );
+    const added = sent.indexOf(
+      'alter table "warehouse"."dim_transaction" add constraint "dim_transaction_pkey" primary key ("transaction_id")',
+    );
+    expect(
+      sent.indexOf(
+        'alter table "warehouse"."fact_payment" drop constraint "fact_payment_transaction_id_fkey"',
+      ),
+    ).toBeLessThan(dropped);
+    expect(dropped).toBeGreaterThan(-1);
+    expect(added).toBeGreaterThan(dropped);
+    expect(sent.slice(added + 1, added + 2)).toEqual([
+      'alter table "warehouse"."fact_payment" add constraint "fact_payment_transaction_id_fkey" ' +
+        "FOREIGN KEY (transaction_id) REFERENCES warehouse.dim_transaction(transaction_id)",
+    ]);
+    // The small dimensions keep their keys through the load.
+    expect(sent.filter((q) => q.includes('"dim_location_pkey"'))).toEqual([]);
+
+    const dimension = fastResult.tables.find((t) => t.table === "dim_transaction");
+    expect(dimension).toMatchObject({ path: "first-load", rows: REBUILD_DIMENSION_KEY_ROWS });
+    expect(await starRows(fast.client)).toEqual(await starRows(merged.client));
+    const keys = await constraints(fast.client);
+    expect(keys).toEqual(await constraints(merged.client));
+    expect(keys).toContain("dim_transaction dim_transaction_pkey PRIMARY KEY (transaction_id)");
+    // Dropped for the key's build and added again: this warehouse's keys are enforced, so the
+    // fact was checked against the new rows as the key came back.
+    expect(keys).toContain(
+      "fact_payment fact_payment_transaction_id_fkey FOREIGN KEY (transaction_id) REFERENCES warehouse.dim_transaction(transaction_id)",
+    );
+  });
+
+  it("merges a large dimension instead when its files hold a key twice, keeping its keys", async () => {
+    const many = transactions(REBUILD_DIMENSION_KEY_ROWS);
+    const rows: StarRows = {
+      ...twoOrders(),
+      dim_transaction: [
+        {
+          ...(many[7] as object),
+          transaction_type: "PURCHASE",
+          source_updated_at: "2022-11-01 10:00:00.000000",
+        },
+        ...many,
+      ],
+    };
+
+    const { fast, merged, fastResult } = await loadBoth(rows);
+
+    expect(fastResult.tables.find((t) => t.table === "dim_transaction")?.path).toBe("merge");
+    expect(await starRows(fast.client)).toEqual(await starRows(merged.client));
+    expect(await constraints(fast.client)).toEqual(await constraints(merged.client));
+  });
+
+  it("rolls a large dimension's dropped keys back with the run when a later step fails", async () => {
+    const w = await warehouse();
+    const before = await constraints(w.client);
+
+    const failure = await loadRunIntoPostgres(w.client, {
+      runId: RUN_1,
+      tables: runTables(RUN_1, { ...twoOrders(), dim_transaction: transactions(REBUILD_DIMENSION_KEY_ROWS) }),
+      now: NOW,
+      onTableLoaded: (t) => {
+        if (t.table === "dim_transaction") throw new Error("progress store unreachable");
+      },
+    }).catch((e) => e);
+
+    expect(failure).toBeInstanceOf(Error);
+    expect((await starRows(w.client)).dim_transaction).toEqual([]);
     expect(await constraints(w.client)).toEqual(before);
   });
 
