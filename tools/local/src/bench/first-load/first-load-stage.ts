@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -45,6 +46,21 @@ async function freshDatabase(warehouseUrl: string, name: string): Promise<string
   return url.toString();
 }
 
+/**
+ * Lets the disk settle before a timed step: the files the step before wrote are flushed (`sync`)
+ * and the warehouse server checkpoints, so no step pays for the writeback of another.
+ */
+async function settle(serverUrl: string): Promise<void> {
+  execFileSync("sync");
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query("checkpoint");
+  } finally {
+    await client.end();
+  }
+}
+
 async function migrated(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -85,17 +101,22 @@ export const firstLoadStage: BenchStage = async (ctx) => {
     warehouseUrl,
   };
   ctx.log(`first load: ${ctx.scale.toLocaleString("en-GB")} sales orders, all tables, every stage`);
+  const server = ctx.endpoints.warehouseUrl;
+  await settle(server);
   const ingest = await runCase("first-load-stage", { ...base, stage: "ingest" });
   const runId = String(ingest.detail?.runId) as RunId;
   ctx.log(`  ingest    ${ingest.wall_s.toFixed(1)} s, ${ingest.rows.toLocaleString("en-GB")} rows`);
+  await settle(server);
   const transform = await runCase("first-load-stage", { ...base, stage: "transform", runId });
   ctx.log(`  transform ${transform.wall_s.toFixed(1)} s`);
+  await settle(server);
   const load = await runCase("first-load-stage", { ...base, stage: "load", runId });
   ctx.log(`  load      ${load.wall_s.toFixed(1)} s, ${load.rows.toLocaleString("en-GB")} star rows`);
 
   const store = createS3ObjectStore(localS3Client(ctx.endpoints), { localServer: base.localS3 });
   const sourceRows = (ingest.detail?.tables ?? {}) as Record<SourceTable, number>;
   ctx.log("  references: ingest (psql COPY | gzip)");
+  await settle(server);
   const ingestRef = await ingestReference({
     databaseUrl: ctx.endpoints.databaseUrl,
     rows: Object.fromEntries(SOURCE_TABLE_NAMES.map((t) => [t, sourceRows[t] ?? 0])) as Record<
@@ -109,6 +130,7 @@ export const firstLoadStage: BenchStage = async (ctx) => {
   ctx.log("  references: transform (DuckDB, the same raw files; downloading them is not timed)");
   const rawDir = join(dir, "raw");
   await downloadPrefix(store, names.INGEST_BUCKET, "raw/", rawDir);
+  await settle(server);
   const duckdb = await runCase("first-load-duckdb", { rawDir, outDir: join(dir, "duckdb") });
 
   ctx.log("  references: load floor (COPY of the same rows as CSV, no constraints; the CSV is not timed)");
@@ -128,6 +150,7 @@ export const firstLoadStage: BenchStage = async (ctx) => {
   const { csv, samples } = await starCsv(files, join(dir, "csv"), ROW_BY_ROW_SAMPLE, starRows);
   const floorUrl = await freshDatabase(ctx.endpoints.warehouseUrl, "bench_first_load_floor");
   await createFloorTables(floorUrl, "floor");
+  await settle(server);
   const floor = await loadFloor(floorUrl, "floor", csv);
   const sample = await rowByRow(floorUrl, "floor", samples);
   const perRow = sample.seconds / Math.max(1, sample.rows);
