@@ -1,6 +1,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ListBucketsCommand } from "@aws-sdk/client-s3";
+import { localS3Client } from "@etl/local-cloud";
 import { cloud, freshDatabase, localS3Server } from "@etl/local-cloud/testing";
 import { seedDatabase } from "@etl/synthetic";
 import { afterAll, describe, expect, it } from "vitest";
@@ -58,6 +60,15 @@ describe("the first-load bench case", () => {
       expect(Math.abs(r.ratio - r.wall_s / r.reference_wall_s)).toBeLessThan(0.05 * r.ratio + 0.02);
     }
     expect(rowByRow?.detail).toMatchObject({ extrapolated: true });
+    // Its buckets (raw and star files) are gone with it.
+    const s3 = localS3Client(cloud());
+    const listed = await s3.send(new ListBucketsCommand({}));
+    s3.destroy();
+    expect(
+      (listed.Buckets ?? [])
+        .map((b) => b.Name)
+        .filter((n) => /^fl-(ingest|processed|landing)-/.test(n ?? "")),
+    ).toEqual([]);
     expect(lines.some((l) => /row-by-row: .* extrapolated/.test(l))).toBe(true);
   });
 });

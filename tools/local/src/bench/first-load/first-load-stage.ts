@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { DeleteBucketCommand } from "@aws-sdk/client-s3";
 import { quoteIdent } from "@etl/db";
 import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { localS3Client } from "@etl/local-cloud";
@@ -159,8 +160,37 @@ export const firstLoadStage: BenchStage = async (ctx) => {
       `extrapolated to ${starRows.toLocaleString("en-GB")} rows: ${(perRow * starRows).toFixed(0)} s (not measured in full)`,
   );
 
+  ctx.log("  removing this first load's buckets");
+  await removeBuckets(ctx.endpoints, base.localS3, [
+    names.INGEST_BUCKET,
+    names.PROCESSED_BUCKET,
+    names.LANDING_BUCKET,
+  ]);
   return firstLoadRows({ ingest, transform, load, duckdb }, { ingestRef, floor, sample, starRows });
 };
+
+/**
+ * Empties and deletes a first load's buckets (its raw and star files, about 300 MB at 1M
+ * orders), so a bench run leaves no data behind in the local S3 it was not there with.
+ */
+async function removeBuckets(
+  endpoints: Parameters<typeof localS3Client>[0],
+  localServer: boolean,
+  buckets: readonly string[],
+): Promise<void> {
+  const client = localS3Client(endpoints);
+  const store = createS3ObjectStore(client, { localServer });
+  try {
+    for (const bucket of buckets) {
+      const keys: string[] = [];
+      for await (const object of store.list(bucket, "")) keys.push(object.key);
+      for (const key of keys) await store.delete(bucket, key);
+      await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    }
+  } finally {
+    client.destroy();
+  }
+}
 
 function firstLoadRows(
   ours: { ingest: CaseResult; transform: CaseResult; load: CaseResult; duckdb: CaseResult },
