@@ -11,7 +11,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * `select * from ${quoteIdent("transaction")}` // select * from "transaction"
  */
 export function quoteIdent(name: string): string {
-  if (!IDENTIFIER.test(name)) {
+  if (!isPlainIdentifier(name)) {
     throw new DataError(
       `refused SQL identifier ${JSON.stringify(name.slice(0, 80))}: only letters, digits and _ are allowed`,
       {

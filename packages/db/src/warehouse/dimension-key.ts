@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { isPlainIdentifier, qualified, quoteIdent } from "../sql";
 import { run } from "./run-statement";
-import type { TablePlan } from "./statements";
+import { type TablePlan, targetTable } from "./statements";
 
 // The first load of a large dimension with its primary key built once, after the rows are in,
 // instead of a btree insert per row (see `dimensionKeySql`).
@@ -44,7 +44,7 @@ export function dimensionKeySql(
   referencing: readonly ReferencingKey[],
 ): { before: string[]; after: string[] } | undefined {
   if (!referencing.every((k) => [k.schema, k.table, k.name].every(isPlainIdentifier))) return undefined;
-  const target = qualified(plan.schema, plan.table);
+  const target = targetTable(plan);
   const primary = quoteIdent(`${plan.table}_pkey`);
   const keys = plan.keys.map(quoteIdent).join(", ");
   const on = (k: ReferencingKey) => `alter table ${qualified(k.schema, k.table)}`;
@@ -66,7 +66,8 @@ export async function dimensionKeyStatements(
   client: pg.ClientBase,
   plan: TablePlan,
 ): Promise<{ before: string[]; after: string[] }> {
-  const target = qualified(plan.schema, plan.table);
-  const result = await run<ReferencingKey>(client, REFERENCING_KEYS_SQL, [target], { table: plan.table });
+  const result = await run<ReferencingKey>(client, REFERENCING_KEYS_SQL, [targetTable(plan)], {
+    table: plan.table,
+  });
   return dimensionKeySql(plan, result.rows) ?? { before: [], after: [] };
 }

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { dimensionKeyStatements } from "./dimension-key";
 import { run } from "./run-statement";
-import { firstLoadSql, isEmptySql, type TablePlan, targetTable } from "./statements";
+import { exclusiveLockSql, firstLoadSql, isEmptySql, type TablePlan } from "./statements";
 
 // The first load of a table the run found empty, in a savepoint (see `firstLoadSql`): shared by
 // the insert from staging (load-table.ts) and the COPY straight into the target (copy-into-empty.ts).
@@ -52,7 +52,7 @@ export async function inFirstLoadSavepoint(
   const context = { table: plan.table };
   const sql = firstLoadSql(plan);
   const rebuild = options.rebuildDimensionKey === true && plan.kind === "dimension";
-  const lock = rebuild ? `lock table ${targetTable(plan)} in access exclusive mode` : sql.lock;
+  const lock = rebuild ? exclusiveLockSql(plan) : sql.lock;
   await run(client, `savepoint ${FIRST_LOAD_SAVEPOINT}`, [], context);
   try {
     if (lock) {

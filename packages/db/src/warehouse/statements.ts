@@ -101,6 +101,11 @@ export function targetTable(plan: TablePlan): string {
   return qualified(plan.schema, plan.table);
 }
 
+/** Locks the target against readers and writers until the run's transaction ends. */
+export function exclusiveLockSql(plan: TablePlan): string {
+  return `lock table ${targetTable(plan)} in access exclusive mode`;
+}
+
 export function dropStagingSql(plan: TablePlan): string {
   return `drop table if exists ${stagingTable(plan)}`;
 }
@@ -192,7 +197,7 @@ export function firstLoadSql(plan: TablePlan): {
   const primary = quoteIdent(`${fact}_pkey`);
   const natural = quoteIdent(`${fact}_natural_key`);
   return {
-    lock: `lock table ${target} in access exclusive mode`,
+    lock: exclusiveLockSql(plan),
     before: [`alter table ${target} drop constraint ${natural}, drop constraint ${primary}`],
     insert,
     after: [

@@ -57,7 +57,6 @@ function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
 }
 
 type Chunk = { data: ArrayLike<unknown>; start: number };
-type TypedVector = Int32Array | BigInt64Array | Float64Array | Float32Array | Uint8Array;
 const TYPED = [Int32Array, BigInt64Array, Float64Array, Float32Array, Uint8Array] as const;
 
 /** The typed-array class every chunk is an instance of, if they share one. */
@@ -76,25 +75,16 @@ function joinChunks(chunks: readonly Chunk[], groupStart: number, rows: number) 
   const only = chunks[0];
   if (chunks.length === 1 && only && only.start === groupStart && only.data.length === rows) return only.data;
   const Typed = sharedTypedClass(chunks);
-  if (Typed) {
-    const vector = new Typed(rows) as TypedVector;
-    for (const { data, start } of chunks) {
-      const from = Math.max(start, groupStart);
-      const to = Math.min(start + data.length, groupStart + rows);
-      if (to > from) {
-        const page = data as TypedVector;
-        (vector as Int32Array).set(page.subarray(from - start, to - start) as Int32Array, from - groupStart);
-      }
-    }
-    return vector;
-  }
-  const vector = new Array<unknown>(rows);
+  const typed = Typed ? (new Typed(rows) as Int32Array) : undefined;
+  const values = typed ? undefined : new Array<unknown>(rows);
   for (const { data, start } of chunks) {
     const from = Math.max(start, groupStart);
     const to = Math.min(start + data.length, groupStart + rows);
-    for (let r = from; r < to; r++) vector[r - groupStart] = data[r - start];
+    if (to <= from) continue;
+    if (typed) typed.set((data as Int32Array).subarray(from - start, to - start), from - groupStart);
+    else if (values) for (let r = from; r < to; r++) values[r - groupStart] = data[r - start];
   }
-  return vector;
+  return typed ?? (values as unknown[]);
 }
 
 /**

@@ -6,6 +6,7 @@ import { DeleteBucketCommand } from "@aws-sdk/client-s3";
 import { quoteIdent } from "@etl/db";
 import { migratePostgresWarehouse } from "@etl/db/warehouse";
 import { localS3Client } from "@etl/local-cloud";
+import type { ObjectStore } from "@etl/s3-io";
 import { createS3ObjectStore } from "@etl/s3-io/aws";
 import {
   ProcessedRunManifestSchema,
@@ -114,7 +115,8 @@ export const firstLoadStage: BenchStage = async (ctx) => {
   const load = await runCase("first-load-stage", { ...base, stage: "load", runId });
   ctx.log(`  load      ${load.wall_s.toFixed(1)} s, ${load.rows.toLocaleString("en-GB")} star rows`);
 
-  const store = createS3ObjectStore(localS3Client(ctx.endpoints), { localServer: base.localS3 });
+  const s3 = localS3Client(ctx.endpoints);
+  const store = createS3ObjectStore(s3, { localServer: base.localS3 });
   const sourceRows = (ingest.detail?.tables ?? {}) as Record<SourceTable, number>;
   ctx.log("  references: ingest (psql COPY | gzip)");
   await settle(server);
@@ -161,11 +163,8 @@ export const firstLoadStage: BenchStage = async (ctx) => {
   );
 
   ctx.log("  removing this first load's buckets");
-  await removeBuckets(ctx.endpoints, base.localS3, [
-    names.INGEST_BUCKET,
-    names.PROCESSED_BUCKET,
-    names.LANDING_BUCKET,
-  ]);
+  await removeBuckets(s3, store, [names.INGEST_BUCKET, names.PROCESSED_BUCKET, names.LANDING_BUCKET]);
+  s3.destroy();
   return firstLoadRows({ ingest, transform, load, duckdb }, { ingestRef, floor, sample, starRows });
 };
 
@@ -174,21 +173,15 @@ export const firstLoadStage: BenchStage = async (ctx) => {
  * orders), so a bench run leaves no data behind in the local S3 it was not there with.
  */
 async function removeBuckets(
-  endpoints: Parameters<typeof localS3Client>[0],
-  localServer: boolean,
+  s3: ReturnType<typeof localS3Client>,
+  store: ObjectStore,
   buckets: readonly string[],
 ): Promise<void> {
-  const client = localS3Client(endpoints);
-  const store = createS3ObjectStore(client, { localServer });
-  try {
-    for (const bucket of buckets) {
-      const keys: string[] = [];
-      for await (const object of store.list(bucket, "")) keys.push(object.key);
-      for (const key of keys) await store.delete(bucket, key);
-      await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-    }
-  } finally {
-    client.destroy();
+  for (const bucket of buckets) {
+    const keys: string[] = [];
+    for await (const object of store.list(bucket, "")) keys.push(object.key);
+    for (const key of keys) await store.delete(bucket, key);
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
   }
 }
 
